@@ -1,0 +1,71 @@
+// msgpack encoding and decoding of every message in ../shared/PROTOCOL.md.
+//
+// Contract: Encode* never fails. Decode* is total: any byte string yields a
+// value or an error Status whose message names the problem in terms a user
+// understands; it never throws, crashes, hangs, or allocates far more than the
+// input's size. Decoding is strict: wrong types, unknown keys, duplicate keys
+// and trailing bytes are errors. A nil value for an optional field means
+// "absent". Client-side reply decoders turn `{"ok": false, "error": E}` into
+// Status::Refused(E). All functions are thread-compatible (no shared state).
+#pragma once
+
+#include <msgpack.hpp>
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "broker/messages.h"
+#include "broker/status.h"
+
+namespace zsup {
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+// ---- NodeConfig (the `config` of a create request; also what the store keeps) ----
+void PackNodeConfig(Packer& pk, const NodeConfig& config);
+std::string EncodeNodeConfig(const NodeConfig& config);
+Result<NodeConfig> DecodeNodeConfig(std::string_view bytes);
+// Reads a NodeConfig out of an already unpacked object; `path` prefixes errors.
+Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& path);
+
+// ---- control requests ----
+std::string EncodeRequest(const Request& request);
+Result<Request> DecodeRequest(std::string_view bytes);
+
+// ---- control replies (server side) ----
+std::string EncodeOkReply();
+std::string EncodeErrorReply(std::string_view message);
+std::string EncodePingReply(const PingReply& reply);
+std::string EncodeStatusReply(const StatusReport& report);
+std::string EncodeTailReply(const std::vector<OutputLine>& lines);
+
+// ---- control replies (client side) ----
+Status DecodeOkReply(std::string_view bytes);
+Result<PingReply> DecodePingReply(std::string_view bytes);
+Result<StatusReport> DecodeStatusReply(std::string_view bytes);
+Result<std::vector<OutputLine>> DecodeTailReply(std::string_view bytes);
+
+// ---- events (PUB): two frames, topic and payload ----
+enum class EventKind { kNodeStatus, kNodeExit, kStdout, kStderr };
+std::string_view EventKindName(EventKind kind);  // "node_status", "node_exit", "stdout", "stderr"
+std::string EventTopic(EventKind kind, std::string_view node);  // "<kind>/<node>"
+
+std::string EncodeNodeStatusEvent(const NodeStatusEvent& event);
+std::string EncodeNodeExitEvent(const NodeExitEvent& event);
+std::string EncodeOutputEvent(const OutputEvent& event);
+// Appends an OutputEvent payload to `buf` without building an OutputEvent
+// (the hot path of output publishing).
+void PackOutputEvent(Packer& pk, std::string_view node, std::string_view msg, int64_t seq,
+                     double at);
+
+struct Event {
+  EventKind kind;
+  std::variant<NodeStatusEvent, NodeExitEvent, OutputEvent> payload;
+};
+// Decodes a two-frame event; the topic's kind selects the payload type and
+// the topic's node must equal the payload's `node`.
+Result<Event> DecodeEvent(std::string_view topic, std::string_view payload);
+
+}  // namespace zsup

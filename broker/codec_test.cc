@@ -1,0 +1,228 @@
+// Round trips of every message type through its msgpack codec.
+#include "broker/codec.h"
+
+#include <gtest/gtest.h>
+
+#include "broker/test_util.h"
+
+namespace zsup {
+namespace {
+
+using testing::FullConfig;
+using testing::Mp;
+
+TEST(CodecTest, FullNodeConfigRoundTrips) {
+  NodeConfig c = FullConfig();
+  auto back = DecodeNodeConfig(EncodeNodeConfig(c));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, c);
+}
+
+TEST(CodecTest, MinimalNodeConfigRoundTrips) {
+  NodeConfig c;
+  c.name = "n";
+  auto back = DecodeNodeConfig(EncodeNodeConfig(c));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, c);
+  EXPECT_FALSE(back->interface.has_value());
+  EXPECT_FALSE(back->bare_mode.has_value());
+  EXPECT_FALSE(back->cpu_affinity.has_value());
+}
+
+TEST(CodecTest, EncodingIsCanonical) {
+  NodeConfig a = FullConfig();
+  NodeConfig b = FullConfig();
+  EXPECT_EQ(EncodeNodeConfig(a), EncodeNodeConfig(b));
+  b.env["C"] = "3";
+  EXPECT_NE(EncodeNodeConfig(a), EncodeNodeConfig(b));
+}
+
+TEST(CodecTest, NodeConfigDefaultsWhenFieldsAbsent) {
+  auto c = DecodeNodeConfig(Mp({{"name", "w"}}));
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->addl_base_scripts.empty());
+  EXPECT_TRUE(c->env.empty());
+  EXPECT_TRUE(c->cluster.empty());
+  EXPECT_TRUE(c->command.empty());
+}
+
+TEST(CodecTest, NilMeansAbsent) {
+  auto c = DecodeNodeConfig(Mp({{"name", "w"}, {"interface", nullptr}, {"cpu_affinity", nullptr}}));
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_FALSE(c->interface.has_value());
+  EXPECT_FALSE(c->cpu_affinity.has_value());
+}
+
+TEST(CodecTest, RoleAcceptsBothSpellings) {
+  for (const char* role : {"WORKER", "Supervisor::WORKER"}) {
+    auto c = DecodeNodeConfig(Mp(
+        {{"name", "w"},
+         {"cluster", {{"w", {{"role", role}, {"host", "h"}, {"p", {{"port", 1}, {"proto", "tcp"}}}}}}}}));
+    ASSERT_TRUE(c.ok()) << c.error();
+    EXPECT_EQ(c->cluster.at("w").role, ClusterRole::kWorker);
+  }
+}
+
+TEST(CodecTest, EveryRoleRoundTrips) {
+  for (ClusterRole role : {ClusterRole::kNone, ClusterRole::kLogger, ClusterRole::kManager,
+                           ClusterRole::kProxy, ClusterRole::kWorker}) {
+    NodeConfig c;
+    c.name = "n";
+    c.cluster["n"] = ClusterEndpoint{role, "h", {1, "udp"}, {}, {}, {}};
+    auto back = DecodeNodeConfig(EncodeNodeConfig(c));
+    ASSERT_TRUE(back.ok()) << back.error();
+    EXPECT_EQ(*back, c);
+  }
+}
+
+TEST(CodecTest, EveryRequestRoundTrips) {
+  std::vector<Request> requests = {
+      PingRequest{},
+      CreateRequest{FullConfig()},
+      DestroyRequest{"a"},
+      DestroyRequest{""},
+      RestartRequest{"b"},
+      StatusRequest{""},
+      StatusRequest{"c"},
+      TailRequest{"d", Stream::kStderr, 50},
+  };
+  for (const Request& r : requests) {
+    auto back = DecodeRequest(EncodeRequest(r));
+    ASSERT_TRUE(back.ok()) << back.error();
+    EXPECT_EQ(*back, r);
+  }
+}
+
+TEST(CodecTest, SelectorDefaultsToAllNodes) {
+  auto r = DecodeRequest(Mp({{"cmd", "destroy"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(std::get<DestroyRequest>(*r).node, "");
+}
+
+TEST(CodecTest, TailDefaults) {
+  auto r = DecodeRequest(Mp({{"cmd", "tail"}, {"node", "x"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& t = std::get<TailRequest>(*r);
+  EXPECT_EQ(t.stream, Stream::kStdout);
+  EXPECT_EQ(t.lines, 1000);
+}
+
+TEST(CodecTest, PingReplyRoundTrips) {
+  auto back = DecodePingReply(EncodePingReply({"1.2.3", 4242}));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->version, "1.2.3");
+  EXPECT_EQ(back->pid, 4242);
+}
+
+TEST(CodecTest, StatusReplyRoundTrips) {
+  StatusReport report;
+  NodeStatus running;
+  running.node = FullConfig();
+  running.pid = 77;
+  running.state = NodeState::kRunning;
+  running.restarts = 2;
+  running.started_at = 1700000000.25;
+  running.last_exit = ExitInfo{{}, 9, 1699999999.5};
+  NodeStatus idle;
+  idle.node.name = "idle";
+  idle.state = NodeState::kBackoff;
+  idle.last_exit = ExitInfo{3, {}, 1.0};
+  report.nodes["worker-1"] = running;
+  report.nodes["idle"] = idle;
+  auto back = DecodeStatusReply(EncodeStatusReply(report));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, report);
+}
+
+TEST(CodecTest, EmptyStatusReplyRoundTrips) {
+  auto back = DecodeStatusReply(EncodeStatusReply({}));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_TRUE(back->nodes.empty());
+}
+
+TEST(CodecTest, TailReplyRoundTrips) {
+  std::vector<OutputLine> lines = {{"first", 1, 10.5}, {"second", 2, 11.0}};
+  auto back = DecodeTailReply(EncodeTailReply(lines));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, lines);
+}
+
+TEST(CodecTest, OkAndErrorReplies) {
+  EXPECT_TRUE(DecodeOkReply(EncodeOkReply()).ok());
+  Status s = DecodeOkReply(EncodeErrorReply("node with name 'x' already exists"));
+  EXPECT_EQ(s.code(), Status::Code::kRefused);
+  EXPECT_EQ(s.message(), "node with name 'x' already exists");
+  auto ping = DecodePingReply(EncodeErrorReply("nope"));
+  EXPECT_EQ(ping.status().code(), Status::Code::kRefused);
+}
+
+TEST(CodecTest, ErrorReplyHasOkFalseAndError) {
+  auto j = nlohmann::json::from_msgpack(EncodeErrorReply("bad"));
+  EXPECT_EQ(j, nlohmann::json({{"ok", false}, {"error", "bad"}}));
+}
+
+TEST(CodecTest, EventsRoundTrip) {
+  NodeStatusEvent st{"w1", 100, 3, 5.5};
+  auto e = DecodeEvent(EventTopic(EventKind::kNodeStatus, "w1"), EncodeNodeStatusEvent(st));
+  ASSERT_TRUE(e.ok()) << e.error();
+  EXPECT_EQ(e->kind, EventKind::kNodeStatus);
+  EXPECT_EQ(std::get<NodeStatusEvent>(e->payload), st);
+
+  for (NodeExitEvent ex : {NodeExitEvent{"w1", 100, 0, {}, true, 6.0},
+                           NodeExitEvent{"w1", 101, {}, 9, false, 7.0}}) {
+    e = DecodeEvent(EventTopic(EventKind::kNodeExit, "w1"), EncodeNodeExitEvent(ex));
+    ASSERT_TRUE(e.ok()) << e.error();
+    EXPECT_EQ(std::get<NodeExitEvent>(e->payload), ex);
+  }
+
+  OutputEvent out{"w1", "hello world", 42, 8.0};
+  for (EventKind kind : {EventKind::kStdout, EventKind::kStderr}) {
+    e = DecodeEvent(EventTopic(kind, "w1"), EncodeOutputEvent(out));
+    ASSERT_TRUE(e.ok()) << e.error();
+    EXPECT_EQ(e->kind, kind);
+    EXPECT_EQ(std::get<OutputEvent>(e->payload), out);
+  }
+}
+
+TEST(CodecTest, ExitEventCarriesNilForMissingCodeAndSignal) {
+  auto j = nlohmann::json::from_msgpack(EncodeNodeExitEvent({"w", 1, {}, 15, true, 2.0}));
+  EXPECT_TRUE(j["code"].is_null());
+  EXPECT_EQ(j["signal"], 15);
+  EXPECT_EQ(j["commanded"], true);
+}
+
+TEST(CodecTest, EventTopics) {
+  EXPECT_EQ(EventTopic(EventKind::kNodeStatus, "a"), "node_status/a");
+  EXPECT_EQ(EventTopic(EventKind::kNodeExit, "a"), "node_exit/a");
+  EXPECT_EQ(EventTopic(EventKind::kStdout, "a"), "stdout/a");
+  EXPECT_EQ(EventTopic(EventKind::kStderr, "a"), "stderr/a");
+}
+
+TEST(CodecTest, EventTopicMustMatchPayloadNode) {
+  auto e = DecodeEvent("stdout/w1", EncodeOutputEvent({"w10", "x", 1, 1.0}));
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error(), "event topic names node 'w1' but its payload 'w10'");
+}
+
+TEST(CodecTest, StatusEncodingUsesProtocolKeys) {
+  StatusReport report;
+  NodeStatus s;
+  s.node.name = "w";
+  s.pid = 5;
+  s.state = NodeState::kStopping;
+  s.restarts = 0;
+  s.started_at = 1.5;
+  report.nodes["w"] = s;
+  auto j = nlohmann::json::from_msgpack(EncodeStatusReply(report));
+  EXPECT_EQ(j["ok"], true);
+  const auto& n = j["status"]["nodes"]["w"];
+  EXPECT_EQ(n["node"]["name"], "w");
+  EXPECT_EQ(n["pid"], 5);
+  EXPECT_EQ(n["state"], "stopping");
+  EXPECT_EQ(n["restarts"], 0);
+  EXPECT_EQ(n["started_at"], 1.5);
+  EXPECT_FALSE(n.contains("last_exit"));
+}
+
+}  // namespace
+}  // namespace zsup

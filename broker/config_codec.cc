@@ -1,0 +1,172 @@
+// NodeConfig <-> msgpack. Field names are Zeek's (see PROTOCOL.md).
+#include <string>
+
+#include "broker/codec.h"
+#include "broker/msgpack_reader.h"
+
+namespace zsup {
+namespace {
+
+void PackPort(Packer& pk, const Port& port) {
+  pk.pack_map(2);
+  pk.pack("port");
+  pk.pack(port.port);
+  pk.pack("proto");
+  pk.pack(port.proto);
+}
+
+void PackEndpoint(Packer& pk, const ClusterEndpoint& ep) {
+  pk.pack_map(3 + ep.interface.has_value() + ep.pcap_file.has_value() +
+              ep.metrics_port.has_value());
+  pk.pack("role");
+  pk.pack(RoleName(ep.role));
+  pk.pack("host");
+  pk.pack(ep.host);
+  pk.pack("p");
+  PackPort(pk, ep.p);
+  if (ep.interface) pk.pack("interface"), pk.pack(*ep.interface);
+  if (ep.pcap_file) pk.pack("pcap_file"), pk.pack(*ep.pcap_file);
+  if (ep.metrics_port) pk.pack("metrics_port"), PackPort(pk, *ep.metrics_port);
+}
+
+Result<Port> ReadPort(const msgpack::object& o, const std::string& path) {
+  auto r = mp::MapReader::Open(o, path, path);
+  if (!r.ok()) return r.status();
+  int64_t number = 0;
+  Port port;
+  Status s = r->Required("port", &number);
+  if (s.ok()) s = r->Default("proto", &port.proto);
+  if (s.ok()) s = r->NoUnknownFields();
+  if (!s.ok()) return s;
+  if (number < 0 || number > 65535) {
+    return Status::Error(path + ".port: must be between 0 and 65535");
+  }
+  if (port.proto != "tcp" && port.proto != "udp" && port.proto != "icmp" &&
+      port.proto != "unknown") {
+    return Status::Error(path + ".proto: must be \"tcp\", \"udp\", \"icmp\" or \"unknown\"");
+  }
+  port.port = static_cast<uint16_t>(number);
+  return port;
+}
+
+Result<ClusterEndpoint> ReadEndpoint(const msgpack::object& o, const std::string& path) {
+  auto r = mp::MapReader::Open(o, path, path);
+  if (!r.ok()) return r.status();
+  ClusterEndpoint ep;
+  std::string role;
+  Status s = r->Required("role", &role);
+  if (s.ok()) s = r->Required("host", &ep.host);
+  if (s.ok()) s = r->Optional("interface", &ep.interface);
+  if (s.ok()) s = r->Optional("pcap_file", &ep.pcap_file);
+  if (!s.ok()) return s;
+  if (auto parsed = ParseRole(role)) {
+    ep.role = *parsed;
+  } else {
+    return Status::Error(r->FieldPath("role") + ": unknown role '" + role +
+                         "' (expected NONE, LOGGER, MANAGER, PROXY or WORKER)");
+  }
+  const msgpack::object* p = r->Take("p");
+  if (p == nullptr) return Status::Error("missing field 'p' in " + path);
+  auto port = ReadPort(*p, r->FieldPath("p"));
+  if (!port.ok()) return port.status();
+  ep.p = *port;
+  if (const msgpack::object* m = r->Take("metrics_port")) {
+    auto metrics = ReadPort(*m, r->FieldPath("metrics_port"));
+    if (!metrics.ok()) return metrics.status();
+    ep.metrics_port = *metrics;
+  }
+  s = r->NoUnknownFields();
+  if (!s.ok()) return s;
+  return ep;
+}
+
+}  // namespace
+
+void PackNodeConfig(Packer& pk, const NodeConfig& c) {
+  // Canonical form: fixed key order, unset optionals and empty extensions
+  // left out, so equal configs encode to equal bytes (the stem compares
+  // fingerprints of this encoding when zsupd adopts running nodes).
+  const size_t n = 1 + c.interface.has_value() + c.pcap_file.has_value() +
+                   c.directory.has_value() + c.stdout_file.has_value() +
+                   c.stderr_file.has_value() + c.bare_mode.has_value() + 2 + !c.scripts.empty() +
+                   1 + c.cpu_affinity.has_value() + 1 + !c.command.empty();
+  pk.pack_map(static_cast<uint32_t>(n));
+  pk.pack("name"), pk.pack(c.name);
+  if (c.interface) pk.pack("interface"), pk.pack(*c.interface);
+  if (c.pcap_file) pk.pack("pcap_file"), pk.pack(*c.pcap_file);
+  if (c.directory) pk.pack("directory"), pk.pack(*c.directory);
+  if (c.stdout_file) pk.pack("stdout_file"), pk.pack(*c.stdout_file);
+  if (c.stderr_file) pk.pack("stderr_file"), pk.pack(*c.stderr_file);
+  if (c.bare_mode) pk.pack("bare_mode"), pk.pack(*c.bare_mode);
+  pk.pack("addl_base_scripts"), pk.pack(c.addl_base_scripts);
+  pk.pack("addl_user_scripts"), pk.pack(c.addl_user_scripts);
+  if (!c.scripts.empty()) pk.pack("scripts"), pk.pack(c.scripts);
+  pk.pack("env"), pk.pack(c.env);
+  if (c.cpu_affinity) pk.pack("cpu_affinity"), pk.pack(*c.cpu_affinity);
+  pk.pack("cluster");
+  pk.pack_map(static_cast<uint32_t>(c.cluster.size()));
+  for (const auto& [name, ep] : c.cluster) {
+    pk.pack(name);
+    PackEndpoint(pk, ep);
+  }
+  if (!c.command.empty()) pk.pack("command"), pk.pack(c.command);
+}
+
+std::string EncodeNodeConfig(const NodeConfig& config) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  PackNodeConfig(pk, config);
+  return std::string(buf.data(), buf.size());
+}
+
+Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& path) {
+  auto r = mp::MapReader::Open(o, path, path);
+  if (!r.ok()) return r.status();
+  NodeConfig c;
+  Status s = r->Required("name", &c.name);
+  if (s.ok()) s = r->Optional("interface", &c.interface);
+  if (s.ok()) s = r->Optional("pcap_file", &c.pcap_file);
+  if (s.ok()) s = r->Optional("directory", &c.directory);
+  if (s.ok()) s = r->Optional("stdout_file", &c.stdout_file);
+  if (s.ok()) s = r->Optional("stderr_file", &c.stderr_file);
+  if (s.ok()) s = r->Optional("bare_mode", &c.bare_mode);
+  if (s.ok()) s = r->Default("addl_base_scripts", &c.addl_base_scripts);
+  if (s.ok()) s = r->Default("addl_user_scripts", &c.addl_user_scripts);
+  if (s.ok()) s = r->Default("scripts", &c.scripts);
+  if (s.ok()) s = r->Default("env", &c.env);
+  if (s.ok()) s = r->Optional("cpu_affinity", &c.cpu_affinity);
+  if (s.ok()) s = r->Default("command", &c.command);
+  if (!s.ok()) return s;
+  if (const msgpack::object* cluster = r->Take("cluster")) {
+    const std::string cpath = r->FieldPath("cluster");
+    if (cluster->type != msgpack::type::MAP) {
+      return Status::Error(cpath + ": must be a map of node names to endpoints, not " +
+                           std::string(mp::TypeName(*cluster)));
+    }
+    for (uint32_t i = 0; i < cluster->via.map.size; ++i) {
+      const msgpack::object_kv& kv = cluster->via.map.ptr[i];
+      std::string member;
+      if (kv.key.type != msgpack::type::STR) {
+        return Status::Error(cpath + ": keys must be strings");
+      }
+      s = mp::Read(kv.key, cpath, &member);
+      if (!s.ok()) return s;
+      auto ep = ReadEndpoint(kv.val, cpath + "." + member);
+      if (!ep.ok()) return ep.status();
+      if (!c.cluster.emplace(member, std::move(*ep)).second) {
+        return Status::Error(cpath + ": duplicate key '" + member + "'");
+      }
+    }
+  }
+  s = r->NoUnknownFields();
+  if (!s.ok()) return s;
+  return c;
+}
+
+Result<NodeConfig> DecodeNodeConfig(std::string_view bytes) {
+  auto handle = mp::Unpack(bytes);
+  if (!handle.ok()) return handle.status();
+  return ReadNodeConfig(handle->get(), "config");
+}
+
+}  // namespace zsup

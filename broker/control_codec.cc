@@ -1,0 +1,287 @@
+// Control requests and replies <-> msgpack (REQ/REP socket of zsupd).
+#include <string>
+
+#include "broker/codec.h"
+#include "broker/msgpack_reader.h"
+
+namespace zsup {
+namespace {
+
+std::string Finish(const msgpack::sbuffer& buf) { return std::string(buf.data(), buf.size()); }
+
+// A request's optional `node` selector; absent or "" means every node.
+Status ReadSelector(mp::MapReader& r, std::string* node) { return r.Default("node", node); }
+
+Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
+  Status s;
+  if (cmd == "ping") return Request(PingRequest{});
+  if (cmd == "create") {
+    const msgpack::object* config = r.Take("config");
+    if (config == nullptr) return Status::Error("missing field 'config' in create request");
+    auto c = ReadNodeConfig(*config, "config");
+    if (!c.ok()) return c.status();
+    return Request(CreateRequest{std::move(*c)});
+  }
+  if (cmd == "destroy" || cmd == "restart" || cmd == "status") {
+    std::string node;
+    s = ReadSelector(r, &node);
+    if (!s.ok()) return s;
+    if (cmd == "destroy") return Request(DestroyRequest{std::move(node)});
+    if (cmd == "restart") return Request(RestartRequest{std::move(node)});
+    return Request(StatusRequest{std::move(node)});
+  }
+  if (cmd == "tail") {
+    TailRequest t;
+    std::string stream = "stdout";
+    t.lines = 1000;
+    s = r.Required("node", &t.node);
+    if (s.ok()) s = r.Default("stream", &stream);
+    if (s.ok()) s = r.Default("lines", &t.lines);
+    if (!s.ok()) return s;
+    auto parsed = ParseStream(stream);
+    if (!parsed) return Status::Error("stream: must be \"stdout\" or \"stderr\", not '" + stream + "'");
+    if (t.lines < 0) return Status::Error("lines: must not be negative");
+    t.stream = *parsed;
+    return Request(std::move(t));
+  }
+  return Status::Error("unknown command '" + cmd +
+                       "' (expected ping, create, destroy, restart, status or tail)");
+}
+
+void PackExit(Packer& pk, const ExitInfo& e) {
+  pk.pack_map(3);
+  pk.pack("code");
+  e.code ? pk.pack(*e.code) : pk.pack_nil();
+  pk.pack("signal");
+  e.signal ? pk.pack(*e.signal) : pk.pack_nil();
+  pk.pack("at");
+  pk.pack(e.at);
+}
+
+void PackNodeStatus(Packer& pk, const NodeStatus& s) {
+  pk.pack_map(static_cast<uint32_t>(1 + s.pid.has_value() + s.state.has_value() +
+                                    s.restarts.has_value() + s.started_at.has_value() +
+                                    s.last_exit.has_value()));
+  pk.pack("node");
+  PackNodeConfig(pk, s.node);
+  if (s.pid) pk.pack("pid"), pk.pack(*s.pid);
+  if (s.state) pk.pack("state"), pk.pack(StateName(*s.state));
+  if (s.restarts) pk.pack("restarts"), pk.pack(*s.restarts);
+  if (s.started_at) pk.pack("started_at"), pk.pack(*s.started_at);
+  if (s.last_exit) pk.pack("last_exit"), PackExit(pk, *s.last_exit);
+}
+
+// Opens a reply map: returns the reader when `ok` is true, Refused(error)
+// when it is false, an error when the reply is malformed.
+Result<mp::MapReader> OpenReply(const msgpack::object& o) {
+  auto r = mp::MapReader::Open(o, "", "reply");
+  if (!r.ok()) return r.status();
+  bool ok = false;
+  Status s = r->Required("ok", &ok);
+  if (!s.ok()) return s;
+  if (!ok) {
+    std::string error = "(no error message)";
+    s = r->Default("error", &error);
+    if (!s.ok()) return s;
+    return Status::Refused(error);
+  }
+  return r;
+}
+
+Result<ExitInfo> ReadExit(const msgpack::object& o, const std::string& path) {
+  auto r = mp::MapReader::Open(o, path, path);
+  if (!r.ok()) return r.status();
+  ExitInfo e;
+  Status s = r->Optional("code", &e.code);
+  if (s.ok()) s = r->Optional("signal", &e.signal);
+  if (s.ok()) s = r->Required("at", &e.at);
+  if (!s.ok()) return s;
+  return e;
+}
+
+Result<NodeStatus> ReadNodeStatus(const msgpack::object& o, const std::string& path) {
+  auto r = mp::MapReader::Open(o, path, path);
+  if (!r.ok()) return r.status();
+  NodeStatus ns;
+  const msgpack::object* node = r->Take("node");
+  if (node == nullptr) return Status::Error("missing field 'node' in " + path);
+  auto config = ReadNodeConfig(*node, r->FieldPath("node"));
+  if (!config.ok()) return config.status();
+  ns.node = std::move(*config);
+  std::optional<std::string> state;
+  Status s = r->Optional("pid", &ns.pid);
+  if (s.ok()) s = r->Optional("state", &state);
+  if (s.ok()) s = r->Optional("restarts", &ns.restarts);
+  if (s.ok()) s = r->Optional("started_at", &ns.started_at);
+  if (!s.ok()) return s;
+  if (state) {
+    ns.state = ParseState(*state);
+    if (!ns.state) return Status::Error(r->FieldPath("state") + ": unknown state '" + *state + "'");
+  }
+  if (const msgpack::object* e = r->Take("last_exit")) {
+    auto exit = ReadExit(*e, r->FieldPath("last_exit"));
+    if (!exit.ok()) return exit.status();
+    ns.last_exit = *exit;
+  }
+  return ns;  // unknown fields tolerated: replies may grow optional fields
+
+}
+
+}  // namespace
+
+std::string EncodeRequest(const Request& request) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  if (std::holds_alternative<PingRequest>(request)) {
+    pk.pack_map(1), pk.pack("cmd"), pk.pack("ping");
+  } else if (const auto* c = std::get_if<CreateRequest>(&request)) {
+    pk.pack_map(2), pk.pack("cmd"), pk.pack("create"), pk.pack("config");
+    PackNodeConfig(pk, c->config);
+  } else if (const auto* d = std::get_if<DestroyRequest>(&request)) {
+    pk.pack_map(2), pk.pack("cmd"), pk.pack("destroy"), pk.pack("node"), pk.pack(d->node);
+  } else if (const auto* re = std::get_if<RestartRequest>(&request)) {
+    pk.pack_map(2), pk.pack("cmd"), pk.pack("restart"), pk.pack("node"), pk.pack(re->node);
+  } else if (const auto* st = std::get_if<StatusRequest>(&request)) {
+    pk.pack_map(2), pk.pack("cmd"), pk.pack("status"), pk.pack("node"), pk.pack(st->node);
+  } else if (const auto* t = std::get_if<TailRequest>(&request)) {
+    pk.pack_map(4), pk.pack("cmd"), pk.pack("tail"), pk.pack("node"), pk.pack(t->node);
+    pk.pack("stream"), pk.pack(StreamName(t->stream)), pk.pack("lines"), pk.pack(t->lines);
+  }
+  return Finish(buf);
+}
+
+Result<Request> DecodeRequest(std::string_view bytes) {
+  auto handle = mp::Unpack(bytes);
+  if (!handle.ok()) return handle.status();
+  auto r = mp::MapReader::Open(handle->get(), "", "request");
+  if (!r.ok()) return r.status();
+  std::string cmd;
+  Status s = r->Required("cmd", &cmd);
+  if (!s.ok()) return s;
+  auto request = ReadRequest(*r, cmd);
+  if (!request.ok()) return request;
+  s = r->NoUnknownFields();
+  if (!s.ok()) return s;
+  return request;
+}
+
+std::string EncodeOkReply() {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(1), pk.pack("ok"), pk.pack(true);
+  return Finish(buf);
+}
+
+std::string EncodeErrorReply(std::string_view message) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(2), pk.pack("ok"), pk.pack(false), pk.pack("error"), pk.pack(message);
+  return Finish(buf);
+}
+
+std::string EncodePingReply(const PingReply& reply) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(3), pk.pack("ok"), pk.pack(true);
+  pk.pack("version"), pk.pack(reply.version), pk.pack("pid"), pk.pack(reply.pid);
+  return Finish(buf);
+}
+
+std::string EncodeStatusReply(const StatusReport& report) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(2), pk.pack("ok"), pk.pack(true), pk.pack("status");
+  pk.pack_map(1), pk.pack("nodes");
+  pk.pack_map(static_cast<uint32_t>(report.nodes.size()));
+  for (const auto& [name, status] : report.nodes) {
+    pk.pack(name);
+    PackNodeStatus(pk, status);
+  }
+  return Finish(buf);
+}
+
+std::string EncodeTailReply(const std::vector<OutputLine>& lines) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(2), pk.pack("ok"), pk.pack(true), pk.pack("lines");
+  pk.pack_array(static_cast<uint32_t>(lines.size()));
+  for (const OutputLine& l : lines) {
+    pk.pack_map(3), pk.pack("msg"), pk.pack(l.msg), pk.pack("seq"), pk.pack(l.seq);
+    pk.pack("at"), pk.pack(l.at);
+  }
+  return Finish(buf);
+}
+
+Status DecodeOkReply(std::string_view bytes) {
+  auto handle = mp::Unpack(bytes);
+  if (!handle.ok()) return handle.status();
+  auto r = OpenReply(handle->get());
+  return r.status();
+}
+
+Result<PingReply> DecodePingReply(std::string_view bytes) {
+  auto handle = mp::Unpack(bytes);
+  if (!handle.ok()) return handle.status();
+  auto r = OpenReply(handle->get());
+  if (!r.ok()) return r.status();
+  PingReply reply;
+  Status s = r->Required("version", &reply.version);
+  if (s.ok()) s = r->Required("pid", &reply.pid);
+  if (!s.ok()) return s;
+  return reply;
+}
+
+Result<StatusReport> DecodeStatusReply(std::string_view bytes) {
+  auto handle = mp::Unpack(bytes);
+  if (!handle.ok()) return handle.status();
+  auto r = OpenReply(handle->get());
+  if (!r.ok()) return r.status();
+  const msgpack::object* status = r->Take("status");
+  if (status == nullptr) return Status::Error("missing field 'status' in reply");
+  auto sr = mp::MapReader::Open(*status, "status", "status");
+  if (!sr.ok()) return sr.status();
+  const msgpack::object* nodes = sr->Take("nodes");
+  if (nodes == nullptr) return Status::Error("missing field 'nodes' in status");
+  if (nodes->type != msgpack::type::MAP) {
+    return Status::Error("status.nodes: must be a map, not " + std::string(mp::TypeName(*nodes)));
+  }
+  StatusReport report;
+  for (uint32_t i = 0; i < nodes->via.map.size; ++i) {
+    const msgpack::object_kv& kv = nodes->via.map.ptr[i];
+    std::string name;
+    if (kv.key.type != msgpack::type::STR) return Status::Error("status.nodes: keys must be strings");
+    Status s = mp::Read(kv.key, "status.nodes", &name);
+    if (!s.ok()) return s;
+    auto ns = ReadNodeStatus(kv.val, "status.nodes." + name);
+    if (!ns.ok()) return ns.status();
+    report.nodes[name] = std::move(*ns);
+  }
+  return report;
+}
+
+Result<std::vector<OutputLine>> DecodeTailReply(std::string_view bytes) {
+  auto handle = mp::Unpack(bytes);
+  if (!handle.ok()) return handle.status();
+  auto r = OpenReply(handle->get());
+  if (!r.ok()) return r.status();
+  const msgpack::object* lines = r->Take("lines");
+  if (lines == nullptr) return Status::Error("missing field 'lines' in reply");
+  if (lines->type != msgpack::type::ARRAY) {
+    return Status::Error("lines: must be an array, not " + std::string(mp::TypeName(*lines)));
+  }
+  std::vector<OutputLine> out;
+  out.reserve(lines->via.array.size);
+  for (uint32_t i = 0; i < lines->via.array.size; ++i) {
+    const std::string path = "lines[" + std::to_string(i) + "]";
+    auto lr = mp::MapReader::Open(lines->via.array.ptr[i], path, path);
+    if (!lr.ok()) return lr.status();
+    OutputLine& l = out.emplace_back();
+    Status s = lr->Required("msg", &l.msg);
+    if (s.ok()) s = lr->Required("seq", &l.seq);
+    if (s.ok()) s = lr->Required("at", &l.at);
+    if (!s.ok()) return s;
+  }
+  return out;
+}
+
+}  // namespace zsup

@@ -1,0 +1,138 @@
+// Events published on zsupd's PUB socket <-> msgpack.
+#include <string>
+
+#include "broker/codec.h"
+#include "broker/msgpack_reader.h"
+
+namespace zsup {
+namespace {
+
+std::string Finish(const msgpack::sbuffer& buf) { return std::string(buf.data(), buf.size()); }
+
+void PackOptionalInt(Packer& pk, const std::optional<int64_t>& v) {
+  v ? pk.pack(*v) : pk.pack_nil();
+}
+
+template <typename T>
+Result<Event> Make(EventKind kind, Result<T> payload) {
+  if (!payload.ok()) return payload.status();
+  return Event{kind, std::move(*payload)};
+}
+
+Result<NodeStatusEvent> ReadNodeStatusEvent(mp::MapReader& r) {
+  NodeStatusEvent e;
+  Status s = r.Required("node", &e.node);
+  if (s.ok()) s = r.Required("pid", &e.pid);
+  if (s.ok()) s = r.Required("restarts", &e.restarts);
+  if (s.ok()) s = r.Required("at", &e.at);
+  if (!s.ok()) return s;
+  return e;
+}
+
+Result<NodeExitEvent> ReadNodeExitEvent(mp::MapReader& r) {
+  NodeExitEvent e;
+  Status s = r.Required("node", &e.node);
+  if (s.ok()) s = r.Required("pid", &e.pid);
+  if (s.ok()) s = r.Optional("code", &e.code);
+  if (s.ok()) s = r.Optional("signal", &e.signal);
+  if (s.ok()) s = r.Required("commanded", &e.commanded);
+  if (s.ok()) s = r.Required("at", &e.at);
+  if (!s.ok()) return s;
+  return e;
+}
+
+Result<OutputEvent> ReadOutputEvent(mp::MapReader& r) {
+  OutputEvent e;
+  Status s = r.Required("node", &e.node);
+  if (s.ok()) s = r.Required("msg", &e.msg);
+  if (s.ok()) s = r.Required("seq", &e.seq);
+  if (s.ok()) s = r.Required("at", &e.at);
+  if (!s.ok()) return s;
+  return e;
+}
+
+}  // namespace
+
+std::string_view EventKindName(EventKind kind) {
+  switch (kind) {
+    case EventKind::kNodeStatus: return "node_status";
+    case EventKind::kNodeExit: return "node_exit";
+    case EventKind::kStdout: return "stdout";
+    case EventKind::kStderr: return "stderr";
+  }
+  return "?";
+}
+
+std::string EventTopic(EventKind kind, std::string_view node) {
+  std::string topic(EventKindName(kind));
+  topic += '/';
+  topic += node;
+  return topic;
+}
+
+std::string EncodeNodeStatusEvent(const NodeStatusEvent& e) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(4);
+  pk.pack("node"), pk.pack(e.node), pk.pack("pid"), pk.pack(e.pid);
+  pk.pack("restarts"), pk.pack(e.restarts), pk.pack("at"), pk.pack(e.at);
+  return Finish(buf);
+}
+
+std::string EncodeNodeExitEvent(const NodeExitEvent& e) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(6);
+  pk.pack("node"), pk.pack(e.node), pk.pack("pid"), pk.pack(e.pid);
+  pk.pack("code"), PackOptionalInt(pk, e.code);
+  pk.pack("signal"), PackOptionalInt(pk, e.signal);
+  pk.pack("commanded"), pk.pack(e.commanded), pk.pack("at"), pk.pack(e.at);
+  return Finish(buf);
+}
+
+void PackOutputEvent(Packer& pk, std::string_view node, std::string_view msg, int64_t seq,
+                     double at) {
+  pk.pack_map(4);
+  pk.pack("node"), pk.pack(node), pk.pack("msg"), pk.pack(msg);
+  pk.pack("seq"), pk.pack(seq), pk.pack("at"), pk.pack(at);
+}
+
+std::string EncodeOutputEvent(const OutputEvent& e) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  PackOutputEvent(pk, e.node, e.msg, e.seq, e.at);
+  return Finish(buf);
+}
+
+Result<Event> DecodeEvent(std::string_view topic, std::string_view payload) {
+  const size_t slash = topic.find('/');
+  if (slash == std::string_view::npos) {
+    return Status::Error("event topic has no '/': expected <kind>/<node>");
+  }
+  const std::string_view kind_name = topic.substr(0, slash);
+  const std::string_view node = topic.substr(slash + 1);
+  auto handle = mp::Unpack(payload);
+  if (!handle.ok()) return handle.status();
+  auto r = mp::MapReader::Open(handle->get(), "", "event");
+  if (!r.ok()) return r.status();
+  Result<Event> event = Status::Error("unknown event kind '" + std::string(kind_name) + "'");
+  if (kind_name == "node_status") {
+    event = Make(EventKind::kNodeStatus, ReadNodeStatusEvent(*r));
+  } else if (kind_name == "node_exit") {
+    event = Make(EventKind::kNodeExit, ReadNodeExitEvent(*r));
+  } else if (kind_name == "stdout") {
+    event = Make(EventKind::kStdout, ReadOutputEvent(*r));
+  } else if (kind_name == "stderr") {
+    event = Make(EventKind::kStderr, ReadOutputEvent(*r));
+  }
+  if (!event.ok()) return event;
+  const std::string& payload_node =
+      std::visit([](const auto& e) -> const std::string& { return e.node; }, event->payload);
+  if (payload_node != node) {
+    return Status::Error("event topic names node '" + std::string(node) + "' but its payload '" +
+                         payload_node + "'");
+  }
+  return event;
+}
+
+}  // namespace zsup

@@ -1,0 +1,97 @@
+#include "broker/json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "broker/codec.h"
+#include "broker/msgpack_reader.h"
+
+namespace zsup {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json PortJson(const Port& port) { return {{"port", port.port}, {"proto", port.proto}}; }
+
+ordered_json EndpointJson(const ClusterEndpoint& ep) {
+  ordered_json j;
+  j["role"] = "Supervisor::" + std::string(RoleName(ep.role));
+  j["host"] = ep.host;
+  j["p"] = PortJson(ep.p);
+  if (ep.interface) j["interface"] = *ep.interface;
+  if (ep.pcap_file) j["pcap_file"] = *ep.pcap_file;
+  if (ep.metrics_port) j["metrics_port"] = PortJson(*ep.metrics_port);
+  return j;
+}
+
+// Reuses the msgpack decoder so both forms share one set of rules: JSON and
+// msgpack have the same data model for everything a NodeConfig holds.
+Result<NodeConfig> FromJsonValue(const nlohmann::json& j, const std::string& path) {
+  std::vector<uint8_t> bytes = nlohmann::json::to_msgpack(j);
+  auto handle = mp::Unpack(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  if (!handle.ok()) return handle.status();
+  return ReadNodeConfig(handle->get(), path);
+}
+
+Result<nlohmann::json> Parse(std::string_view text) {
+  // The parser is iterative but the conversion to msgpack recurses, so
+  // refuse deep nesting here (a NodeConfig list needs 5 levels).
+  bool too_deep = false;
+  auto limit_depth = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > static_cast<int>(mp::kMaxDepth)) too_deep = true;
+    return !too_deep;
+  };
+  nlohmann::json j = nlohmann::json::parse(text, limit_depth, /*allow_exceptions=*/false);
+  if (too_deep) return Status::Error("JSON nested deeper than " + std::to_string(mp::kMaxDepth));
+  if (j.is_discarded()) return Status::Error("not valid JSON");
+  return j;
+}
+
+}  // namespace
+
+std::string NodeConfigToJson(const NodeConfig& c) {
+  ordered_json j;
+  j["name"] = c.name;
+  if (c.interface) j["interface"] = *c.interface;
+  if (c.pcap_file) j["pcap_file"] = *c.pcap_file;
+  if (c.directory) j["directory"] = *c.directory;
+  if (c.stdout_file) j["stdout_file"] = *c.stdout_file;
+  if (c.stderr_file) j["stderr_file"] = *c.stderr_file;
+  if (c.bare_mode) j["bare_mode"] = *c.bare_mode;
+  j["addl_base_scripts"] = c.addl_base_scripts;
+  j["addl_user_scripts"] = c.addl_user_scripts;
+  j["scripts"] = c.scripts;
+  j["env"] = ordered_json::object();
+  for (const auto& [k, v] : c.env) j["env"][k] = v;
+  if (c.cpu_affinity) j["cpu_affinity"] = *c.cpu_affinity;
+  j["cluster"] = ordered_json::object();
+  for (const auto& [name, ep] : c.cluster) j["cluster"][name] = EndpointJson(ep);
+  if (!c.command.empty()) j["command"] = c.command;
+  // Replace rather than throw on invalid UTF-8 (decoded configs never have any).
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<NodeConfig> NodeConfigFromJson(std::string_view text) {
+  auto j = Parse(text);
+  if (!j.ok()) return j.status();
+  return FromJsonValue(*j, "config");
+}
+
+Result<std::vector<NodeConfig>> NodeConfigsFromJson(std::string_view text) {
+  auto j = Parse(text);
+  if (!j.ok()) return j.status();
+  std::vector<NodeConfig> configs;
+  if (j->is_array()) {
+    for (size_t i = 0; i < j->size(); ++i) {
+      auto c = FromJsonValue((*j)[i], "[" + std::to_string(i) + "]");
+      if (!c.ok()) return c.status();
+      configs.push_back(std::move(*c));
+    }
+    return configs;
+  }
+  auto c = FromJsonValue(*j, "config");
+  if (!c.ok()) return c.status();
+  configs.push_back(std::move(*c));
+  return configs;
+}
+
+}  // namespace zsup

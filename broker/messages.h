@@ -1,0 +1,161 @@
+// The values that cross zsup's process boundaries, as ../shared/PROTOCOL.md
+// defines them. Plain data: no behaviour beyond naming helpers. Encoding and
+// decoding live in codec.h, validation in validation.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace zsup {
+
+enum class ClusterRole { kNone, kLogger, kManager, kProxy, kWorker };
+
+// "WORKER" etc.
+std::string_view RoleName(ClusterRole role);
+// Accepts "WORKER" and "Supervisor::WORKER" (and the other four names).
+std::optional<ClusterRole> ParseRole(std::string_view text);
+
+struct Port {
+  uint16_t port = 0;
+  std::string proto = "tcp";  // "tcp", "udp", "icmp" or "unknown"
+  bool operator==(const Port&) const = default;
+};
+
+struct ClusterEndpoint {
+  ClusterRole role = ClusterRole::kNone;
+  std::string host;
+  Port p;
+  std::optional<std::string> interface;
+  std::optional<std::string> pcap_file;
+  std::optional<Port> metrics_port;
+  bool operator==(const ClusterEndpoint&) const = default;
+};
+
+// Zeek's Supervisor::NodeConfig plus zsup's extensions (`command`, `scripts`).
+struct NodeConfig {
+  std::string name;
+  std::optional<std::string> interface;
+  std::optional<std::string> pcap_file;
+  std::optional<std::string> directory;
+  std::optional<std::string> stdout_file;
+  std::optional<std::string> stderr_file;
+  std::optional<bool> bare_mode;
+  std::vector<std::string> addl_base_scripts;
+  std::vector<std::string> addl_user_scripts;
+  std::vector<std::string> scripts;  // Zeek's `scripts` field (Zeek >= 5)
+  std::map<std::string, std::string> env;
+  std::optional<int64_t> cpu_affinity;
+  std::map<std::string, ClusterEndpoint> cluster;
+  std::vector<std::string> command;  // extension: exec'd as is, no shell
+  bool operator==(const NodeConfig&) const = default;
+};
+
+enum class NodeState { kStarting, kRunning, kBackoff, kStopping, kExited };
+std::string_view StateName(NodeState state);  // "starting", ...
+std::optional<NodeState> ParseState(std::string_view text);
+
+struct ExitInfo {
+  std::optional<int64_t> code;    // set when the process exited
+  std::optional<int64_t> signal;  // set when a signal killed it
+  double at = 0;
+  bool operator==(const ExitInfo&) const = default;
+};
+
+struct NodeStatus {
+  NodeConfig node;
+  std::optional<int64_t> pid;  // exactly while starting, running or stopping
+  std::optional<NodeState> state;
+  std::optional<int64_t> restarts;
+  std::optional<double> started_at;
+  std::optional<ExitInfo> last_exit;
+  bool operator==(const NodeStatus&) const = default;
+};
+
+struct StatusReport {
+  std::map<std::string, NodeStatus> nodes;
+  bool operator==(const StatusReport&) const = default;
+};
+
+enum class Stream { kStdout, kStderr };
+std::string_view StreamName(Stream stream);  // "stdout" / "stderr"
+std::optional<Stream> ParseStream(std::string_view text);
+
+// ---- control requests (REQ/REP) ----
+
+struct PingRequest {
+  bool operator==(const PingRequest&) const = default;
+};
+struct CreateRequest {
+  NodeConfig config;
+  bool operator==(const CreateRequest&) const = default;
+};
+struct DestroyRequest {
+  std::string node;  // "" = every node
+  bool operator==(const DestroyRequest&) const = default;
+};
+struct RestartRequest {
+  std::string node;  // "" = every node
+  bool operator==(const RestartRequest&) const = default;
+};
+struct StatusRequest {
+  std::string node;  // "" = every node
+  bool operator==(const StatusRequest&) const = default;
+};
+struct TailRequest {
+  std::string node;
+  Stream stream = Stream::kStdout;
+  int64_t lines = 0;
+  bool operator==(const TailRequest&) const = default;
+};
+using Request = std::variant<PingRequest, CreateRequest, DestroyRequest, RestartRequest,
+                             StatusRequest, TailRequest>;
+
+// ---- control replies ----
+
+struct PingReply {
+  std::string version;
+  int64_t pid = 0;
+  bool operator==(const PingReply&) const = default;
+};
+
+struct OutputLine {
+  std::string msg;
+  int64_t seq = 0;
+  double at = 0;
+  bool operator==(const OutputLine&) const = default;
+};
+
+// ---- events (PUB): topic "<kind>/<node>" plus one of these ----
+
+struct NodeStatusEvent {
+  std::string node;
+  int64_t pid = 0;
+  int64_t restarts = 0;
+  double at = 0;
+  bool operator==(const NodeStatusEvent&) const = default;
+};
+
+struct NodeExitEvent {
+  std::string node;
+  int64_t pid = 0;
+  std::optional<int64_t> code;
+  std::optional<int64_t> signal;
+  bool commanded = false;
+  double at = 0;
+  bool operator==(const NodeExitEvent&) const = default;
+};
+
+struct OutputEvent {
+  std::string node;
+  std::string msg;
+  int64_t seq = 0;
+  double at = 0;
+  bool operator==(const OutputEvent&) const = default;
+};
+
+}  // namespace zsup

@@ -1,0 +1,102 @@
+#include "broker/validation.h"
+
+#include <string>
+
+#include "broker/msgpack_reader.h"
+
+namespace zsup {
+namespace {
+
+bool IsWhiteSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+Status NoNulString(std::string_view field, std::string_view value) {
+  if (value.find('\0') != std::string_view::npos) {
+    return Status::Error("config." + std::string(field) + ": must not contain NUL bytes");
+  }
+  return Status::Ok();
+}
+
+Status NoNul(std::string_view field, const std::optional<std::string>& value) {
+  return value ? NoNulString(field, *value) : Status::Ok();
+}
+
+Status NoNul(std::string_view field, const std::vector<std::string>& values) {
+  for (const std::string& v : values) {
+    Status s = NoNulString(field, v);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status NotEmpty(std::string_view field, const std::optional<std::string>& value) {
+  if (value && value->empty()) {
+    return Status::Error("config." + std::string(field) + ": must not be empty when set");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateNodeName(std::string_view name) {
+  const std::string quoted = "'" + std::string(name) + "'";
+  if (name.empty()) return Status::Error("node names must not be an empty string");
+  for (unsigned char c : name) {
+    if (IsWhiteSpace(c)) return Status::Error("node names must not contain spaces: " + quoted);
+  }
+  if (name.size() > kMaxNodeNameBytes) {
+    return Status::Error("node names must be at most 255 bytes long (this one has " +
+                         std::to_string(name.size()) + ")");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return Status::Error("node names must not contain control characters");
+    }
+  }
+  if (name.find('/') != std::string_view::npos) {
+    return Status::Error("node names must not contain '/': " + quoted);
+  }
+  if (!mp::IsValidUtf8(name)) return Status::Error("node names must be valid UTF-8");
+  return Status::Ok();
+}
+
+Status ValidateNodeFields(const NodeConfig& c) {
+  if (c.interface && c.pcap_file) {
+    return Status::Error("node with name '" + c.name + "' has interface and pcap_file set");
+  }
+  Status s = NoNul("interface", c.interface);
+  if (s.ok()) s = NoNul("pcap_file", c.pcap_file);
+  if (s.ok()) s = NoNul("directory", c.directory);
+  if (s.ok()) s = NoNul("stdout_file", c.stdout_file);
+  if (s.ok()) s = NoNul("stderr_file", c.stderr_file);
+  if (s.ok()) s = NotEmpty("directory", c.directory);
+  if (s.ok()) s = NotEmpty("stdout_file", c.stdout_file);
+  if (s.ok()) s = NotEmpty("stderr_file", c.stderr_file);
+  if (s.ok()) s = NoNul("addl_base_scripts", c.addl_base_scripts);
+  if (s.ok()) s = NoNul("addl_user_scripts", c.addl_user_scripts);
+  if (s.ok()) s = NoNul("scripts", c.scripts);
+  if (s.ok()) s = NoNul("command", c.command);
+  if (!s.ok()) return s;
+  if (!c.command.empty() && c.command[0].empty()) {
+    return Status::Error("config.command: the program (first element) must not be empty");
+  }
+  for (const auto& [key, value] : c.env) {
+    if (key.empty()) return Status::Error("config.env: keys must not be empty");
+    if (key.find('=') != std::string::npos) {
+      return Status::Error("config.env: key '" + key + "' must not contain '='");
+    }
+    s = NoNulString("env", key);
+    if (s.ok()) s = NoNulString("env." + key, value);
+    if (!s.ok()) return s;
+  }
+  if (c.cpu_affinity && (*c.cpu_affinity < 0 || *c.cpu_affinity >= 1024)) {
+    return Status::Error("config.cpu_affinity: must be a CPU number between 0 and 1023");
+  }
+  return Status::Ok();
+}
+
+Status ValidateNodeConfig(const NodeConfig& config) {
+  Status s = ValidateNodeName(config.name);
+  return s.ok() ? ValidateNodeFields(config) : s;
+}
+
+}  // namespace zsup

@@ -1,0 +1,115 @@
+// Every validation error string, Zeek's exact ones first.
+#include "broker/validation.h"
+
+#include <gtest/gtest.h>
+
+#include "broker/test_util.h"
+
+namespace zsup {
+namespace {
+
+std::string NameError(std::string_view name) {
+  Status s = ValidateNodeName(name);
+  EXPECT_FALSE(s.ok()) << name;
+  return s.message();
+}
+
+std::string FieldError(const NodeConfig& c) {
+  Status s = ValidateNodeConfig(c);
+  EXPECT_FALSE(s.ok());
+  return s.message();
+}
+
+NodeConfig Named(std::string name) {
+  NodeConfig c;
+  c.name = std::move(name);
+  return c;
+}
+
+TEST(ValidationTest, ZeekEmptyName) { EXPECT_EQ(NameError(""), "node names must not be an empty string"); }
+
+TEST(ValidationTest, ZeekSpaces) {
+  EXPECT_EQ(NameError("my node"), "node names must not contain spaces: 'my node'");
+  EXPECT_EQ(NameError("tab\there"), "node names must not contain spaces: 'tab\there'");
+  EXPECT_EQ(NameError("nl\n"), "node names must not contain spaces: 'nl\n'");
+}
+
+TEST(ValidationTest, ZeekInterfaceAndPcap) {
+  NodeConfig c = Named("w1");
+  c.interface = "eth0";
+  c.pcap_file = "x.pcap";
+  EXPECT_EQ(FieldError(c), "node with name 'w1' has interface and pcap_file set");
+}
+
+TEST(ValidationTest, Slash) { EXPECT_EQ(NameError("a/b"), "node names must not contain '/': 'a/b'"); }
+
+TEST(ValidationTest, ControlCharacters) {
+  EXPECT_EQ(NameError(std::string("a\0b", 3)), "node names must not contain control characters");
+  EXPECT_EQ(NameError("a\x1b[31m"), "node names must not contain control characters");
+  EXPECT_EQ(NameError("del\x7f"), "node names must not contain control characters");
+}
+
+TEST(ValidationTest, Length) {
+  EXPECT_TRUE(ValidateNodeName(std::string(255, 'x')).ok());
+  EXPECT_EQ(NameError(std::string(256, 'x')),
+            "node names must be at most 255 bytes long (this one has 256)");
+}
+
+TEST(ValidationTest, InvalidUtf8) { EXPECT_EQ(NameError("\xc3"), "node names must be valid UTF-8"); }
+
+TEST(ValidationTest, GoodNames) {
+  for (const char* name : {"worker-1", "w", "logger.1", "proxy_2", "Zeek:manager", "wörker"}) {
+    EXPECT_TRUE(ValidateNodeName(name).ok()) << name;
+  }
+}
+
+TEST(ValidationTest, FullConfigIsValid) {
+  NodeConfig c = testing::FullConfig();
+  c.pcap_file.reset();
+  EXPECT_TRUE(ValidateNodeConfig(c).ok()) << ValidateNodeConfig(c).message();
+}
+
+TEST(ValidationTest, FieldRules) {
+  NodeConfig c = Named("w");
+  c.env["A=B"] = "x";
+  EXPECT_EQ(FieldError(c), "config.env: key 'A=B' must not contain '='");
+  c = Named("w");
+  c.env[""] = "x";
+  EXPECT_EQ(FieldError(c), "config.env: keys must not be empty");
+  c = Named("w");
+  c.env["A"] = std::string("x\0y", 3);
+  EXPECT_EQ(FieldError(c), "config.env.A: must not contain NUL bytes");
+  c = Named("w");
+  c.command = {""};
+  EXPECT_EQ(FieldError(c), "config.command: the program (first element) must not be empty");
+  c = Named("w");
+  c.command = {"ls", std::string("a\0", 2)};
+  EXPECT_EQ(FieldError(c), "config.command: must not contain NUL bytes");
+  c = Named("w");
+  c.directory = "";
+  EXPECT_EQ(FieldError(c), "config.directory: must not be empty when set");
+  c = Named("w");
+  c.stdout_file = "";
+  EXPECT_EQ(FieldError(c), "config.stdout_file: must not be empty when set");
+  c = Named("w");
+  c.stderr_file = std::string("\0", 1);
+  EXPECT_EQ(FieldError(c), "config.stderr_file: must not contain NUL bytes");
+  c = Named("w");
+  c.cpu_affinity = -1;
+  EXPECT_EQ(FieldError(c), "config.cpu_affinity: must be a CPU number between 0 and 1023");
+  c.cpu_affinity = 1024;
+  EXPECT_EQ(FieldError(c), "config.cpu_affinity: must be a CPU number between 0 and 1023");
+  c = Named("w");
+  c.addl_base_scripts = {std::string("a\0", 2)};
+  EXPECT_EQ(FieldError(c), "config.addl_base_scripts: must not contain NUL bytes");
+}
+
+TEST(ValidationTest, NameIsCheckedBeforeFields) {
+  NodeConfig c = Named("");
+  c.interface = "eth0";
+  c.pcap_file = "x";
+  EXPECT_EQ(FieldError(c), "node names must not be an empty string");
+}
+
+}  // namespace
+}  // namespace zsup
