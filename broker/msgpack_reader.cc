@@ -4,6 +4,8 @@
 #include <exception>
 #include <limits>
 
+#include "broker/utf8.h"
+
 namespace zsup::mp {
 namespace {
 
@@ -63,39 +65,6 @@ std::string_view TypeName(const msgpack::object& o) {
     case msgpack::type::EXT: return "an extension value";
   }
   return "an unknown type";
-}
-
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const unsigned char* end = p + s.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (static_cast<size_t>(end - p) < len) return false;
-    for (size_t i = 1; i < len; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are invalid.
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += len;
-  }
-  return true;
 }
 
 Status Read(const msgpack::object& o, const std::string& path, std::string* out) {

@@ -28,8 +28,6 @@ Result<msgpack::object_handle> Unpack(std::string_view bytes);
 // "a string", "an integer", ... for error messages.
 std::string_view TypeName(const msgpack::object& o);
 
-bool IsValidUtf8(std::string_view s);
-
 // Each fails with "<path>: must be <type>" (or a more precise message).
 Status Read(const msgpack::object& o, const std::string& path, std::string* out);
 Status Read(const msgpack::object& o, const std::string& path, int64_t* out);

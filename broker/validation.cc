@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "broker/msgpack_reader.h"
+#include "broker/utf8.h"
 
 namespace zsup {
 namespace {
@@ -55,7 +55,7 @@ Status ValidateNodeName(std::string_view name) {
   if (name.find('/') != std::string_view::npos) {
     return Status::Error("node names must not contain '/': " + quoted);
   }
-  if (!mp::IsValidUtf8(name)) return Status::Error("node names must be valid UTF-8");
+  if (!IsValidUtf8(name)) return Status::Error("node names must be valid UTF-8");
   return Status::Ok();
 }
 

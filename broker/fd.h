@@ -1,0 +1,38 @@
+// UniqueFd: sole owner of a file descriptor; closes it on destruction.
+// Move-only. Every descriptor zsup opens is close-on-exec (O_CLOEXEC,
+// SOCK_CLOEXEC, pipe2(O_CLOEXEC), ...) so no node inherits one.
+#pragma once
+
+#include <unistd.h>
+
+#include <utility>
+
+namespace zsup {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { Reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.Release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) Reset(other.Release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  explicit operator bool() const { return valid(); }
+  int Release() { return std::exchange(fd_, -1); }
+  void Reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace zsup

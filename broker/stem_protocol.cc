@@ -1,0 +1,337 @@
+#include "broker/stem_protocol.h"
+
+#include <cstdio>
+
+#include "broker/codec.h"
+#include "broker/msgpack_reader.h"
+
+namespace zsup::stem {
+namespace {
+
+// msgpack output straight into a std::string.
+struct StringBuffer {
+  std::string data;
+  void write(const char* p, size_t n) { data.append(p, n); }
+};
+using StringPacker = msgpack::packer<StringBuffer>;
+
+template <typename T>
+void PackOptional(StringPacker& pk, const std::optional<T>& v) {
+  v ? pk.pack(*v) : pk.pack_nil();
+}
+
+void PackExitInfo(StringPacker& pk, const std::optional<ExitInfo>& e) {
+  if (!e) {
+    pk.pack_nil();
+    return;
+  }
+  pk.pack_map(3);
+  pk.pack("code"), PackOptional(pk, e->code);
+  pk.pack("signal"), PackOptional(pk, e->signal);
+  pk.pack("at"), pk.pack(e->at);
+}
+
+// Each encoder writes the map header and "t"; fields follow.
+void Header(StringPacker& pk, std::string_view type, uint32_t fields) {
+  pk.pack_map(fields + 1);
+  pk.pack("t"), pk.pack(type);
+}
+
+struct Encoder {
+  StringPacker& pk;
+  void operator()(const Hello& m) {
+    Header(pk, "hello", 3);
+    pk.pack("version"), pk.pack(m.version);
+    pk.pack("supervisor_pid"), pk.pack(m.supervisor_pid);
+    pk.pack("settings"), pk.pack_map(4);
+    pk.pack("zeek_path"), pk.pack(m.settings.zeek_path);
+    pk.pack("stop_timeout"), pk.pack(m.settings.stop_timeout);
+    pk.pack("revival_cap"), pk.pack(m.settings.revival_cap);
+    pk.pack("grace"), pk.pack(m.settings.grace);
+  }
+  void operator()(const CreateNode& m) {
+    Header(pk, "create", 3);
+    // The config is packed through the public codec into a nested map.
+    msgpack::sbuffer config;
+    Packer cpk(config);
+    PackNodeConfig(cpk, m.config);
+    pk.pack("config");
+    pk.pack_bin(static_cast<uint32_t>(config.size()));
+    pk.pack_bin_body(config.data(), static_cast<uint32_t>(config.size()));
+    pk.pack("fingerprint"), pk.pack(m.fingerprint);
+    pk.pack("restarts"), pk.pack(m.restarts);
+  }
+  void operator()(const DestroyNode& m) { Header(pk, "destroy", 1), pk.pack("name"), pk.pack(m.name); }
+  void operator()(const RestartNode& m) { Header(pk, "restart", 1), pk.pack("name"), pk.pack(m.name); }
+  void operator()(const Shutdown&) { Header(pk, "shutdown", 0); }
+  void operator()(const Heartbeat&) { Header(pk, "heartbeat", 0); }
+  void operator()(const Welcome& m) {
+    Header(pk, "welcome", 3);
+    pk.pack("version"), pk.pack(m.version);
+    pk.pack("stem_pid"), pk.pack(m.stem_pid);
+    pk.pack("nodes"), pk.pack_array(static_cast<uint32_t>(m.nodes.size()));
+    for (const NodeReport& n : m.nodes) {
+      pk.pack_map(7);
+      pk.pack("name"), pk.pack(n.name);
+      pk.pack("fingerprint"), pk.pack(n.fingerprint);
+      pk.pack("state"), pk.pack(StateName(n.state));
+      pk.pack("pid"), PackOptional(pk, n.pid);
+      pk.pack("restarts"), pk.pack(n.restarts);
+      pk.pack("started_at"), PackOptional(pk, n.started_at);
+      pk.pack("last_exit"), PackExitInfo(pk, n.last_exit);
+    }
+  }
+  void operator()(const NodeStarted& m) {
+    Header(pk, "started", 4);
+    pk.pack("name"), pk.pack(m.name), pk.pack("pid"), pk.pack(m.pid);
+    pk.pack("restarts"), pk.pack(m.restarts), pk.pack("at"), pk.pack(m.at);
+  }
+  void operator()(const NodeExited& m) {
+    Header(pk, "exited", 7);
+    pk.pack("name"), pk.pack(m.name), pk.pack("pid"), pk.pack(m.pid);
+    pk.pack("code"), PackOptional(pk, m.code);
+    pk.pack("signal"), PackOptional(pk, m.signal);
+    pk.pack("commanded"), pk.pack(m.commanded), pk.pack("at"), pk.pack(m.at);
+    pk.pack("next"), pk.pack(StateName(m.next));
+  }
+  void operator()(const NodeOutput&) {}  // see Encode()
+  void operator()(const NodeError& m) {
+    Header(pk, "error", 2);
+    pk.pack("name"), pk.pack(m.name), pk.pack("message"), pk.pack(m.message);
+  }
+  void operator()(const Bye&) { Header(pk, "bye", 0); }
+  void operator()(const UnknownMessage& m) { Header(pk, m.type, 0); }
+};
+
+Result<NodeState> ReadState(mp::MapReader& r, std::string_view key) {
+  std::string text;
+  Status s = r.Required(key, &text);
+  if (!s.ok()) return s;
+  auto state = ParseState(text);
+  if (!state) return Status::Error(r.FieldPath(key) + ": unknown state '" + text + "'");
+  return *state;
+}
+
+Result<std::optional<ExitInfo>> ReadExitInfo(mp::MapReader& r, std::string_view key) {
+  const msgpack::object* o = r.Take(key);
+  if (o == nullptr) return std::optional<ExitInfo>();
+  auto er = mp::MapReader::Open(*o, r.FieldPath(key), r.FieldPath(key));
+  if (!er.ok()) return er.status();
+  ExitInfo e;
+  Status s = er->Optional("code", &e.code);
+  if (s.ok()) s = er->Optional("signal", &e.signal);
+  if (s.ok()) s = er->Required("at", &e.at);
+  if (!s.ok()) return s;
+  return std::optional<ExitInfo>(e);
+}
+
+Result<Message> ReadHello(mp::MapReader& r) {
+  Hello m;
+  Status s = r.Required("version", &m.version);
+  if (s.ok()) s = r.Required("supervisor_pid", &m.supervisor_pid);
+  if (!s.ok()) return s;
+  if (const msgpack::object* o = r.Take("settings")) {
+    auto sr = mp::MapReader::Open(*o, "settings", "settings");
+    if (!sr.ok()) return sr.status();
+    s = sr->Default("zeek_path", &m.settings.zeek_path);
+    if (s.ok()) s = sr->Default("stop_timeout", &m.settings.stop_timeout);
+    if (s.ok()) s = sr->Default("revival_cap", &m.settings.revival_cap);
+    if (s.ok()) s = sr->Default("grace", &m.settings.grace);
+    if (!s.ok()) return s;
+  }
+  return Message(m);
+}
+
+Result<Message> ReadCreate(mp::MapReader& r) {
+  CreateNode m;
+  const msgpack::object* o = r.Take("config");
+  if (o == nullptr || o->type != msgpack::type::BIN) {
+    return Status::Error("create: config must be an embedded msgpack blob");
+  }
+  auto config = DecodeNodeConfig(std::string_view(o->via.bin.ptr, o->via.bin.size));
+  if (!config.ok()) return config.status();
+  m.config = std::move(*config);
+  Status s = r.Required("fingerprint", &m.fingerprint);
+  if (s.ok()) s = r.Default("restarts", &m.restarts);
+  if (!s.ok()) return s;
+  return Message(std::move(m));
+}
+
+Result<Message> ReadWelcome(mp::MapReader& r) {
+  Welcome m;
+  Status s = r.Required("version", &m.version);
+  if (s.ok()) s = r.Required("stem_pid", &m.stem_pid);
+  if (!s.ok()) return s;
+  const msgpack::object* nodes = r.Take("nodes");
+  if (nodes == nullptr || nodes->type != msgpack::type::ARRAY) {
+    return Status::Error("welcome: nodes must be an array");
+  }
+  for (uint32_t i = 0; i < nodes->via.array.size; ++i) {
+    const std::string path = "nodes[" + std::to_string(i) + "]";
+    auto nr = mp::MapReader::Open(nodes->via.array.ptr[i], path, path);
+    if (!nr.ok()) return nr.status();
+    NodeReport n;
+    s = nr->Required("name", &n.name);
+    if (s.ok()) s = nr->Required("fingerprint", &n.fingerprint);
+    if (s.ok()) s = nr->Optional("pid", &n.pid);
+    if (s.ok()) s = nr->Required("restarts", &n.restarts);
+    if (s.ok()) s = nr->Optional("started_at", &n.started_at);
+    if (!s.ok()) return s;
+    auto state = ReadState(*nr, "state");
+    if (!state.ok()) return state.status();
+    n.state = *state;
+    auto exit = ReadExitInfo(*nr, "last_exit");
+    if (!exit.ok()) return exit.status();
+    n.last_exit = *exit;
+    m.nodes.push_back(std::move(n));
+  }
+  return Message(std::move(m));
+}
+
+Result<Message> ReadExited(mp::MapReader& r) {
+  NodeExited m;
+  Status s = r.Required("name", &m.name);
+  if (s.ok()) s = r.Required("pid", &m.pid);
+  if (s.ok()) s = r.Optional("code", &m.code);
+  if (s.ok()) s = r.Optional("signal", &m.signal);
+  if (s.ok()) s = r.Required("commanded", &m.commanded);
+  if (s.ok()) s = r.Required("at", &m.at);
+  if (!s.ok()) return s;
+  auto next = ReadState(r, "next");
+  if (!next.ok()) return next.status();
+  m.next = *next;
+  return Message(std::move(m));
+}
+
+Result<Message> ReadOutput(mp::MapReader& r) {
+  NodeOutput m;
+  std::string stream;
+  Status s = r.Required("name", &m.name);
+  if (s.ok()) s = r.Required("stream", &stream);
+  if (s.ok()) s = r.Required("first_seq", &m.first_seq);
+  if (s.ok()) s = r.Required("at", &m.at);
+  if (s.ok()) s = r.Required("lines", &m.lines);
+  if (!s.ok()) return s;
+  auto parsed = ParseStream(stream);
+  if (!parsed) return Status::Error("output: unknown stream '" + stream + "'");
+  m.stream = *parsed;
+  return Message(std::move(m));
+}
+
+template <typename T>
+Result<Message> ReadName(mp::MapReader& r) {
+  T m;
+  Status s = r.Required("name", &m.name);
+  if (!s.ok()) return s;
+  return Message(std::move(m));
+}
+
+}  // namespace
+
+std::string Encode(const Message& message) {
+  if (const auto* m = std::get_if<NodeOutput>(&message)) {
+    OutputEncoder e;
+    e.Begin(m->name, m->stream, m->first_seq, m->at);
+    for (const std::string& l : m->lines) e.Line(l);
+    return e.Finish();
+  }
+  StringBuffer buf;
+  StringPacker pk(buf);
+  std::visit(Encoder{pk}, message);
+  return std::move(buf.data);
+}
+
+Result<Message> Decode(std::string_view frame) {
+  auto handle = mp::Unpack(frame);
+  if (!handle.ok()) return handle.status();
+  auto r = mp::MapReader::Open(handle->get(), "", "stem message");
+  if (!r.ok()) return r.status();
+  std::string type;
+  Status s = r->Required("t", &type);
+  if (!s.ok()) return s;
+  if (type == "hello") return ReadHello(*r);
+  if (type == "create") return ReadCreate(*r);
+  if (type == "destroy") return ReadName<DestroyNode>(*r);
+  if (type == "restart") return ReadName<RestartNode>(*r);
+  if (type == "shutdown") return Message(Shutdown{});
+  if (type == "heartbeat") return Message(Heartbeat{});
+  if (type == "welcome") return ReadWelcome(*r);
+  if (type == "exited") return ReadExited(*r);
+  if (type == "output") return ReadOutput(*r);
+  if (type == "bye") return Message(Bye{});
+  if (type == "started") {
+    NodeStarted m;
+    s = r->Required("name", &m.name);
+    if (s.ok()) s = r->Required("pid", &m.pid);
+    if (s.ok()) s = r->Required("restarts", &m.restarts);
+    if (s.ok()) s = r->Required("at", &m.at);
+    if (!s.ok()) return s;
+    return Message(std::move(m));
+  }
+  if (type == "error") {
+    NodeError m;
+    s = r->Required("name", &m.name);
+    if (s.ok()) s = r->Required("message", &m.message);
+    if (!s.ok()) return s;
+    return Message(std::move(m));
+  }
+  return Message(UnknownMessage{type});
+}
+
+void OutputEncoder::Begin(std::string_view name, Stream stream, int64_t first_seq, double at) {
+  StringBuffer sb;
+  StringPacker pk(sb);
+  Header(pk, "output", 5);
+  pk.pack("name"), pk.pack(name);
+  pk.pack("stream"), pk.pack(StreamName(stream));
+  pk.pack("first_seq"), pk.pack(first_seq);
+  pk.pack("at"), pk.pack(at);
+  pk.pack("lines");
+  buf_ = std::move(sb.data);
+  // array32 with a placeholder count: valid msgpack for any number of lines.
+  count_offset_ = buf_.size() + 1;
+  buf_.append("\xdd\0\0\0\0", 5);
+  lines_ = 0;
+  active_ = true;
+}
+
+void OutputEncoder::Line(std::string_view line) {
+  // msgpack str header, then the bytes.
+  const size_t n = line.size();
+  if (n < 32) {
+    buf_.push_back(static_cast<char>(0xa0 | n));
+  } else if (n < 256) {
+    buf_.push_back('\xd9');
+    buf_.push_back(static_cast<char>(n));
+  } else if (n < 65536) {
+    buf_.push_back('\xda');
+    buf_.push_back(static_cast<char>(n >> 8));
+    buf_.push_back(static_cast<char>(n));
+  } else {
+    buf_.push_back('\xdb');
+    for (int shift = 24; shift >= 0; shift -= 8) buf_.push_back(static_cast<char>(n >> shift));
+  }
+  buf_.append(line);
+  ++lines_;
+}
+
+std::string OutputEncoder::Finish() {
+  for (int i = 0; i < 4; ++i) {
+    buf_[count_offset_ + i] = static_cast<char>(lines_ >> (24 - 8 * i));
+  }
+  active_ = false;
+  return std::move(buf_);
+}
+
+std::string Fingerprint(const NodeConfig& config) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : EncodeNodeConfig(config)) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
+}
+
+}  // namespace zsup::stem

@@ -1,0 +1,149 @@
+// Messages on the internal zsupd <-> zsup-stem PAIR link, one msgpack map
+// per frame with a type key "t".
+//
+// Versioning: zsupd's Hello carries the newest version it speaks, the stem's
+// Welcome the version both will use (the lower of the two). Readers ignore
+// fields they do not know and report a message type they do not know as
+// UnknownMessage (to be logged and skipped), so a newer zsupd can drive an
+// older running stem and the other way round. Decoding is total, like the
+// public codec: any frame gives a message or an error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "broker/messages.h"
+#include "broker/status.h"
+
+namespace zsup::stem {
+
+inline constexpr int64_t kProtocolVersion = 1;
+
+// Behaviour zsupd asks of the stem; sent in every Hello so a stem adopted by
+// a newer zsupd takes the new settings.
+struct Settings {
+  std::string zeek_path = "zeek";
+  double stop_timeout = 26.0;    // seconds from SIGTERM to SIGKILL
+  double revival_cap = 300.0;    // longest revival delay, seconds
+  double grace = 60.0;           // how long nodes outlive a lost zsupd; 0 = stop at once
+  bool operator==(const Settings&) const = default;
+};
+
+// ---- zsupd -> stem ----
+struct Hello {
+  int64_t version = kProtocolVersion;
+  int64_t supervisor_pid = 0;
+  Settings settings;
+  bool operator==(const Hello&) const = default;
+};
+struct CreateNode {
+  NodeConfig config;
+  std::string fingerprint;  // of the config, echoed back in NodeReport
+  int64_t restarts = 0;     // restart count to continue from
+  bool operator==(const CreateNode&) const = default;
+};
+struct DestroyNode {
+  std::string name;
+  bool operator==(const DestroyNode&) const = default;
+};
+struct RestartNode {
+  std::string name;
+  bool operator==(const RestartNode&) const = default;
+};
+struct Shutdown {
+  bool operator==(const Shutdown&) const = default;
+};
+struct Heartbeat {
+  bool operator==(const Heartbeat&) const = default;
+};
+
+// ---- stem -> zsupd ----
+struct NodeReport {
+  std::string name;
+  std::string fingerprint;
+  NodeState state = NodeState::kStarting;
+  std::optional<int64_t> pid;
+  int64_t restarts = 0;
+  std::optional<double> started_at;
+  std::optional<ExitInfo> last_exit;
+  bool operator==(const NodeReport&) const = default;
+};
+struct Welcome {
+  int64_t version = kProtocolVersion;
+  int64_t stem_pid = 0;
+  std::vector<NodeReport> nodes;
+  bool operator==(const Welcome&) const = default;
+};
+struct NodeStarted {  // exec succeeded
+  std::string name;
+  int64_t pid = 0;
+  int64_t restarts = 0;
+  double at = 0;
+  bool operator==(const NodeStarted&) const = default;
+};
+struct NodeExited {
+  std::string name;
+  int64_t pid = 0;
+  std::optional<int64_t> code;
+  std::optional<int64_t> signal;
+  bool commanded = false;
+  double at = 0;
+  NodeState next = NodeState::kBackoff;  // backoff, starting (restart) or exited (gone)
+  bool operator==(const NodeExited&) const = default;
+};
+struct NodeOutput {
+  std::string name;
+  Stream stream = Stream::kStdout;
+  int64_t first_seq = 1;  // seq of lines[0]; the rest follow by one
+  double at = 0;
+  std::vector<std::string> lines;
+  bool operator==(const NodeOutput&) const = default;
+};
+struct NodeError {
+  std::string name;
+  std::string message;
+  bool operator==(const NodeError&) const = default;
+};
+struct Bye {  // the stem stopped every node and is exiting
+  bool operator==(const Bye&) const = default;
+};
+struct UnknownMessage {
+  std::string type;
+  bool operator==(const UnknownMessage&) const = default;
+};
+
+using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, Shutdown, Heartbeat,
+                             Welcome, NodeStarted, NodeExited, NodeOutput, NodeError, Bye,
+                             UnknownMessage>;
+
+std::string Encode(const Message& message);
+Result<Message> Decode(std::string_view frame);
+
+// A NodeOutput frame built line by line without copying the lines anywhere
+// else first (the stem's hot path). The line count is patched in at Finish().
+class OutputEncoder {
+ public:
+  void Begin(std::string_view name, Stream stream, int64_t first_seq, double at);
+  void Line(std::string_view line);
+  bool active() const { return active_; }
+  size_t lines() const { return lines_; }
+  size_t bytes() const { return buf_.size(); }
+  // The frame; the encoder is ready for the next Begin().
+  std::string Finish();
+
+ private:
+  std::string buf_;
+  size_t count_offset_ = 0;
+  uint32_t lines_ = 0;
+  bool active_ = false;
+};
+
+// Fingerprint of a config: 16 hex digits of a 64-bit FNV-1a hash of its
+// canonical msgpack encoding. Equal configs have equal fingerprints.
+std::string Fingerprint(const NodeConfig& config);
+
+}  // namespace zsup::stem

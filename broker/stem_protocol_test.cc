@@ -1,0 +1,72 @@
+#include "broker/stem_protocol.h"
+
+#include <gtest/gtest.h>
+
+#include "broker/test_util.h"
+
+namespace zsup::stem {
+namespace {
+
+TEST(StemProtocolTest, EveryMessageRoundTrips) {
+  NodeReport report{"w1", "00ff", NodeState::kRunning, 42, 3, 1.5, ExitInfo{{}, 9, 1.0}};
+  NodeReport idle{"w2", "abcd", NodeState::kBackoff, {}, 0, {}, {}};
+  std::vector<Message> messages = {
+      Hello{1, 99, Settings{"/opt/zeek/bin/zeek", 5.0, 60.0, 0.0}},
+      CreateNode{testing::FullConfig(), "0123456789abcdef", 4},
+      DestroyNode{"w1"},
+      RestartNode{"w1"},
+      Shutdown{},
+      Heartbeat{},
+      Welcome{1, 1234, {report, idle}},
+      NodeStarted{"w1", 42, 3, 2.5},
+      NodeExited{"w1", 42, 0, {}, true, 3.5, NodeState::kExited},
+      NodeExited{"w1", 43, {}, 11, false, 4.5, NodeState::kBackoff},
+      NodeOutput{"w1", Stream::kStderr, 17, 5.5, {"a", "b c", std::string(70000, 'x')}},
+      NodeError{"w1", "node 'w1' failed to exec 'nope': No such file or directory"},
+      Bye{},
+  };
+  for (const Message& m : messages) {
+    auto back = Decode(Encode(m));
+    ASSERT_TRUE(back.ok()) << back.error();
+    EXPECT_EQ(*back, m) << "type index " << m.index();
+  }
+}
+
+TEST(StemProtocolTest, UnknownTypeIsReportedNotAnError) {
+  auto m = Decode(testing::Mp({{"t", "telemetry"}, {"x", 1}}));
+  ASSERT_TRUE(m.ok()) << m.error();
+  EXPECT_EQ(std::get<UnknownMessage>(*m).type, "telemetry");
+}
+
+TEST(StemProtocolTest, UnknownFieldsAreIgnored) {
+  auto m = Decode(testing::Mp({{"t", "destroy"}, {"name", "w"}, {"reason", "new in v2"}}));
+  ASSERT_TRUE(m.ok()) << m.error();
+  EXPECT_EQ(std::get<DestroyNode>(*m).name, "w");
+}
+
+TEST(StemProtocolTest, HelloWithoutSettingsUsesDefaults) {
+  auto m = Decode(testing::Mp({{"t", "hello"}, {"version", 1}, {"supervisor_pid", 5}}));
+  ASSERT_TRUE(m.ok()) << m.error();
+  EXPECT_EQ(std::get<Hello>(*m).settings, Settings{});
+}
+
+TEST(StemProtocolTest, MalformedFramesAreErrors) {
+  EXPECT_FALSE(Decode("").ok());
+  EXPECT_FALSE(Decode(testing::Mp({1, 2})).ok());
+  EXPECT_EQ(Decode(testing::Mp({{"name", "x"}})).error(), "missing field 't' in stem message");
+  EXPECT_FALSE(Decode(testing::Mp({{"t", "exited"}, {"name", "x"}})).ok());
+  EXPECT_EQ(Decode(testing::Mp({{"t", "create"}, {"config", {{"name", "x"}}}})).error(),
+            "create: config must be an embedded msgpack blob");
+}
+
+TEST(StemProtocolTest, FingerprintFollowsTheConfig) {
+  NodeConfig a = testing::FullConfig();
+  NodeConfig b = a;
+  EXPECT_EQ(Fingerprint(a), Fingerprint(b));
+  EXPECT_EQ(Fingerprint(a).size(), 16u);
+  b.command.push_back("--more");
+  EXPECT_NE(Fingerprint(a), Fingerprint(b));
+}
+
+}  // namespace
+}  // namespace zsup::stem

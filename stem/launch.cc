@@ -1,0 +1,110 @@
+#include "stem/launch.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "broker/json.h"
+
+extern char** environ;
+
+namespace zsup {
+namespace {
+
+constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+
+std::string_view KeyOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+
+// Sets `key` in `env`, replacing an earlier value.
+void SetEnv(std::vector<std::string>& env, std::string_view key, std::string_view value) {
+  std::string entry = std::string(key) + "=" + std::string(value);
+  for (std::string& e : env) {
+    if (KeyOf(e) == key) {
+      e = std::move(entry);
+      return;
+    }
+  }
+  env.push_back(std::move(entry));
+}
+
+void UnsetEnv(std::vector<std::string>& env, std::string_view key) {
+  std::erase_if(env, [&](const std::string& e) { return KeyOf(e) == key; });
+}
+
+std::string Resolve(const std::optional<std::string>& directory, const std::string& path) {
+  if (!directory || path.starts_with('/')) return path;
+  return *directory + "/" + path;
+}
+
+std::vector<std::string> ZeekArgv(const NodeConfig& c, const std::string& zeek) {
+  std::vector<std::string> argv = {zeek};
+  if (c.bare_mode.value_or(false)) argv.push_back("-b");
+  if (c.interface) argv.insert(argv.end(), {"-i", *c.interface});
+  if (c.pcap_file) argv.insert(argv.end(), {"-r", *c.pcap_file});
+  argv.insert(argv.end(), c.addl_base_scripts.begin(), c.addl_base_scripts.end());
+  argv.insert(argv.end(), c.scripts.begin(), c.scripts.end());
+  argv.insert(argv.end(), c.addl_user_scripts.begin(), c.addl_user_scripts.end());
+  return argv;
+}
+
+}  // namespace
+
+std::string SearchPath(const std::string& name, const std::string& path_var) {
+  if (name.empty() || name.find('/') != std::string::npos) return name;
+  std::string_view rest = path_var;
+  while (true) {
+    const size_t colon = rest.find(':');
+    std::string dir(rest.substr(0, colon));
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  return name;
+}
+
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
+  return env;
+}
+
+LaunchPlan PlanLaunch(const NodeConfig& c, const LaunchContext& context) {
+  LaunchPlan plan;
+  plan.argv = c.command.empty() ? ZeekArgv(c, context.zeek_path) : c.command;
+
+  plan.env = context.base_env;
+  // zsupd might itself run under a supervisor: never pass its identity on.
+  UnsetEnv(plan.env, "ZEEK_SUPERVISED_NODE");
+  UnsetEnv(plan.env, "ZEEK_SUPERVISED_NODE_FILE");
+  for (const auto& [key, value] : c.env) SetEnv(plan.env, key, value);
+  plan.node_json = NodeConfigToJson(c);
+  if (plan.node_json.size() > kMaxNodeJsonInEnv) {
+    plan.node_json_path = context.node_json_dir + "/" + c.name + ".json";
+    SetEnv(plan.env, "ZEEK_SUPERVISED_NODE_FILE", *plan.node_json_path);
+  } else {
+    SetEnv(plan.env, "ZEEK_SUPERVISED_NODE", plan.node_json);
+    plan.node_json.clear();
+  }
+  if (!c.cluster.empty()) SetEnv(plan.env, "CLUSTER_NODE", c.name);
+
+  std::string path_var(kDefaultPath);
+  for (const std::string& e : plan.env) {
+    if (KeyOf(e) == "PATH") path_var = e.substr(5);
+  }
+  plan.program = SearchPath(plan.argv[0], path_var);
+
+  plan.directory = c.directory;
+  if (c.stdout_file) plan.stdout_path = Resolve(c.directory, *c.stdout_file);
+  if (c.stderr_file) plan.stderr_path = Resolve(c.directory, *c.stderr_file);
+  if (c.cpu_affinity) plan.cpu = static_cast<int>(*c.cpu_affinity);
+  return plan;
+}
+
+}  // namespace zsup

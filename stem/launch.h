@@ -1,0 +1,49 @@
+// What to exec for a node, worked out before fork so the child only has to
+// carry it out (between fork and exec only async-signal-safe calls).
+// Pure apart from the PATH lookup (access(2) on candidate files).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/messages.h"
+#include "broker/status.h"
+
+namespace zsup {
+
+// Above this the JSON goes to a file named by ZEEK_SUPERVISED_NODE_FILE
+// (Linux caps one environment string at 128 KiB).
+inline constexpr size_t kMaxNodeJsonInEnv = 100000;
+
+struct LaunchContext {
+  std::string zeek_path = "zeek";     // run when the config has no `command`
+  std::vector<std::string> base_env;  // "K=V", the stem's (that is zsupd's) environment
+  std::string node_json_dir;          // where oversized ZEEK_SUPERVISED_NODE files go
+};
+
+struct LaunchPlan {
+  std::string program;            // what execve() gets: PATH already searched
+  std::vector<std::string> argv;  // argv[0] as configured
+  std::vector<std::string> env;   // "K=V"
+  std::optional<std::string> directory;
+  std::optional<std::string> stdout_path;  // resolved against `directory`
+  std::optional<std::string> stderr_path;
+  std::optional<int> cpu;
+  // Set when the JSON is too big for the environment: write `node_json` to
+  // this path (0600) before spawning.
+  std::optional<std::string> node_json_path;
+  std::string node_json;
+};
+
+LaunchPlan PlanLaunch(const NodeConfig& config, const LaunchContext& context);
+
+// execvp's lookup, done in the parent: `name` itself if it contains '/',
+// else the first executable regular file named `name` in `path_var`'s
+// directories; `name` unchanged when none is found (exec then fails ENOENT).
+std::string SearchPath(const std::string& name, const std::string& path_var);
+
+// The environment of this process as "K=V" strings.
+std::vector<std::string> CurrentEnvironment();
+
+}  // namespace zsup

@@ -1,0 +1,119 @@
+#include "stem/node_process.h"
+
+#include <signal.h>
+
+namespace zsup {
+
+NodeProcess::NodeProcess(Options options, int64_t restarts)
+    : options_(options), revival_(options.revival_cap), restarts_(restarts) {}
+
+void NodeProcess::set_options(const Options& options) {
+  options_ = options;
+  revival_.set_cap(options.revival_cap);
+}
+
+NodeActions NodeProcess::Start(TimePoint) {
+  state_ = NodeState::kStarting;
+  return NodeActions{.spawn = true};
+}
+
+void NodeProcess::Spawned(pid_t pid, TimePoint now) {
+  state_ = NodeState::kStarting;
+  pid_ = pid;
+  started_ = now;
+  deadline_.reset();
+  stop_reason_.reset();
+  killed_ = false;
+}
+
+NodeActions NodeProcess::SpawnFailed(TimePoint now) {
+  // Treated as a process that died at once: wait for the revival schedule.
+  pid_.reset();
+  state_ = NodeState::kBackoff;
+  started_ = now;
+  deadline_ = revival_.OnExit(now, now);
+  return {};
+}
+
+NodeActions NodeProcess::ExecSucceeded(TimePoint) {
+  if (state_ != NodeState::kStarting || !pid_) return {};
+  state_ = NodeState::kRunning;
+  return NodeActions{.report_started = true};
+}
+
+NodeActions NodeProcess::Exited(const ExitInfo& exit, TimePoint now) {
+  if (!pid_) return {};
+  pid_.reset();
+  last_exit_ = exit;
+  NodeActions a{.report_exit = true};
+  if (state_ == NodeState::kStopping) {
+    last_exit_commanded_ = true;
+    deadline_.reset();
+    if (stop_reason_ == StopReason::kRestart) {
+      revival_.Reset();
+      NodeActions r = Respawn();
+      r.report_exit = true;
+      return r;
+    }
+    state_ = NodeState::kExited;
+    a.forget = true;
+    return a;
+  }
+  // Exited by itself (crash, exit, exec failure): revive on schedule.
+  last_exit_commanded_ = false;
+  state_ = NodeState::kBackoff;
+  deadline_ = revival_.OnExit(started_.value_or(now), now);
+  return a;
+}
+
+NodeActions NodeProcess::Stop(StopReason reason, TimePoint now) {
+  switch (state_) {
+    case NodeState::kStarting:
+    case NodeState::kRunning:
+      state_ = NodeState::kStopping;
+      stop_reason_ = reason;
+      killed_ = false;
+      deadline_ = now + options_.stop_timeout;
+      return NodeActions{.signal = SIGTERM};
+    case NodeState::kStopping:
+      // A destroy or shutdown outranks a pending restart.
+      if (reason != StopReason::kRestart) stop_reason_ = reason;
+      return {};
+    case NodeState::kBackoff:
+      deadline_.reset();
+      if (reason == StopReason::kRestart) {
+        revival_.Reset();
+        return Respawn();
+      }
+      state_ = NodeState::kExited;
+      return NodeActions{.forget = true};
+    case NodeState::kExited:
+      return NodeActions{.forget = reason != StopReason::kRestart};
+  }
+  return {};
+}
+
+NodeActions NodeProcess::Tick(TimePoint now) {
+  if (!deadline_ || now < *deadline_) return {};
+  if (state_ == NodeState::kStopping) {
+    deadline_.reset();
+    if (killed_) return {};
+    killed_ = true;
+    return NodeActions{.signal = SIGKILL};
+  }
+  if (state_ == NodeState::kBackoff) {
+    deadline_.reset();
+    revival_.OnRevive();
+    return Respawn();
+  }
+  deadline_.reset();
+  return {};
+}
+
+NodeActions NodeProcess::Respawn() {
+  ++restarts_;
+  state_ = NodeState::kStarting;
+  return NodeActions{.spawn = true};
+}
+
+}  // namespace zsup

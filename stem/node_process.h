@@ -1,0 +1,89 @@
+// The lifecycle of one node as an explicit state machine, with no processes
+// and no clock of its own: the stem feeds it events with the current time and
+// carries out the actions it returns. Tested with a fake clock.
+//
+//   Start ──spawn──▶ starting ──exec ok──▶ running
+//                       │  ▲                  │
+//            exited by  │  └── revival due ◀──┼── backoff ◀── exited by itself
+//            itself     ▼                     │
+//                    backoff            Stop: SIGTERM ──▶ stopping ──(stop timeout)──▶ SIGKILL
+//                                                           │ exited
+//                               restart: spawn again ◀──────┤
+//                               destroy/shutdown: exited, forget
+//
+// Stop while in backoff needs no signal: destroy/shutdown forget the node at
+// once, restart spawns at once. A replacement is only spawned after the
+// process it replaces has been reaped, so the two never run together.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+
+#include "broker/clock.h"
+#include "broker/messages.h"
+#include "stem/revival.h"
+
+namespace zsup {
+
+enum class StopReason { kRestart, kDestroy, kShutdown };
+
+// What the driver must do after an event, in this order.
+struct NodeActions {
+  int signal = 0;               // send to the node's process group
+  bool report_started = false;  // exec succeeded: NodeStarted
+  bool report_exit = false;     // the process ended: NodeExited (see last_exit())
+  bool spawn = false;           // start a process now, then Spawned()/SpawnFailed()
+  bool forget = false;          // the node is gone for good: drop it
+};
+
+class NodeProcess {
+ public:
+  struct Options {
+    Duration stop_timeout = std::chrono::seconds(26);
+    Duration revival_cap = std::chrono::minutes(5);
+  };
+
+  explicit NodeProcess(Options options, int64_t restarts = 0);
+
+  // ---- events ----
+  NodeActions Start(TimePoint now);                      // the first spawn
+  void Spawned(pid_t pid, TimePoint now);                // fork succeeded
+  NodeActions SpawnFailed(TimePoint now);                // no process: counts as a crash
+  NodeActions ExecSucceeded(TimePoint now);              // the program is running
+  NodeActions Exited(const ExitInfo& exit, TimePoint now);  // the process was reaped
+  NodeActions Stop(StopReason reason, TimePoint now);
+  NodeActions Tick(TimePoint now);  // call once now >= deadline()
+
+  // ---- observers ----
+  NodeState state() const { return state_; }
+  std::optional<pid_t> pid() const { return pid_; }
+  int64_t restarts() const { return restarts_; }
+  std::optional<TimePoint> started_at() const { return started_; }
+  // When Tick() is due: the SIGKILL escalation or the revival.
+  std::optional<TimePoint> deadline() const { return deadline_; }
+  const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
+  // Whether the last exit was caused by Stop().
+  bool last_exit_commanded() const { return last_exit_commanded_; }
+  const RevivalSchedule& revival() const { return revival_; }
+
+  void set_options(const Options& options);
+
+ private:
+  NodeActions Respawn();  // a spawn after the first
+
+  Options options_;
+  RevivalSchedule revival_;
+  NodeState state_ = NodeState::kExited;
+  std::optional<pid_t> pid_;
+  int64_t restarts_;
+  std::optional<TimePoint> started_;
+  std::optional<TimePoint> deadline_;
+  std::optional<StopReason> stop_reason_;
+  bool killed_ = false;
+  std::optional<ExitInfo> last_exit_;
+  bool last_exit_commanded_ = false;
+};
+
+}  // namespace zsup

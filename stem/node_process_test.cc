@@ -1,0 +1,225 @@
+// The node state machine, driven by hand with a fake clock.
+#include "stem/node_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+namespace zsup {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class NodeProcessTest : public ::testing::Test {
+ protected:
+  NodeProcessTest() : node_({seconds(26), std::chrono::minutes(5)}) {}
+
+  // Starts the node and confirms the exec, as the stem would.
+  void StartRunning(pid_t pid) {
+    NodeActions a = node_.Start(now_);
+    ASSERT_TRUE(a.spawn);
+    node_.Spawned(pid, now_);
+    a = node_.ExecSucceeded(now_);
+    ASSERT_TRUE(a.report_started);
+  }
+  void Advance(Duration d) { now_ += d; }
+
+  TimePoint now_{seconds(1000)};
+  NodeProcess node_;
+};
+
+TEST_F(NodeProcessTest, StartSpawnsThenRunsAfterExec) {
+  NodeActions a = node_.Start(now_);
+  EXPECT_TRUE(a.spawn);
+  node_.Spawned(10, now_);
+  EXPECT_EQ(node_.state(), NodeState::kStarting);
+  EXPECT_EQ(node_.pid(), 10);
+  a = node_.ExecSucceeded(now_);
+  EXPECT_TRUE(a.report_started);
+  EXPECT_EQ(node_.state(), NodeState::kRunning);
+  EXPECT_EQ(node_.restarts(), 0);
+  EXPECT_FALSE(node_.deadline().has_value());
+}
+
+TEST_F(NodeProcessTest, CrashGoesToBackoffAndRevivesOneSecondAfterStart) {
+  StartRunning(10);
+  Advance(milliseconds(200));
+  NodeActions a = node_.Exited({1, {}, 0}, now_);
+  EXPECT_TRUE(a.report_exit);
+  EXPECT_FALSE(a.spawn);
+  EXPECT_FALSE(node_.last_exit_commanded());
+  EXPECT_EQ(node_.state(), NodeState::kBackoff);
+  EXPECT_FALSE(node_.pid().has_value());
+  ASSERT_TRUE(node_.deadline().has_value());
+  EXPECT_EQ(*node_.deadline(), now_ + milliseconds(800));
+
+  EXPECT_FALSE(node_.Tick(now_ + milliseconds(799)).spawn);
+  a = node_.Tick(now_ + milliseconds(800));
+  EXPECT_TRUE(a.spawn);
+  EXPECT_EQ(node_.restarts(), 1);
+  EXPECT_EQ(node_.state(), NodeState::kStarting);
+}
+
+TEST_F(NodeProcessTest, ExecFailureCountsAsCrash) {
+  ASSERT_TRUE(node_.Start(now_).spawn);
+  node_.Spawned(10, now_);
+  NodeActions a = node_.Exited({127, {}, 0}, now_);
+  EXPECT_TRUE(a.report_exit);
+  EXPECT_EQ(node_.state(), NodeState::kBackoff);
+  EXPECT_EQ(*node_.deadline(), now_ + seconds(1));
+}
+
+TEST_F(NodeProcessTest, SpawnFailureBacksOff) {
+  ASSERT_TRUE(node_.Start(now_).spawn);
+  NodeActions a = node_.SpawnFailed(now_);
+  EXPECT_FALSE(a.report_exit);  // there was no process
+  EXPECT_EQ(node_.state(), NodeState::kBackoff);
+  EXPECT_EQ(*node_.deadline(), now_ + seconds(1));
+}
+
+TEST_F(NodeProcessTest, CrashLoopFollowsRevivalSchedule) {
+  StartRunning(10);
+  std::vector<Duration> gaps;
+  for (int i = 0; i < 6; ++i) {
+    TimePoint started = now_;
+    node_.Exited({1, {}, 0}, now_);
+    now_ = *node_.deadline();
+    gaps.push_back(now_ - started);
+    ASSERT_TRUE(node_.Tick(now_).spawn);
+    node_.Spawned(11 + i, now_);
+  }
+  std::vector<Duration> want = {seconds(1), seconds(1), seconds(1),
+                                seconds(2), seconds(2), seconds(2)};
+  EXPECT_EQ(gaps, want);
+  EXPECT_EQ(node_.restarts(), 6);
+}
+
+TEST_F(NodeProcessTest, DestroySendsTermThenKillAfterTimeout) {
+  StartRunning(10);
+  NodeActions a = node_.Stop(StopReason::kDestroy, now_);
+  EXPECT_EQ(a.signal, SIGTERM);
+  EXPECT_EQ(node_.state(), NodeState::kStopping);
+  EXPECT_EQ(node_.pid(), 10);
+  EXPECT_EQ(*node_.deadline(), now_ + seconds(26));
+  EXPECT_EQ(node_.Tick(now_ + seconds(25)).signal, 0);
+  EXPECT_EQ(node_.Tick(now_ + seconds(26)).signal, SIGKILL);
+  EXPECT_FALSE(node_.deadline().has_value());
+  a = node_.Exited({{}, SIGKILL, 0}, now_ + seconds(26));
+  EXPECT_TRUE(a.report_exit);
+  EXPECT_TRUE(a.forget);
+  EXPECT_FALSE(a.spawn);
+  EXPECT_TRUE(node_.last_exit_commanded());
+  EXPECT_EQ(node_.state(), NodeState::kExited);
+}
+
+TEST_F(NodeProcessTest, DestroyWhenTermSuffices) {
+  StartRunning(10);
+  node_.Stop(StopReason::kDestroy, now_);
+  NodeActions a = node_.Exited({0, {}, 0}, now_ + milliseconds(5));
+  EXPECT_TRUE(a.forget);
+  EXPECT_FALSE(node_.deadline().has_value());
+}
+
+TEST_F(NodeProcessTest, RestartSpawnsOnlyAfterTheOldProcessIsReaped) {
+  StartRunning(10);
+  NodeActions a = node_.Stop(StopReason::kRestart, now_);
+  EXPECT_EQ(a.signal, SIGTERM);
+  EXPECT_FALSE(a.spawn);
+  EXPECT_FALSE(node_.Tick(now_ + seconds(1)).spawn);
+  a = node_.Exited({{}, SIGTERM, 0}, now_ + seconds(1));
+  EXPECT_TRUE(a.report_exit);
+  EXPECT_TRUE(a.spawn);
+  EXPECT_FALSE(a.forget);
+  EXPECT_TRUE(node_.last_exit_commanded());
+  EXPECT_EQ(node_.restarts(), 1);
+  EXPECT_EQ(node_.state(), NodeState::kStarting);
+}
+
+TEST_F(NodeProcessTest, RestartResetsRevivalSchedule) {
+  StartRunning(10);
+  for (int i = 0; i < 4; ++i) {
+    node_.Exited({1, {}, 0}, now_);
+    now_ = *node_.deadline();
+    node_.Tick(now_);
+    node_.Spawned(20 + i, now_);
+  }
+  EXPECT_EQ(node_.revival().delay(), seconds(2));
+  node_.Stop(StopReason::kRestart, now_);
+  node_.Exited({0, {}, 0}, now_);
+  EXPECT_EQ(node_.revival().delay(), seconds(1));
+}
+
+TEST_F(NodeProcessTest, StopInBackoffNeedsNoSignal) {
+  StartRunning(10);
+  node_.Exited({1, {}, 0}, now_);
+  NodeActions a = node_.Stop(StopReason::kDestroy, now_);
+  EXPECT_EQ(a.signal, 0);
+  EXPECT_TRUE(a.forget);
+  EXPECT_FALSE(a.report_exit);
+}
+
+TEST_F(NodeProcessTest, RestartInBackoffSpawnsAtOnce) {
+  StartRunning(10);
+  node_.Exited({1, {}, 0}, now_);
+  NodeActions a = node_.Stop(StopReason::kRestart, now_);
+  EXPECT_TRUE(a.spawn);
+  EXPECT_EQ(node_.restarts(), 1);
+  EXPECT_FALSE(node_.deadline().has_value());
+}
+
+TEST_F(NodeProcessTest, DestroyOutranksPendingRestart) {
+  StartRunning(10);
+  node_.Stop(StopReason::kRestart, now_);
+  EXPECT_EQ(node_.Stop(StopReason::kDestroy, now_).signal, 0);  // already signalled
+  NodeActions a = node_.Exited({0, {}, 0}, now_);
+  EXPECT_TRUE(a.forget);
+  EXPECT_FALSE(a.spawn);
+}
+
+TEST_F(NodeProcessTest, RestartDoesNotDowngradeDestroy) {
+  StartRunning(10);
+  node_.Stop(StopReason::kDestroy, now_);
+  node_.Stop(StopReason::kRestart, now_);
+  EXPECT_TRUE(node_.Exited({0, {}, 0}, now_).forget);
+}
+
+TEST_F(NodeProcessTest, StopWhileStartingSignalsToo) {
+  ASSERT_TRUE(node_.Start(now_).spawn);
+  node_.Spawned(10, now_);
+  EXPECT_EQ(node_.Stop(StopReason::kShutdown, now_).signal, SIGTERM);
+  // A late exec confirmation does not report a start while stopping.
+  EXPECT_FALSE(node_.ExecSucceeded(now_).report_started);
+  EXPECT_EQ(node_.state(), NodeState::kStopping);
+}
+
+TEST_F(NodeProcessTest, ZeroStopTimeoutKillsOnFirstTick) {
+  NodeProcess fast({seconds(0), std::chrono::minutes(5)});
+  ASSERT_TRUE(fast.Start(now_).spawn);
+  fast.Spawned(10, now_);
+  EXPECT_EQ(fast.Stop(StopReason::kDestroy, now_).signal, SIGTERM);
+  EXPECT_EQ(fast.Tick(now_).signal, SIGKILL);
+}
+
+TEST_F(NodeProcessTest, RestartCountContinuesFromGivenBase) {
+  NodeProcess replayed({seconds(26), std::chrono::minutes(5)}, 7);
+  ASSERT_TRUE(replayed.Start(now_).spawn);
+  EXPECT_EQ(replayed.restarts(), 7);
+}
+
+TEST_F(NodeProcessTest, LongRunResetsScheduleOnExit) {
+  StartRunning(10);
+  for (int i = 0; i < 3; ++i) {
+    node_.Exited({1, {}, 0}, now_);
+    now_ = *node_.deadline();
+    node_.Tick(now_);
+    node_.Spawned(20 + i, now_);
+  }
+  EXPECT_EQ(node_.revival().delay(), seconds(2));
+  Advance(seconds(31));
+  node_.Exited({1, {}, 0}, now_);
+  EXPECT_EQ(*node_.deadline(), now_);  // revived at once: up 31 s > 1 s delay
+  EXPECT_EQ(node_.revival().delay(), seconds(1));
+}
+
+}  // namespace
+}  // namespace zsup

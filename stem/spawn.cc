@@ -1,0 +1,196 @@
+#include "stem/spawn.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "broker/signals.h"
+
+namespace zsup {
+namespace {
+
+enum Stage : int32_t { kAffinity = 1, kChdir, kRedirect, kExec, kParentGone };
+
+struct Record {
+  int32_t stage;
+  int32_t err;
+};
+
+bool IsFatal(int32_t stage) { return stage != kAffinity; }
+
+// Async-signal-safe: one write of a whole record (smaller than PIPE_BUF).
+void Report(int fd, Stage stage, int err) {
+  Record r{stage, err};
+  ssize_t ignored = ::write(fd, &r, sizeof r);
+  (void)ignored;
+}
+
+Result<UniqueFd> OpenOutputFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd < 0) return Status::Errno("cannot open '" + path + "'", errno);
+  return UniqueFd(fd);
+}
+
+Status MakePipe(UniqueFd* read_end, UniqueFd* write_end, bool nonblocking_read) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::Errno("pipe", errno);
+  read_end->Reset(fds[0]);
+  write_end->Reset(fds[1]);
+  if (nonblocking_read) ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  return Status::Ok();
+}
+
+Status WriteJsonFile(const std::string& path, const std::string& json) {
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) return Status::Errno("cannot write '" + tmp + "'", errno);
+  ::fchmod(fd.get(), 0600);
+  size_t done = 0;
+  while (done < json.size()) {
+    ssize_t n = ::write(fd.get(), json.data() + done, json.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::Errno("cannot write '" + tmp + "'", errno);
+    done += static_cast<size_t>(n);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::Errno("rename " + path, errno);
+  return Status::Ok();
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (const std::string& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Runs in the child: async-signal-safe calls only, never returns.
+[[noreturn]] void Child(const LaunchPlan& plan, pid_t parent, int status_fd, int in_fd, int out_fd,
+                        int err_fd, char* const* argv, char* const* envp) {
+  ResetSignalsForChild();
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) {  // the stem died before prctl took effect
+    Report(status_fd, kParentGone, 0);
+    ::_exit(127);
+  }
+  if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) {
+    Report(status_fd, kRedirect, errno);
+    ::_exit(127);
+  }
+  if (plan.directory && ::chdir(plan.directory->c_str()) != 0) {
+    Report(status_fd, kChdir, errno);
+    ::_exit(127);
+  }
+  if (plan.cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*plan.cpu, &set);
+    if (::sched_setaffinity(0, sizeof set, &set) != 0) Report(status_fd, kAffinity, errno);
+  }
+  // Whatever a library may have opened without O_CLOEXEC stays out of the node.
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  ::execve(plan.program.c_str(), argv, envp);
+  Report(status_fd, kExec, errno);
+  ::_exit(127);
+}
+
+std::string Describe(const Record& r, const LaunchPlan& plan, const std::string& name) {
+  const std::string node = "node '" + name + "' ";
+  const std::string why = std::strerror(r.err);
+  switch (r.stage) {
+    case kAffinity:
+      return node + "could not be pinned to CPU " + std::to_string(plan.cpu.value_or(-1)) + ": " +
+             why;
+    case kChdir: return node + "failed to chdir to '" + plan.directory.value_or("") + "': " + why;
+    case kRedirect: return node + "failed to set up its standard streams: " + why;
+    case kExec: return node + "failed to exec '" + plan.argv[0] + "': " + why;
+    case kParentGone: return node + "was not started: the stem was exiting";
+    default: return node + "failed to start (unknown stage " + std::to_string(r.stage) + ")";
+  }
+}
+
+}  // namespace
+
+Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
+  const std::string what = "node '" + name + "': ";
+  UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!dev_null) return Status::Errno(what + "cannot open /dev/null", errno);
+  if (plan.node_json_path) {
+    Status s = WriteJsonFile(*plan.node_json_path, plan.node_json);
+    if (!s.ok()) return s.Prefixed(what.substr(0, what.size() - 2));
+  }
+
+  SpawnedNode node;
+  UniqueFd status_w, out_w, err_w;
+  Status s = MakePipe(&node.status, &status_w, true);
+  if (s.ok()) {
+    if (plan.stdout_path) {
+      auto f = OpenOutputFile(*plan.stdout_path);
+      if (!f.ok()) return f.status().Prefixed("node '" + name + "' stdout_file");
+      out_w = std::move(*f);
+    } else {
+      s = MakePipe(&node.out, &out_w, true);
+    }
+  }
+  if (s.ok()) {
+    if (plan.stderr_path) {
+      auto f = OpenOutputFile(*plan.stderr_path);
+      if (!f.ok()) return f.status().Prefixed("node '" + name + "' stderr_file");
+      err_w = std::move(*f);
+    } else {
+      s = MakePipe(&node.err, &err_w, true);
+    }
+  }
+  if (!s.ok()) return s.Prefixed("node '" + name + "'");
+
+  std::vector<char*> argv = CStrings(plan.argv);
+  std::vector<char*> envp = CStrings(plan.env);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) return Status::Errno("node '" + name + "': fork", errno);
+  if (pid == 0) {
+    Child(plan, parent, status_w.get(), dev_null.get(), out_w.get(), err_w.get(), argv.data(),
+          envp.data());
+  }
+  // Also set from the parent, so a signal to the group cannot miss a child
+  // that has not run setpgid yet.
+  ::setpgid(pid, pid);
+  node.pid = pid;
+  return node;
+}
+
+std::optional<ExecReport> ReadExecStatus(int fd, std::string* records, const LaunchPlan& plan,
+                                         const std::string& name) {
+  char buf[256];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      records->append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;  // EAGAIN: not decided yet
+    break;                           // EOF
+  }
+  ExecReport report;
+  for (size_t off = 0; off + sizeof(Record) <= records->size(); off += sizeof(Record)) {
+    Record r;
+    std::memcpy(&r, records->data() + off, sizeof r);
+    std::string message = Describe(r, plan, name);
+    if (IsFatal(r.stage)) {
+      report.exec_ok = false;
+      report.failure = std::move(message);
+    } else {
+      report.warnings.push_back(std::move(message));
+    }
+  }
+  return report;
+}
+
+}  // namespace zsup

@@ -1,0 +1,73 @@
+// One node inside the stem: its config, its state machine (NodeProcess) and
+// the descriptors of its current process (exec status pipe, output pipes).
+// Output is read here and turned into encoded NodeOutput frames; `seq`
+// counts up per stream for the node's whole life in this stem, across
+// revivals. Owned by the Stem; single-threaded.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "broker/fd.h"
+#include "broker/messages.h"
+#include "broker/stem_protocol.h"
+#include "stem/launch.h"
+#include "stem/node_process.h"
+#include "stem/output_splitter.h"
+#include "stem/spawn.h"
+
+namespace zsup {
+
+class SupervisedNode {
+ public:
+  SupervisedNode(NodeConfig config, std::string fingerprint, NodeProcess::Options options,
+                 int64_t restarts);
+
+  const std::string& name() const { return config_.name; }
+  const NodeConfig& config() const { return config_; }
+  const std::string& fingerprint() const { return fingerprint_; }
+  NodeProcess& process() { return process_; }
+  const NodeProcess& process() const { return process_; }
+
+  // Forks and execs a new process and tells the state machine. On failure
+  // the machine has been told too (SpawnFailed) and the error is returned.
+  Status Spawn(const LaunchContext& context, TimePoint now);
+
+  // Descriptors to poll; -1 when closed.
+  int status_fd() const { return status_.get(); }
+  int stream_fd(Stream s) const { return pipes_[Index(s)].fd.get(); }
+
+  // The status pipe is readable: the exec report once the child exec'd or died.
+  std::optional<ExecReport> ReadExecStatus();
+
+  // Reads what is available (at most `max_bytes`) from one output pipe and
+  // appends encoded NodeOutput frames to `frames`. Closes the pipe at EOF.
+  void ReadStream(Stream s, size_t max_bytes, std::vector<std::string>* frames);
+
+  // After the process was reaped: reads what is left in both pipes, flushes
+  // partial lines, closes them.
+  void DrainOutput(std::vector<std::string>* frames);
+
+  stem::NodeReport Report() const;
+
+ private:
+  struct Pipe {
+    UniqueFd fd;
+    OutputSplitter splitter;
+    int64_t next_seq = 1;
+  };
+  static size_t Index(Stream s) { return s == Stream::kStdout ? 0 : 1; }
+  void Flush(Stream s, bool final, std::vector<std::string>* frames);
+
+  NodeConfig config_;
+  std::string fingerprint_;
+  NodeProcess process_;
+  LaunchPlan plan_;
+  UniqueFd status_;
+  std::string status_records_;
+  std::array<Pipe, 2> pipes_;
+  stem::OutputEncoder encoder_;
+};
+
+}  // namespace zsup
