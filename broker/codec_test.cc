@@ -123,6 +123,7 @@ TEST(CodecTest, StatusReplyRoundTrips) {
   running.restarts = 2;
   running.started_at = 1700000000.25;
   running.last_exit = ExitInfo{{}, 9, 1699999999.5};
+  running.last_error = "node 'worker-1' failed to exec 'zeek': No such file or directory";
   NodeStatus idle;
   idle.node.name = "idle";
   idle.state = NodeState::kBackoff;

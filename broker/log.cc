@@ -32,7 +32,18 @@ const char* LevelName(LogLevel level) {
   return "?";
 }
 
+struct Sink {
+  LogSink sink = nullptr;
+  void* context = nullptr;
+};
+Sink& CurrentSink() {
+  static Sink sink;
+  return sink;
+}
+
 }  // namespace
+
+void SetLogSink(LogSink sink, void* context) { CurrentSink() = Sink{sink, context}; }
 
 void SetLogProgram(std::string_view program) { Program() = std::string(program); }
 void SetLogLevel(LogLevel level) { Threshold() = level; }
@@ -55,6 +66,10 @@ void Log(LogLevel level, std::string_view message) {
   line += ' ';
   line += message;
   line += '\n';
+  if (const Sink& sink = CurrentSink(); sink.sink != nullptr) {
+    sink.sink(line, sink.context);
+    return;
+  }
   // One write per line so concurrent writers do not interleave mid-line.
   const char* p = line.data();
   size_t left = line.size();

@@ -17,6 +17,11 @@ void SetLogProgram(std::string_view program);
 // Lines below this level are dropped (default kInfo; ZSUP_DEBUG=1 sets kDebug).
 void SetLogLevel(LogLevel level);
 
+// Where formatted lines go instead of stderr (zsupd routes them through its
+// non-blocking writer); nullptr restores direct writes to stderr.
+using LogSink = void (*)(std::string_view line, void* context);
+void SetLogSink(LogSink sink, void* context);
+
 void Log(LogLevel level, std::string_view message);
 inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
 inline void LogWarning(std::string_view m) { Log(LogLevel::kWarning, m); }

@@ -73,6 +73,7 @@ struct NodeStatus {
   std::optional<int64_t> restarts;
   std::optional<double> started_at;
   std::optional<ExitInfo> last_exit;
+  std::optional<std::string> last_error;  // extension: why the last start failed
   bool operator==(const NodeStatus&) const = default;
 };
 

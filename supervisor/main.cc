@@ -1,8 +1,81 @@
-// zsupd: the supervisor.
+// zsupd: keeps nodes alive and controllable over ZeroMQ (see docs/protocol.md).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "broker/log.h"
+#include "broker/paths.h"
+#include "supervisor/supervisor.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"zsupd: keeps nodes alive and controllable over ZeroMQ"};
-  CLI11_PARSE(app, argc, argv);
+  zsup::SetLogProgram("zsupd");
+  zsup::SupervisorOptions o;
+  bool no_echo = false;
+  std::string synchronous = "full";
+  CLI::App app{
+      "zsupd: a process supervisor in the manner of Zeek's Supervisor framework. It keeps the "
+      "configured nodes running (desired state in DIR/state.db), answers commands on a ZeroMQ "
+      "REP socket, and publishes node status and every output line on a PUB socket. Nodes "
+      "survive a crash or restart of zsupd: the next zsupd adopts them."};
+  app.set_version_flag("--version", std::string("zsupd ") + ZSUP_VERSION);
+  app.add_option("--state-dir", o.state_dir,
+                 "directory for the database and sockets, created 0700 (default: "
+                 "$ZSUP_STATE_DIR, $XDG_STATE_HOME/zsup or ~/.local/state/zsup)");
+  app.add_option("--control", o.control_endpoint, "control endpoint (default ipc://DIR/control.sock)");
+  app.add_option("--events", o.events_endpoint, "events endpoint (default ipc://DIR/events.sock)");
+  app.add_option("--zeek", o.zeek_path, "Zeek binary for nodes without a command")
+      ->capture_default_str();
+  app.add_option("--stem", o.stem_path, "zsup-stem binary (default: next to zsupd)");
+  app.add_option("--stop-timeout", o.stop_timeout,
+                 "seconds between SIGTERM and SIGKILL when stopping a node")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--revival-cap", o.revival_cap, "longest delay before reviving a node, seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--grace", o.grace,
+                 "seconds the nodes keep running after zsupd is lost, waiting for a new zsupd "
+                 "(0: stop them at once, as Zeek does)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--synchronous", synchronous,
+                 "SQLite durability: full (a create survives power loss) or normal (survives a "
+                 "crash of zsupd, faster)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"full", "normal"}));
+  app.add_flag("--no-echo", no_echo, "do not echo node output as \"[node] line\" on stdout/stderr");
+  app.add_option("--events-hwm", o.events_high_water_mark,
+                 "messages queued per events subscriber before it starts missing some")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--ready-fd", o.ready_fd,
+                 "descriptor to write \"READY=1\\n\" to (and close) once the nodes are running");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  o.echo = !no_echo;
+  o.durability = synchronous == "normal" ? zsup::Durability::kNormal : zsup::Durability::kFull;
+  if (o.state_dir.empty()) {
+    auto dir = zsup::DefaultStateDir();
+    if (!dir.ok()) {
+      std::cerr << "zsupd: " << dir.error() << "\n";
+      return 2;
+    }
+    o.state_dir = *dir;
+    std::cerr << "zsupd: using state directory " << o.state_dir << "\n";
+  }
+  for (int fd = 0; fd < 3; ++fd) {
+    if (fcntl(fd, F_GETFD) < 0) open("/dev/null", O_RDWR);
+  }
+  zsup::Supervisor supervisor(o);
+  zsup::Status s = supervisor.Run();
+  if (!s.ok()) {
+    std::cerr << "zsupd: " << s.message() << "\n";
+    return 1;
+  }
   return 0;
 }

@@ -1,0 +1,68 @@
+// The desired state of zsupd, durable in SQLite (DIR/state.db).
+//
+// Contract:
+// - One Store per database file per process; zsupd's state-dir lock makes it
+//   one per machine. Not thread-safe: call from one thread (zsupd's loop).
+// - Every mutating call is one transaction, committed before it returns OK.
+//   With Durability::kFull (the default) a committed PutNode/DeleteNode
+//   survives any crash, power loss included (WAL + synchronous=FULL).
+//   RecordExit is bookkeeping and commits with synchronous=NORMAL whatever
+//   the durability (a crash may lose the latest exits, never a node).
+// - The schema is versioned with PRAGMA user_version; Open() migrates older
+//   databases forward and refuses newer ones with a clear message.
+// - Errors come back as Status with SQLite's message and the operation, e.g.
+//   "store: put node 'w1': database is locked". Nothing throws.
+// - Stored configs are the canonical msgpack encoding (broker/codec.h); a row
+//   that no longer decodes is reported by LoadAll, not skipped.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/messages.h"
+#include "broker/status.h"
+
+namespace zsup {
+
+enum class Durability { kFull, kNormal };
+
+// Exits kept per node; older ones are deleted as new ones are recorded.
+inline constexpr int kExitHistoryPerNode = 100;
+
+struct StoredExit {
+  ExitInfo exit;
+  bool commanded = false;
+};
+
+struct StoredNode {
+  NodeConfig config;
+  int64_t restarts = 0;                 // as last recorded by RecordExit
+  std::optional<StoredExit> last_exit;  // the most recent recorded exit
+};
+
+class Store {
+ public:
+  // Opens (creating if needed, mode 0600) the database at `path`.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, Durability durability);
+  virtual ~Store() = default;
+
+  // Inserts a node. Refused with "node with name '<name>' already exists"
+  // when the name is taken.
+  virtual Status PutNode(const NodeConfig& config) = 0;
+  // Deletes a node and its exit history. Unknown name: "no node named '<name>'".
+  virtual Status DeleteNode(std::string_view name) = 0;
+  // Every node, sorted by name.
+  virtual Result<std::vector<StoredNode>> LoadAll() = 0;
+  // Appends an exit to the node's history (trimmed to kExitHistoryPerNode)
+  // and sets its restart count. Unknown names are ignored (the node may have
+  // been destroyed while its exit was in flight).
+  virtual Status RecordExit(std::string_view name, const StoredExit& exit, int64_t restarts) = 0;
+  // A node's recorded exits, newest first.
+  virtual Result<std::vector<StoredExit>> Exits(std::string_view name) = 0;
+};
+
+}  // namespace zsup

@@ -1,0 +1,372 @@
+// Store against real database files in a fresh temp dir per test, with a
+// second raw SQLite connection to look under the hood and to damage things.
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "broker/test_util.h"
+
+namespace zsup {
+namespace {
+
+NodeConfig Config(const std::string& name) {
+  NodeConfig c = testing::FullConfig();
+  c.name = name;
+  return c;
+}
+
+StoredExit Exit(double at, std::optional<int64_t> code, std::optional<int64_t> signal,
+                bool commanded = false) {
+  return StoredExit{ExitInfo{code, signal, at}, commanded};
+}
+
+// StoredExit has no operator== (store.h is not ours to widen for tests).
+std::pair<ExitInfo, bool> Key(const StoredExit& e) { return {e.exit, e.commanded}; }
+std::vector<std::pair<ExitInfo, bool>> Keys(const std::vector<StoredExit>& exits) {
+  std::vector<std::pair<ExitInfo, bool>> keys;
+  keys.reserve(exits.size());
+  for (const StoredExit& e : exits) keys.push_back(Key(e));
+  return keys;
+}
+
+// A plain SQLite connection, independent of the Store under test.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    EXPECT_EQ(
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+        SQLITE_OK);
+    sqlite3_busy_timeout(db_, 1000);
+  }
+  ~RawDb() { sqlite3_close_v2(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  void Exec(const std::string& sql) {
+    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sql << ": " << sqlite3_errmsg(db_);
+  }
+  std::string Text(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string out = "<error>";
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out = text == nullptr ? "<null>" : reinterpret_cast<const char*>(text);
+    } else {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* tmp = getenv("TMPDIR");
+    std::string tmpl =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/zsup-store-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << tmpl;
+    dir_ = tmpl;
+    path_ = dir_ + "/state.db";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<Store> OpenStore(Durability durability = Durability::kFull) {
+    auto store = Store::Open(path_, durability);
+    EXPECT_TRUE(store.ok()) << store.error();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  std::vector<std::string> Names(Store& store) {
+    auto nodes = store.LoadAll();
+    EXPECT_TRUE(nodes.ok()) << nodes.error();
+    std::vector<std::string> names;
+    if (nodes.ok()) {
+      for (const StoredNode& n : *nodes) names.push_back(n.config.name);
+    }
+    return names;
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(StoreTest, PutThenLoadRoundTripsAFullConfig) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].config, Config("w1"));
+  EXPECT_EQ((*nodes)[0].restarts, 0);
+  EXPECT_FALSE((*nodes)[0].last_exit.has_value());
+}
+
+TEST_F(StoreTest, DuplicatePutIsRefusedAndKeepsTheFirst) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  NodeConfig other = Config("w1");
+  other.interface = "eth9";
+  Status s = store->PutNode(other);
+  EXPECT_EQ(s.code(), Status::Code::kRefused);
+  EXPECT_EQ(s.message(), "node with name 'w1' already exists");
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].config.interface, "eth0");
+  // The failed transaction was rolled back: the store still writes.
+  EXPECT_TRUE(store->PutNode(Config("w2")).ok());
+}
+
+TEST_F(StoreTest, DeleteRemovesTheNodeAndItsExits) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  ASSERT_TRUE(store->PutNode(Config("w2")).ok());
+  ASSERT_TRUE(store->RecordExit("w1", Exit(1, 0, std::nullopt), 1).ok());
+  ASSERT_TRUE(store->RecordExit("w2", Exit(2, 1, std::nullopt), 1).ok());
+  ASSERT_TRUE(store->DeleteNode("w1").ok());
+  EXPECT_EQ(Names(*store), std::vector<std::string>{"w2"});
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM exits WHERE node = 'w1'"), "0");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM exits WHERE node = 'w2'"), "1");
+  // A new node of the same name starts with no history.
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  auto exits = store->Exits("w1");
+  ASSERT_TRUE(exits.ok()) << exits.error();
+  EXPECT_TRUE(exits->empty());
+}
+
+TEST_F(StoreTest, DeleteOfAnUnknownNameIsRefused) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  Status s = store->DeleteNode("x");
+  EXPECT_EQ(s.code(), Status::Code::kRefused);
+  EXPECT_EQ(s.message(), "no node named 'x'");
+  EXPECT_TRUE(store->PutNode(Config("x")).ok());
+}
+
+TEST_F(StoreTest, LoadAllIsSortedByName) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  for (const char* name : {"c", "a", "b10", "b2"}) ASSERT_TRUE(store->PutNode(Config(name)).ok());
+  EXPECT_EQ(Names(*store), (std::vector<std::string>{"a", "b10", "b2", "c"}));
+}
+
+TEST_F(StoreTest, RecordExitKeepsTheNewestHundred) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(store->RecordExit("w1", Exit(1000 + i, i, std::nullopt), i + 1).ok()) << i;
+  }
+  auto exits = store->Exits("w1");
+  ASSERT_TRUE(exits.ok()) << exits.error();
+  ASSERT_EQ(exits->size(), static_cast<size_t>(kExitHistoryPerNode));
+  for (int k = 0; k < kExitHistoryPerNode; ++k) {
+    EXPECT_EQ((*exits)[k].exit.code, 149 - k) << k;
+    EXPECT_EQ((*exits)[k].exit.at, 1000 + 149 - k) << k;
+  }
+  // Trimmed in the table, not just in the listing.
+  EXPECT_EQ(RawDb(path_).Text("SELECT count(*) FROM exits"), "100");
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].restarts, 150);
+  ASSERT_TRUE((*nodes)[0].last_exit.has_value());
+  EXPECT_EQ(Key(*(*nodes)[0].last_exit), Key(exits->front()));
+  EXPECT_EQ((*nodes)[0].last_exit->exit.code, 149);
+}
+
+TEST_F(StoreTest, ExitFieldsRoundTrip) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  const std::vector<StoredExit> recorded = {Exit(1.5, 3, std::nullopt, false),
+                                            Exit(2.25, std::nullopt, 9, true),
+                                            Exit(3, std::nullopt, std::nullopt, true)};
+  for (const StoredExit& e : recorded) ASSERT_TRUE(store->RecordExit("w1", e, 0).ok());
+  auto exits = store->Exits("w1");
+  ASSERT_TRUE(exits.ok()) << exits.error();
+  EXPECT_EQ(Keys(*exits), Keys({recorded.rbegin(), recorded.rend()}));
+}
+
+TEST_F(StoreTest, RecordExitForAnUnknownNodeIsOkAndStoresNothing) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  Status s = store->RecordExit("gone", Exit(1, 0, std::nullopt), 5);
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(RawDb(path_).Text("SELECT count(*) FROM exits"), "0");
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].restarts, 0);
+}
+
+TEST_F(StoreTest, DataAndRestartsSurviveReopening) {
+  for (Durability durability : {Durability::kFull, Durability::kNormal}) {
+    SCOPED_TRACE(durability == Durability::kFull ? "kFull" : "kNormal");
+    std::filesystem::remove(path_);
+    {
+      auto store = OpenStore(durability);
+      ASSERT_TRUE(store);
+      ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+      ASSERT_TRUE(store->PutNode(Config("w2")).ok());
+      ASSERT_TRUE(store->RecordExit("w2", Exit(7, std::nullopt, 15, true), 7).ok());
+      ASSERT_TRUE(store->DeleteNode("w1").ok());
+    }
+    auto store = OpenStore(durability);
+    ASSERT_TRUE(store);
+    auto nodes = store->LoadAll();
+    ASSERT_TRUE(nodes.ok()) << nodes.error();
+    ASSERT_EQ(nodes->size(), 1u);
+    EXPECT_EQ((*nodes)[0].config, Config("w2"));
+    EXPECT_EQ((*nodes)[0].restarts, 7);
+    ASSERT_TRUE((*nodes)[0].last_exit.has_value());
+    EXPECT_EQ(Key(*(*nodes)[0].last_exit), Key(Exit(7, std::nullopt, 15, true)));
+  }
+}
+
+TEST_F(StoreTest, UsesWalModeAndTheLatestSchema) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), "1");
+  EXPECT_EQ(raw.Text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
+                     "WHERE name IN ('nodes', 'exits', 'exits_by_node') ORDER BY name)"),
+            "exits,exits_by_node,nodes");
+}
+
+TEST_F(StoreTest, FilesAreMode0600) {
+  mode_t old_umask = umask(0);  // SQLite alone would then create 0644
+  auto store = OpenStore();
+  umask(old_umask);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());  // the -wal and -shm exist now
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(stat((path_ + suffix).c_str(), &st), 0) << suffix;
+    EXPECT_EQ(st.st_mode & 07777, 0600u) << suffix;
+  }
+}
+
+TEST_F(StoreTest, EveryFdSqliteOpensIsCloseOnExec) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  ASSERT_TRUE(store->LoadAll().ok());
+  int seen = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (ec || target.string().rfind(dir_, 0) != 0) continue;
+    ++seen;
+    std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+    std::string key;
+    std::string flags;
+    while (info >> key && key != "flags:") {
+    }
+    info >> flags;
+    EXPECT_NE(std::stoul(flags, nullptr, 8) & O_CLOEXEC, 0u) << target << " flags " << flags;
+  }
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_GE(seen, 3) << "expected the database, its -wal and its -shm to be open";
+}
+
+TEST_F(StoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
+  {
+    RawDb raw(path_);
+    raw.Exec("CREATE TABLE future (x); PRAGMA user_version = 99;");
+  }
+  auto store = Store::Open(path_, Durability::kFull);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error(), "store: " + path_ +
+                               " has schema version 99, newer than this zsupd understands (1); "
+                               "upgrade zsupd");
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "delete");
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), "99");
+}
+
+TEST_F(StoreTest, UndecodableConfigMakesLoadAllFailNamingTheNode) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("a")).ok());
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  RawDb(path_).Exec("UPDATE nodes SET config = x'c1ff00' WHERE name = 'w1'");
+  auto nodes = store->LoadAll();
+  ASSERT_FALSE(nodes.ok());
+  EXPECT_EQ(nodes.error().rfind("store: load node 'w1': ", 0), 0u) << nodes.error();
+  EXPECT_GT(nodes.error().size(), std::string("store: load node 'w1': ").size());
+}
+
+TEST_F(StoreTest, LockedDatabaseFailsWithTheOperationAndRecovers) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  RawDb raw(path_);
+  raw.Exec("BEGIN IMMEDIATE");
+  Status s = store->PutNode(Config("w1"));
+  EXPECT_EQ(s.message(), "store: put node 'w1': database is locked");
+  s = store->RecordExit("w1", Exit(1, 0, std::nullopt), 1);
+  EXPECT_EQ(s.message(), "store: record exit of 'w1': database is locked");
+  raw.Exec("ROLLBACK");
+  EXPECT_TRUE(store->PutNode(Config("w1")).ok());
+  EXPECT_EQ(Names(*store), std::vector<std::string>{"w1"});
+}
+
+TEST_F(StoreTest, OpenInAMissingDirectoryFails) {
+  auto store = Store::Open(dir_ + "/missing/state.db", Durability::kFull);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error(), "store: open " + dir_ + "/missing/state.db: No such file or directory");
+}
+
+// leveldb's recovery_test in miniature: a process that dies right after
+// PutNode returns, without closing anything, must not lose the node.
+TEST_F(StoreTest, CommittedPutSurvivesTheProcessBeingKilled) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto store = Store::Open(path_, Durability::kFull);
+    if (!store.ok() || !(*store)->PutNode(Config("w1")).ok()) _exit(1);
+    kill(getpid(), SIGKILL);
+    _exit(2);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child status " << status;
+  ASSERT_TRUE(std::filesystem::exists(path_ + "-wal"));  // nothing checkpointed or cleaned up
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].config, Config("w1"));
+}
+
+}  // namespace
+}  // namespace zsup

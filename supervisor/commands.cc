@@ -1,0 +1,128 @@
+// The control socket: one request, one reply, in the order they come.
+#include <unistd.h>
+
+#include "broker/codec.h"
+#include "broker/log.h"
+#include "broker/validation.h"
+#include "supervisor/daemon.h"
+#include "supervisor/state_dir.h"
+
+namespace zsup {
+namespace {
+
+constexpr int kMaxRequestsPerWakeup = 64;
+
+std::string NoSuchNode(const std::string& name) { return "no node named '" + name + "'"; }
+
+}  // namespace
+
+void Daemon::ServeControl(TimePoint) {
+  for (int i = 0; i < kMaxRequestsPerWakeup; ++i) {
+    try {
+      zmq::message_t request;
+      if (!control_.recv(request, zmq::recv_flags::dontwait)) return;
+      std::string reply;
+      if (request.more()) {
+        // REP delivers a multi-frame request whole: consume the rest, refuse it.
+        zmq::message_t rest;
+        while (request.more() && control_.recv(request, zmq::recv_flags::dontwait)) {
+        }
+        reply = EncodeErrorReply("a request must be a single frame");
+      } else {
+        reply = Execute(request.to_string_view());
+      }
+      control_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      LogError(std::string("control socket: ") + e.what());
+      return;
+    }
+  }
+}
+
+std::string Daemon::Execute(std::string_view request_bytes) {
+  auto request = DecodeRequest(request_bytes);
+  if (!request.ok()) return EncodeErrorReply(request.error());
+  if (std::holds_alternative<PingRequest>(*request)) {
+    return EncodePingReply(PingReply{ZSUP_VERSION, ::getpid()});
+  }
+  if (const auto* status = std::get_if<StatusRequest>(&*request)) {
+    return EncodeStatusReply(table_.Status(status->node));
+  }
+  if (const auto* tail = std::get_if<TailRequest>(&*request)) return Tail(*tail);
+  if (phase_ != Phase::kRunning) return EncodeErrorReply("zsupd is shutting down");
+  if (const auto* create = std::get_if<CreateRequest>(&*request)) return Create(create->config);
+  if (const auto* destroy = std::get_if<DestroyRequest>(&*request)) return Destroy(destroy->node);
+  if (const auto* restart = std::get_if<RestartRequest>(&*request)) return Restart(restart->node);
+  return EncodeErrorReply("unsupported request");
+}
+
+std::string Daemon::Create(const NodeConfig& config) {
+  // Zeek's order of checks: empty name, spaces, already exists, then the rest.
+  Status s = ValidateNodeName(config.name);
+  if (!s.ok()) return EncodeErrorReply(s.message());
+  if (table_.Find(config.name) != nullptr) {
+    return EncodeErrorReply("node with name '" + config.name + "' already exists");
+  }
+  s = ValidateNodeFields(config);
+  if (!s.ok()) return EncodeErrorReply(s.message());
+  if (config.directory) {
+    s = MakeDirs(*config.directory, 0755);
+    if (!s.ok()) return EncodeErrorReply("node '" + config.name + "': " + s.message());
+  }
+  // Durable before the reply: once a client sees ok, no crash loses the node.
+  s = store_->PutNode(config);
+  if (!s.ok()) return EncodeErrorReply(s.message());
+  table_.Add(config);
+  LogInfo("created node '" + config.name + "'");
+  if (stem_->welcomed()) CreateInStem(config.name);  // else the Welcome's reconcile does it
+  return EncodeOkReply();
+}
+
+std::string Daemon::Destroy(const std::string& node) {
+  std::vector<std::string> names;
+  if (node.empty()) {
+    for (const auto& [name, view] : table_.nodes()) names.push_back(name);
+  } else if (table_.Find(node) == nullptr) {
+    return EncodeErrorReply(NoSuchNode(node));
+  } else {
+    names.push_back(node);
+  }
+  for (const std::string& name : names) {
+    Status s = store_->DeleteNode(name);
+    if (!s.ok()) return EncodeErrorReply(s.message());
+    table_.Remove(name);
+    output_.Forget(name);
+    pending_create_.erase(name);
+    pending_restart_.erase(name);
+    LogInfo("destroyed node '" + name + "'");
+    if (stem_->welcomed()) DestroyInStem(name);
+  }
+  return EncodeOkReply();
+}
+
+std::string Daemon::Restart(const std::string& node) {
+  std::vector<std::string> names;
+  if (node.empty()) {
+    for (const auto& [name, view] : table_.nodes()) names.push_back(name);
+  } else if (table_.Find(node) == nullptr) {
+    return EncodeErrorReply(NoSuchNode(node));
+  } else {
+    names.push_back(node);
+  }
+  for (const std::string& name : names) {
+    LogInfo("restarting node '" + name + "'");
+    if (!stem_->welcomed()) {
+      pending_restart_.insert(name);  // applied to the node if the next Welcome lists it
+    } else if (in_stem_.contains(name) && !pending_create_.contains(name)) {
+      stem_->Send(stem::RestartNode{name});
+    }  // else a fresh process is about to be started anyway
+  }
+  return EncodeOkReply();
+}
+
+std::string Daemon::Tail(const TailRequest& request) {
+  if (table_.Find(request.node) == nullptr) return EncodeErrorReply(NoSuchNode(request.node));
+  return EncodeTailReply(output_.Tail(request.node, request.stream, static_cast<size_t>(request.lines)));
+}
+
+}  // namespace zsup

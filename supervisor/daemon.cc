@@ -1,0 +1,311 @@
+#include "supervisor/daemon.h"
+
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "broker/log.h"
+#include "broker/paths.h"
+#include "broker/signals.h"
+#include "stem/launch.h"
+#include "supervisor/notify.h"
+#include "supervisor/state_dir.h"
+
+namespace zsup {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr Duration kStopSlack = seconds(10);  // beyond the stop timeout, for the stem itself
+constexpr Duration kStemRetry = seconds(1);
+
+// Every node holds a pidfd here and two pipes in the stem: lift the soft
+// descriptor limit to the hard one so a thousand nodes fit.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// zsup-stem next to this program (installed), or in the build tree.
+std::string DefaultStemPath() {
+  char exe[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    std::string dir(exe, static_cast<size_t>(n));
+    dir.erase(dir.rfind('/'));
+    for (const std::string& candidate : {dir + "/zsup-stem", dir + "/../stem/zsup-stem"}) {
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+  }
+  const char* path = std::getenv("PATH");
+  return SearchPath("zsup-stem", path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+}
+
+void LogToWriter(std::string_view line, void* writer) {
+  auto* w = static_cast<EchoWriter*>(writer);
+  w->Append(line);
+  w->OnWritable();
+}
+
+bool Readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
+}  // namespace
+
+Daemon::Daemon(SupervisorOptions options) : options_(std::move(options)) {}
+
+Daemon::~Daemon() { SetLogSink(nullptr, nullptr); }
+
+void Daemon::AddHook(Stream stream, OutputHook hook) {
+  hooks_[stream == Stream::kStdout ? 0 : 1].push_back(std::move(hook));
+}
+
+void Daemon::RequestStop() {
+  uint64_t one = 1;
+  if (wake_) {
+    ssize_t ignored = ::write(wake_.get(), &one, sizeof one);
+    (void)ignored;
+  }
+}
+
+Status Daemon::Init() {
+  const std::string& dir = options_.state_dir;
+  if (dir.empty()) return Status::Error("no state directory given");
+  if (options_.control_endpoint.empty() || options_.events_endpoint.empty()) {
+    if (dir.size() > kMaxStateDirForIpc) {
+      return Status::Error("state directory path too long for ipc sockets (" +
+                           std::to_string(dir.size()) + " bytes, at most " +
+                           std::to_string(kMaxStateDirForIpc) + "): " + dir);
+    }
+  }
+  if (options_.control_endpoint.empty()) options_.control_endpoint = ControlEndpoint(dir);
+  if (options_.events_endpoint.empty()) options_.events_endpoint = EventsEndpoint(dir);
+  if (options_.stem_path.empty()) options_.stem_path = DefaultStemPath();
+
+  auto signals = BlockSignals({SIGCHLD, SIGTERM, SIGINT, SIGHUP});
+  if (!signals.ok()) return signals.status();
+  signals_ = std::move(*signals);
+  wake_.Reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!wake_) return Status::Errno("eventfd", errno);
+  RaiseFileLimit();
+
+  auto lock = LockStateDir(dir);
+  if (!lock.ok()) return lock.status();
+  lock_ = std::move(*lock);
+  auto store = Store::Open(dir + "/state.db", options_.durability);
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+  Status s = LoadDesiredState();
+  if (!s.ok()) return s;
+
+  context_ = std::make_unique<zmq::context_t>(1);
+  try {
+    control_ = zmq::socket_t(*context_, zmq::socket_type::rep);
+    control_.set(zmq::sockopt::linger, 0);
+    control_.bind(options_.control_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Error("cannot bind the control socket " + options_.control_endpoint + ": " +
+                         e.what());
+  }
+  auto publisher =
+      Publisher::Bind(*context_, options_.events_endpoint, options_.events_high_water_mark);
+  if (!publisher.ok()) return publisher.status();
+  publisher_ = std::move(*publisher);
+
+  SetLogSink(LogToWriter, &echo_err_);
+  LogInfo(std::string("zsupd ") + ZSUP_VERSION + " (pid " + std::to_string(::getpid()) +
+          "): state dir " + dir + ", control " + options_.control_endpoint + ", events " +
+          options_.events_endpoint + ", " + std::to_string(table_.size()) + " node(s)");
+
+  stem::Settings settings{options_.zeek_path, options_.stop_timeout, options_.revival_cap,
+                          options_.grace};
+  stem_ = std::make_unique<StemClient>(*context_,
+                                       StemClientOptions{dir, options_.stem_path, settings});
+  return stem_->Connect(SteadyNow());
+}
+
+Status Daemon::LoadDesiredState() {
+  auto nodes = store_->LoadAll();
+  if (!nodes.ok()) return nodes.status();
+  for (StoredNode& stored : *nodes) {
+    NodeView& view = table_.Add(std::move(stored.config));
+    view.restarts = stored.restarts;
+    if (stored.last_exit) {
+      view.last_exit = stored.last_exit->exit;
+      view.ever_started = true;
+    }
+    if (stored.restarts > 0) view.ever_started = true;
+  }
+  return Status::Ok();
+}
+
+Status Daemon::Run() {
+  Status s = Init();
+  if (!s.ok()) {
+    SetLogSink(nullptr, nullptr);
+    return s;
+  }
+  while (phase_ != Phase::kDone) PollOnce();
+  Finish();
+  return Status::Ok();
+}
+
+void Daemon::PollOnce() {
+  TimePoint now = SteadyNow();
+  Tick(now);
+  if (phase_ == Phase::kDone) return;
+
+  std::vector<zmq::pollitem_t> items;
+  auto add = [&items](void* socket, int fd, short events) {
+    items.push_back({socket, fd, events, 0});
+    return items.size() - 1;
+  };
+  const size_t signals = add(nullptr, signals_.get(), ZMQ_POLLIN);
+  const size_t wake = add(nullptr, wake_.get(), ZMQ_POLLIN);
+  const size_t control = add(control_.handle(), 0, ZMQ_POLLIN);
+  size_t stem_socket = SIZE_MAX, stem_pid = SIZE_MAX;
+  const bool backpressure = echo_out_.over_limit() || echo_err_.over_limit();
+  if (zmq::socket_t* s = stem_->socket()) {
+    short events = static_cast<short>((backpressure ? 0 : ZMQ_POLLIN) |
+                                      (stem_->has_outbound() ? ZMQ_POLLOUT : 0));
+    if (events != 0) stem_socket = add(s->handle(), 0, events);
+  }
+  if (stem_->pidfd() >= 0) stem_pid = add(nullptr, stem_->pidfd(), ZMQ_POLLIN);
+  const size_t out = echo_out_.wants_write() ? add(nullptr, 1, ZMQ_POLLOUT) : SIZE_MAX;
+  const size_t err = echo_err_.wants_write() ? add(nullptr, 2, ZMQ_POLLOUT) : SIZE_MAX;
+  for (const UniqueFd& fd : dying_) add(nullptr, fd.get(), ZMQ_POLLIN);
+
+  long timeout = -1;
+  if (auto deadline = NextDeadline()) timeout = MillisUntil(*deadline, now);
+  try {
+    zmq::poll(items, std::chrono::milliseconds(timeout));
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) LogError(std::string("poll: ") + e.what());
+    return;
+  }
+  now = SteadyNow();
+  auto ready = [&items](size_t i) { return i != SIZE_MAX && items[i].revents != 0; };
+  if (ready(signals)) HandleSignals(now);
+  if (ready(wake)) {
+    uint64_t count;
+    ssize_t ignored = ::read(wake_.get(), &count, sizeof count);
+    (void)ignored;
+    BeginShutdown(now, "stop requested");
+  }
+  if (ready(stem_pid)) {
+    if (auto how = stem_->CheckExited()) OnStemGone(*how, now);
+  }
+  if (ready(stem_socket)) ServeStem(now);
+  if (ready(control)) ServeControl(now);
+  if (ready(out)) echo_out_.OnWritable();
+  if (ready(err)) echo_err_.OnWritable();
+}
+
+void Daemon::HandleSignals(TimePoint now) {
+  for (int sig : ReadSignals(signals_.get())) {
+    if (sig == SIGCHLD) {
+      if (auto how = stem_->CheckExited()) OnStemGone(*how, now);
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      BeginShutdown(now, std::string("received SIG") + sigabbrev_np(sig));
+    } else {
+      LogInfo(std::string("ignoring SIG") + sigabbrev_np(sig));
+    }
+  }
+}
+
+void Daemon::BeginShutdown(TimePoint now, const std::string& why) {
+  if (phase_ != Phase::kRunning) return;
+  NotifyStopping();
+  if (!stem_->connected()) {
+    LogInfo(why + ": no stem running, exiting");
+    phase_ = Phase::kDone;
+    return;
+  }
+  LogInfo(why + ": stopping every node, then zsup-stem");
+  phase_ = Phase::kStopping;
+  stem_->Send(stem::Shutdown{});
+  stop_deadline_ = now + FromSeconds(options_.stop_timeout) + kStopSlack;
+}
+
+void Daemon::Tick(TimePoint now) {
+  stem_->Tick(now);
+  stem_->Flush();
+  MaybeStartStem(now);
+  if (phase_ == Phase::kStopping && stop_deadline_ && now >= *stop_deadline_) {
+    LogError("zsup-stem (pid " + std::to_string(stem_->pid()) +
+             ") did not stop in time: killing it (its nodes die with it)");
+    if (stem_->pidfd() >= 0) ::syscall(SYS_pidfd_send_signal, stem_->pidfd(), SIGKILL, nullptr, 0);
+    phase_ = Phase::kDone;
+  }
+}
+
+std::optional<TimePoint> Daemon::NextDeadline() const {
+  std::optional<TimePoint> next = stem_->NextDeadline();
+  auto consider = [&next](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  if (stem_needed_ && dying_.empty()) consider(std::max(next_stem_attempt_, stem_->earliest_restart()));
+  if (stop_deadline_) consider(*stop_deadline_);
+  return next;
+}
+
+void Daemon::OnStemGone(const std::string& how, TimePoint now) {
+  if (phase_ != Phase::kRunning) {
+    LogInfo("zsup-stem " + how);
+    phase_ = Phase::kDone;
+    return;
+  }
+  LogWarning("zsup-stem (pid " + std::to_string(stem_->pid()) + ") " + how +
+             ": starting a new one, which starts every node again");
+  // Its nodes got SIGKILL from the kernel (parent-death signal); make sure,
+  // and wait for each to be gone so no node ever runs twice.
+  for (auto& [name, fd] : node_pidfds_) {
+    ::syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+    dying_.push_back(std::move(fd));
+  }
+  node_pidfds_.clear();
+  table_.ForgetProcesses();
+  in_stem_.clear();
+  pending_create_.clear();
+  stem_needed_ = true;
+  next_stem_attempt_ = now;
+  MaybeStartStem(now);
+}
+
+void Daemon::MaybeStartStem(TimePoint now) {
+  if (!stem_needed_ || phase_ != Phase::kRunning) return;
+  std::erase_if(dying_, [](const UniqueFd& fd) { return Readable(fd.get()); });
+  if (!dying_.empty() || now < next_stem_attempt_ || now < stem_->earliest_restart()) return;
+  Status s = stem_->Connect(now);
+  if (!s.ok()) {
+    LogError(s.message() + "; retrying in 1 s");
+    next_stem_attempt_ = now + kStemRetry;
+    return;
+  }
+  stem_needed_ = false;
+}
+
+void Daemon::Finish() {
+  LogInfo("stopped");
+  SetLogSink(nullptr, nullptr);
+  echo_out_.FlushBlocking();
+  echo_err_.FlushBlocking();
+  control_.close();
+  publisher_.reset();
+  stem_.reset();
+  store_.reset();
+}
+
+}  // namespace zsup

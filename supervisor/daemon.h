@@ -1,0 +1,101 @@
+// The implementation behind Supervisor (supervisor.h): zsupd's one loop.
+// Internal to supervisor/. Split across files by concern:
+//   daemon.cc       setup, the poll loop, signals, shutdown, losing the stem
+//   commands.cc     the control socket (ping/create/destroy/restart/status/tail)
+//   stem_events.cc  what the stem reports: Welcome (adoption), starts, exits, output
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "broker/clock.h"
+#include "broker/fd.h"
+#include "broker/messages.h"
+#include "broker/stem_protocol.h"
+#include "store/store.h"
+#include "supervisor/echo_writer.h"
+#include "supervisor/node_table.h"
+#include "supervisor/output_log.h"
+#include "supervisor/publisher.h"
+#include "supervisor/stem_client.h"
+#include "supervisor/supervisor.h"
+
+namespace zsup {
+
+class Daemon {
+ public:
+  explicit Daemon(SupervisorOptions options);
+  ~Daemon();
+
+  void AddHook(Stream stream, OutputHook hook);
+  Status Run();
+  void RequestStop();
+
+ private:
+  enum class Phase { kRunning, kStopping, kDone };
+
+  // daemon.cc
+  Status Init();
+  Status LoadDesiredState();
+  void PollOnce();
+  void HandleSignals(TimePoint now);
+  void BeginShutdown(TimePoint now, const std::string& why);
+  void Tick(TimePoint now);
+  std::optional<TimePoint> NextDeadline() const;
+  void OnStemGone(const std::string& how, TimePoint now);
+  void MaybeStartStem(TimePoint now);
+  void Finish();
+
+  // commands.cc
+  void ServeControl(TimePoint now);
+  std::string Execute(std::string_view request_bytes);
+  std::string Create(const NodeConfig& config);
+  std::string Destroy(const std::string& node);
+  std::string Restart(const std::string& node);
+  std::string Tail(const TailRequest& request);
+
+  // stem_events.cc
+  void ServeStem(TimePoint now);
+  void OnWelcome(const stem::Welcome& welcome);
+  void OnStarted(const stem::NodeStarted& m);
+  void OnExited(const stem::NodeExited& m);
+  void OnOutput(const stem::NodeOutput& m);
+  void CreateInStem(const std::string& name);
+  void DestroyInStem(const std::string& name);
+  void WatchNode(const std::string& name, int64_t pid);
+
+  SupervisorOptions options_;
+  std::vector<OutputHook> hooks_[2];
+  std::unique_ptr<zmq::context_t> context_;  // made after signals are blocked
+  UniqueFd lock_;
+  UniqueFd signals_;
+  UniqueFd wake_;  // eventfd for RequestStop()
+  std::unique_ptr<Store> store_;
+  zmq::socket_t control_;
+  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<StemClient> stem_;
+  NodeTable table_;
+  OutputLog output_;
+  EchoWriter echo_out_{1};
+  EchoWriter echo_err_{2};
+
+  // pidfds of running nodes, so that when the stem dies its nodes can be
+  // killed and waited for before a new stem starts them again.
+  std::map<std::string, UniqueFd> node_pidfds_;
+  std::vector<UniqueFd> dying_;
+  bool stem_needed_ = false;
+  std::set<std::string> in_stem_;          // names the stem holds
+  std::set<std::string> pending_create_;   // created once the old process of that name is gone
+  std::set<std::string> pending_restart_;  // asked for before the stem said Welcome
+  bool ready_notified_ = false;
+  Phase phase_ = Phase::kRunning;
+  std::optional<TimePoint> stop_deadline_;
+  TimePoint next_stem_attempt_;
+};
+
+}  // namespace zsup

@@ -1,0 +1,107 @@
+#include "supervisor/node_table.h"
+
+#include <set>
+
+namespace zsup {
+
+NodeView& NodeTable::Add(NodeConfig config) {
+  NodeView view;
+  view.fingerprint = stem::Fingerprint(config);
+  view.config = std::move(config);
+  const std::string name = view.config.name;
+  return nodes_.insert_or_assign(name, std::move(view)).first->second;
+}
+
+void NodeTable::Remove(const std::string& name) { nodes_.erase(name); }
+
+NodeView* NodeTable::Find(const std::string& name) {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+StatusReport NodeTable::Status(const std::string& node) const {
+  StatusReport report;
+  auto add = [&report](const NodeView& v) {
+    NodeStatus s;
+    s.node = v.config;
+    s.pid = v.pid;
+    s.state = v.state;
+    s.restarts = v.restarts;
+    s.started_at = v.started_at;
+    s.last_exit = v.last_exit;
+    s.last_error = v.last_error;
+    report.nodes.emplace(v.config.name, std::move(s));
+  };
+  if (node.empty()) {
+    for (const auto& [name, view] : nodes_) add(view);
+  } else if (auto it = nodes_.find(node); it != nodes_.end()) {
+    add(it->second);
+  }
+  return report;
+}
+
+void NodeTable::OnStarted(const stem::NodeStarted& m) {
+  NodeView* v = Find(m.name);
+  if (v == nullptr) return;
+  v->state = NodeState::kRunning;
+  v->pid = m.pid;
+  v->restarts = m.restarts;
+  v->started_at = m.at;
+  v->ever_started = true;
+  v->last_error.reset();
+}
+
+void NodeTable::OnExited(const stem::NodeExited& m) {
+  NodeView* v = Find(m.name);
+  if (v == nullptr) return;
+  // A late report about an older process must not clear a newer pid.
+  if (v->pid && *v->pid != m.pid) return;
+  v->pid.reset();
+  v->state = m.next == NodeState::kExited ? NodeState::kExited : m.next;
+  v->last_exit = ExitInfo{m.code, m.signal, m.at};
+  v->ever_started = true;
+}
+
+void NodeTable::OnError(const std::string& name, const std::string& message) {
+  if (NodeView* v = Find(name)) v->last_error = message;
+}
+
+void NodeTable::OnReport(const stem::NodeReport& r) {
+  NodeView* v = Find(r.name);
+  if (v == nullptr) return;
+  v->state = r.state;
+  v->pid = r.pid;
+  v->restarts = r.restarts;
+  v->started_at = r.started_at;
+  if (r.last_exit) v->last_exit = r.last_exit;
+  v->ever_started = true;
+}
+
+void NodeTable::ForgetProcesses() {
+  for (auto& [name, v] : nodes_) {
+    v.pid.reset();
+    v.state = NodeState::kStarting;
+  }
+}
+
+ReconcilePlan Reconcile(const NodeTable& desired, const std::vector<stem::NodeReport>& reported) {
+  ReconcilePlan plan;
+  std::set<std::string> seen;
+  for (const stem::NodeReport& r : reported) {
+    seen.insert(r.name);
+    auto it = desired.nodes().find(r.name);
+    if (it == desired.nodes().end()) {
+      plan.destroy.push_back(r.name);
+    } else if (it->second.fingerprint == r.fingerprint) {
+      plan.adopt.push_back(r.name);
+    } else {
+      plan.replace.push_back(r.name);
+    }
+  }
+  for (const auto& [name, view] : desired.nodes()) {
+    if (!seen.contains(name)) plan.create.push_back(name);
+  }
+  return plan;
+}
+
+}  // namespace zsup

@@ -1,0 +1,67 @@
+// zsupd's picture of its nodes: the desired configurations (mirroring the
+// store) joined with what the stem last reported about each. Builds the
+// `status` reply, and plans how to reconcile a stem's Welcome with the
+// desired state. Pure data; single-threaded (zsupd's loop).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/messages.h"
+#include "broker/stem_protocol.h"
+
+namespace zsup {
+
+struct NodeView {
+  NodeConfig config;
+  std::string fingerprint;
+  // Observed; `starting` without a pid until the stem reports the exec.
+  NodeState state = NodeState::kStarting;
+  std::optional<int64_t> pid;
+  int64_t restarts = 0;
+  std::optional<double> started_at;
+  std::optional<ExitInfo> last_exit;
+  std::optional<std::string> last_error;
+  bool ever_started = false;  // so a replay counts as a restart
+
+  // The restart count a new stem should continue from.
+  int64_t NextRestarts() const { return ever_started ? restarts + 1 : 0; }
+};
+
+class NodeTable {
+ public:
+  NodeView& Add(NodeConfig config);
+  void Remove(const std::string& name);
+  NodeView* Find(const std::string& name);
+  const std::map<std::string, NodeView>& nodes() const { return nodes_; }
+  size_t size() const { return nodes_.size(); }
+
+  // `node` empty: every node. Unknown node: an empty map (Zeek's behaviour).
+  StatusReport Status(const std::string& node) const;
+
+  // ---- what the stem says (unknown names are ignored) ----
+  void OnStarted(const stem::NodeStarted& m);
+  void OnExited(const stem::NodeExited& m);
+  void OnError(const std::string& name, const std::string& message);
+  void OnReport(const stem::NodeReport& report);
+  // The stem is gone: no node runs until a new one reports.
+  void ForgetProcesses();
+
+ private:
+  std::map<std::string, NodeView> nodes_;
+};
+
+// What to do with a stem's nodes when it says Welcome.
+struct ReconcilePlan {
+  std::vector<std::string> adopt;    // running with the desired config: keep
+  std::vector<std::string> replace;  // running with another config: destroy, then create
+  std::vector<std::string> create;   // desired, not in the stem: create (sorted by name)
+  std::vector<std::string> destroy;  // in the stem, no longer desired: destroy
+  bool operator==(const ReconcilePlan&) const = default;
+};
+
+ReconcilePlan Reconcile(const NodeTable& desired, const std::vector<stem::NodeReport>& reported);
+
+}  // namespace zsup

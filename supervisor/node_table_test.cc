@@ -1,0 +1,117 @@
+#include "supervisor/node_table.h"
+
+#include <gtest/gtest.h>
+
+namespace zsup {
+namespace {
+
+NodeConfig Config(const std::string& name, std::vector<std::string> command = {"sleep", "1000"}) {
+  NodeConfig c;
+  c.name = name;
+  c.command = std::move(command);
+  return c;
+}
+
+stem::NodeReport Report(const NodeConfig& c, int64_t pid) {
+  return {c.name, stem::Fingerprint(c), NodeState::kRunning, pid, 2, 100.0, {}};
+}
+
+TEST(NodeTableTest, StatusOfAllOneAndUnknown) {
+  NodeTable t;
+  t.Add(Config("a"));
+  t.Add(Config("b"));
+  EXPECT_EQ(t.Status("").nodes.size(), 2u);
+  EXPECT_EQ(t.Status("a").nodes.size(), 1u);
+  EXPECT_TRUE(t.Status("zzz").nodes.empty());
+  const NodeStatus& s = t.Status("a").nodes.at("a");
+  EXPECT_EQ(s.state, NodeState::kStarting);
+  EXPECT_FALSE(s.pid.has_value());
+  EXPECT_EQ(s.restarts, 0);
+}
+
+TEST(NodeTableTest, StartedThenExited) {
+  NodeTable t;
+  t.Add(Config("a"));
+  t.OnStarted({"a", 42, 0, 5.0});
+  auto s = t.Status("a").nodes.at("a");
+  EXPECT_EQ(s.state, NodeState::kRunning);
+  EXPECT_EQ(s.pid, 42);
+  EXPECT_EQ(s.started_at, 5.0);
+  t.OnExited({"a", 42, {}, 9, false, 6.0, NodeState::kBackoff});
+  s = t.Status("a").nodes.at("a");
+  EXPECT_EQ(s.state, NodeState::kBackoff);
+  EXPECT_FALSE(s.pid.has_value());
+  EXPECT_EQ(s.last_exit, (ExitInfo{{}, 9, 6.0}));
+}
+
+TEST(NodeTableTest, StaleExitDoesNotClearNewerPid) {
+  NodeTable t;
+  t.Add(Config("a"));
+  t.OnStarted({"a", 43, 1, 5.0});
+  t.OnExited({"a", 42, 0, {}, true, 6.0, NodeState::kStarting});
+  EXPECT_EQ(t.Status("a").nodes.at("a").pid, 43);
+}
+
+TEST(NodeTableTest, ErrorsShowUntilTheNextStart) {
+  NodeTable t;
+  t.Add(Config("a"));
+  t.OnError("a", "node 'a' failed to exec 'x': No such file or directory");
+  EXPECT_TRUE(t.Status("a").nodes.at("a").last_error.has_value());
+  t.OnStarted({"a", 42, 1, 5.0});
+  EXPECT_FALSE(t.Status("a").nodes.at("a").last_error.has_value());
+}
+
+TEST(NodeTableTest, ReplayCountsAsRestart) {
+  NodeTable t;
+  NodeView& v = t.Add(Config("a"));
+  EXPECT_EQ(v.NextRestarts(), 0);
+  t.OnStarted({"a", 42, 3, 5.0});
+  EXPECT_EQ(t.Find("a")->NextRestarts(), 4);
+}
+
+TEST(NodeTableTest, ForgetProcesses) {
+  NodeTable t;
+  t.Add(Config("a"));
+  t.OnStarted({"a", 42, 0, 5.0});
+  t.ForgetProcesses();
+  EXPECT_FALSE(t.Status("a").nodes.at("a").pid.has_value());
+}
+
+TEST(ReconcileTest, AdoptReplaceCreateDestroy) {
+  NodeTable desired;
+  NodeConfig same = Config("same");
+  NodeConfig changed = Config("changed", {"sleep", "2"});
+  desired.Add(same);
+  desired.Add(changed);
+  desired.Add(Config("new-b"));
+  desired.Add(Config("new-a"));
+  std::vector<stem::NodeReport> reported = {Report(same, 10), Report(Config("changed"), 11),
+                                            Report(Config("gone"), 12)};
+  ReconcilePlan plan = Reconcile(desired, reported);
+  EXPECT_EQ(plan.adopt, std::vector<std::string>{"same"});
+  EXPECT_EQ(plan.replace, std::vector<std::string>{"changed"});
+  EXPECT_EQ(plan.destroy, std::vector<std::string>{"gone"});
+  EXPECT_EQ(plan.create, (std::vector<std::string>{"new-a", "new-b"}));
+}
+
+TEST(ReconcileTest, EmptyStemCreatesEverythingSorted) {
+  NodeTable desired;
+  for (const char* n : {"w3", "w1", "w2"}) desired.Add(Config(n));
+  ReconcilePlan plan = Reconcile(desired, {});
+  EXPECT_EQ(plan.create, (std::vector<std::string>{"w1", "w2", "w3"}));
+  EXPECT_TRUE(plan.adopt.empty());
+}
+
+TEST(ReconcileTest, AdoptionTakesReportedState) {
+  NodeTable desired;
+  NodeConfig c = Config("a");
+  desired.Add(c);
+  desired.OnReport(Report(c, 77));
+  auto s = desired.Status("a").nodes.at("a");
+  EXPECT_EQ(s.pid, 77);
+  EXPECT_EQ(s.restarts, 2);
+  EXPECT_EQ(s.state, NodeState::kRunning);
+}
+
+}  // namespace
+}  // namespace zsup

@@ -1,0 +1,11 @@
+// Telling whoever started zsupd that it is ready (and when it stops):
+// `--ready-fd N` gets "READY=1\n" and is closed; under systemd
+// (NOTIFY_SOCKET set, Type=notify) sd_notify(3) is sent as well.
+#pragma once
+
+namespace zsup {
+
+void NotifyReady(int ready_fd);
+void NotifyStopping();
+
+}  // namespace zsup

@@ -1,0 +1,200 @@
+#include "supervisor/stem_client.h"
+
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "broker/log.h"
+#include "broker/paths.h"
+#include "broker/signals.h"
+#include "supervisor/state_dir.h"
+
+namespace zsup {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr Duration kHelloRetry = seconds(1);
+constexpr Duration kHeartbeatInterval = seconds(1);
+constexpr Duration kSilenceLimit = seconds(5);
+constexpr Duration kMinStemInterval = seconds(1);
+constexpr size_t kMaxOutbound = 100000;  // messages; beyond this the stem is not reading
+
+std::string Number(double v) {
+  std::string s = std::to_string(v);
+  return s;
+}
+
+}  // namespace
+
+StemClient::StemClient(zmq::context_t& context, StemClientOptions options)
+    : context_(context), options_(std::move(options)) {}
+
+Status StemClient::Connect(TimePoint now) {
+  welcomed_ = false;
+  outbound_.clear();
+  adopted_ = false;
+  child_ = false;
+  if (auto running = RunningStem(options_.state_dir)) {
+    pid_ = *running;
+    adopted_ = true;
+  } else {
+    Status s = Spawn();
+    if (!s.ok()) return s;
+    child_ = true;
+  }
+  earliest_restart_ = now + kMinStemInterval;
+  pidfd_.Reset(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+  if (!pidfd_) return Status::Errno("cannot watch zsup-stem (pid " + std::to_string(pid_) + ")", errno);
+  if (link_) {
+    Status s = link_->Reset();
+    if (!s.ok()) return s;
+  } else {
+    auto link = Link::Create(context_, StemEndpoint(options_.state_dir), Link::Role::kConnect);
+    if (!link.ok()) return link.status();
+    link_ = std::move(*link);
+  }
+  LogInfo(std::string(adopted_ ? "adopting the running" : "started") + " zsup-stem (pid " +
+          std::to_string(pid_) + ")");
+  SayHello(now);
+  last_heard_ = now;
+  return Status::Ok();
+}
+
+Status StemClient::Spawn() {
+  if (::access(options_.stem_path.c_str(), X_OK) != 0) {
+    return Status::Errno("cannot run zsup-stem at '" + options_.stem_path + "'", errno);
+  }
+  const stem::Settings& s = options_.settings;
+  std::vector<std::string> args = {options_.stem_path,
+                                   "--state-dir", options_.state_dir,
+                                   "--zeek", s.zeek_path,
+                                   "--stop-timeout", Number(s.stop_timeout),
+                                   "--revival-cap", Number(s.revival_cap),
+                                   "--grace", Number(s.grace)};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return Status::Errno("fork zsup-stem", errno);
+  if (pid == 0) {
+    // Async-signal-safe only: the stem must not inherit our blocked signals,
+    // our session (a Ctrl-C for zsupd), or any descriptor beyond 0-2.
+    ResetSignalsForChild();
+    ::setsid();
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+  return Status::Ok();
+}
+
+void StemClient::SayHello(TimePoint now) {
+  stem::Hello hello;
+  hello.supervisor_pid = ::getpid();
+  hello.settings = options_.settings;
+  Send(hello);
+  next_hello_ = now + kHelloRetry;
+}
+
+void StemClient::Send(const stem::Message& message) {
+  if (!link_) return;
+  if (outbound_.size() >= kMaxOutbound) {
+    LogError("the stem is not reading: dropping a message to it");
+    return;
+  }
+  outbound_.push_back(stem::Encode(message));
+  Flush();
+}
+
+void StemClient::Flush() {
+  while (link_ && !outbound_.empty()) {
+    auto sent = link_->TrySend(outbound_.front());
+    if (!sent.ok()) {
+      LogError(sent.error());
+      return;
+    }
+    if (!*sent) return;
+    outbound_.pop_front();
+  }
+}
+
+std::vector<stem::Message> StemClient::Receive(TimePoint now, size_t max) {
+  std::vector<stem::Message> out;
+  while (link_ && out.size() < max) {
+    auto msg = link_->TryReceive();
+    if (!msg.ok()) {
+      LogError(msg.error());
+      break;
+    }
+    if (!msg->has_value()) break;
+    last_heard_ = now;
+    auto decoded = stem::Decode((*msg)->to_string_view());
+    if (!decoded.ok()) {
+      LogError("bad message from zsup-stem: " + decoded.error());
+      continue;
+    }
+    if (std::holds_alternative<stem::Welcome>(*decoded)) {
+      if (welcomed_) continue;  // an answer to a repeated Hello
+      welcomed_ = true;
+      next_heartbeat_ = now;
+    }
+    out.push_back(std::move(*decoded));
+  }
+  return out;
+}
+
+std::optional<std::string> StemClient::CheckExited() {
+  if (!pidfd_) return std::nullopt;
+  if (child_) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == 0) return std::nullopt;
+    if (r == pid_) {
+      pidfd_.Reset();
+      welcomed_ = false;
+      if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+      if (WIFSIGNALED(status)) return std::string("was killed by SIG") + sigabbrev_np(WTERMSIG(status));
+      return "ended";
+    }
+  }
+  // Not our child (adopted): the pidfd is readable once it has exited.
+  pollfd p{pidfd_.get(), POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0) return std::nullopt;
+  pidfd_.Reset();
+  welcomed_ = false;
+  return "exited";
+}
+
+void StemClient::Tick(TimePoint now) {
+  if (!pidfd_ || !link_) return;
+  if (!welcomed_ && now >= next_hello_) SayHello(now);
+  if (welcomed_ && now >= next_heartbeat_) {
+    Send(stem::Heartbeat{});
+    next_heartbeat_ = now + kHeartbeatInterval;
+  }
+  if (now - last_heard_ > kSilenceLimit) {
+    LogWarning("zsup-stem (pid " + std::to_string(pid_) + ") silent for 5 s: reconnecting");
+    outbound_.clear();
+    Status s = link_->Reset();
+    if (!s.ok()) LogError(s.message());
+    welcomed_ = false;
+    last_heard_ = now;
+    SayHello(now);
+  }
+}
+
+std::optional<TimePoint> StemClient::NextDeadline() const {
+  if (!pidfd_ || !link_) return std::nullopt;
+  TimePoint next = last_heard_ + kSilenceLimit + std::chrono::milliseconds(1);
+  if (!welcomed_) next = std::min(next, next_hello_);
+  if (welcomed_) next = std::min(next, next_heartbeat_);
+  return next;
+}
+
+}  // namespace zsup

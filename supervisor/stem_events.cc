@@ -1,0 +1,149 @@
+// What the stem reports, turned into state, events, history and echo.
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "broker/log.h"
+#include "supervisor/daemon.h"
+#include "supervisor/notify.h"
+
+namespace zsup {
+namespace {
+
+// Per wakeup, so that commands are served between batches of output.
+constexpr size_t kMaxStemMessagesPerWakeup = 256;
+
+}  // namespace
+
+void Daemon::ServeStem(TimePoint now) {
+  stem_->Flush();
+  for (stem::Message& message : stem_->Receive(now, kMaxStemMessagesPerWakeup)) {
+    if (auto* output = std::get_if<stem::NodeOutput>(&message)) {
+      OnOutput(*output);
+    } else if (auto* started = std::get_if<stem::NodeStarted>(&message)) {
+      OnStarted(*started);
+    } else if (auto* exited = std::get_if<stem::NodeExited>(&message)) {
+      OnExited(*exited);
+    } else if (auto* error = std::get_if<stem::NodeError>(&message)) {
+      LogWarning(error->message);
+      table_.OnError(error->name, error->message);
+    } else if (auto* welcome = std::get_if<stem::Welcome>(&message)) {
+      OnWelcome(*welcome);
+    } else if (std::holds_alternative<stem::Bye>(message)) {
+      LogInfo("zsup-stem stopped every node");
+    } else if (auto* unknown = std::get_if<stem::UnknownMessage>(&message)) {
+      LogWarning("ignoring unknown message type '" + unknown->type + "' from zsup-stem");
+    }
+  }
+}
+
+void Daemon::OnWelcome(const stem::Welcome& welcome) {
+  ReconcilePlan plan = Reconcile(table_, welcome.nodes);
+  in_stem_.clear();
+  for (const stem::NodeReport& r : welcome.nodes) {
+    in_stem_.insert(r.name);
+    if (table_.Find(r.name) != nullptr && r.pid) WatchNode(r.name, *r.pid);
+  }
+  for (const std::string& name : plan.adopt) {
+    for (const stem::NodeReport& r : welcome.nodes) {
+      if (r.name == name) table_.OnReport(r);
+    }
+    if (pending_restart_.contains(name)) stem_->Send(stem::RestartNode{name});
+  }
+  for (const std::string& name : plan.replace) {
+    LogInfo("node '" + name + "' runs with an older config: replacing it");
+    DestroyInStem(name);
+    pending_create_.insert(name);
+  }
+  for (const std::string& name : plan.destroy) {
+    LogInfo("node '" + name + "' is no longer configured: stopping it");
+    DestroyInStem(name);
+  }
+  for (const std::string& name : plan.create) CreateInStem(name);
+  pending_restart_.clear();
+  LogInfo("zsup-stem (pid " + std::to_string(welcome.stem_pid) + ") ready: " +
+          std::to_string(plan.adopt.size()) + " node(s) adopted, " +
+          std::to_string(plan.create.size()) + " started, " +
+          std::to_string(plan.replace.size()) + " replaced, " +
+          std::to_string(plan.destroy.size()) + " stopped");
+  if (!ready_notified_) {
+    ready_notified_ = true;
+    NotifyReady(options_.ready_fd);
+  }
+}
+
+void Daemon::OnStarted(const stem::NodeStarted& m) {
+  if (table_.Find(m.name) == nullptr) return;  // destroyed meanwhile; its exit follows
+  table_.OnStarted(m);
+  WatchNode(m.name, m.pid);
+  publisher_->NodeStatus(NodeStatusEvent{m.name, m.pid, m.restarts, m.at});
+}
+
+void Daemon::OnExited(const stem::NodeExited& m) {
+  if (auto it = node_pidfds_.find(m.name); it != node_pidfds_.end()) node_pidfds_.erase(it);
+  publisher_->NodeExit(NodeExitEvent{m.name, m.pid, m.code, m.signal, m.commanded, m.at});
+  if (NodeView* view = table_.Find(m.name)) {
+    table_.OnExited(m);
+    Status s = store_->RecordExit(m.name, StoredExit{ExitInfo{m.code, m.signal, m.at}, m.commanded},
+                                  view->restarts);
+    if (!s.ok()) LogError(s.message());
+  }
+  if (m.next == NodeState::kExited) {
+    in_stem_.erase(m.name);
+    if (pending_create_.erase(m.name) > 0 && table_.Find(m.name) != nullptr) {
+      CreateInStem(m.name);
+    }
+  }
+}
+
+void Daemon::OnOutput(const stem::NodeOutput& m) {
+  const int index = m.stream == Stream::kStdout ? 0 : 1;
+  const bool desired = table_.Find(m.name) != nullptr;
+  OutputRing* ring = desired ? &output_.Ring(m.name, m.stream) : nullptr;
+  const std::string topic = EventTopic(
+      m.stream == Stream::kStdout ? EventKind::kStdout : EventKind::kStderr, m.name);
+  EchoWriter& echo = index == 0 ? echo_out_ : echo_err_;
+  int64_t seq = m.first_seq;
+  for (const std::string& line : m.lines) {
+    bool show = options_.echo;
+    for (const OutputHook& hook : hooks_[index]) {
+      bool keep = true;
+      try {
+        keep = hook(m.name, line);
+      } catch (const std::exception& e) {
+        LogError(std::string("an output hook threw: ") + e.what());
+      }
+      if (!keep) {
+        show = false;
+        break;
+      }
+    }
+    if (show) echo.AppendLine(m.name, line);
+    if (ring != nullptr) ring->Add(line, seq, m.at);
+    publisher_->Output(topic, m.name, line, seq, m.at);
+    ++seq;
+  }
+  echo.OnWritable();
+}
+
+void Daemon::CreateInStem(const std::string& name) {
+  NodeView* view = table_.Find(name);
+  if (view == nullptr) return;
+  if (in_stem_.contains(name)) {
+    pending_create_.insert(name);  // the old process of that name is still stopping
+    return;
+  }
+  stem_->Send(stem::CreateNode{view->config, view->fingerprint, view->NextRestarts()});
+  in_stem_.insert(name);
+}
+
+void Daemon::DestroyInStem(const std::string& name) {
+  if (in_stem_.contains(name)) stem_->Send(stem::DestroyNode{name});
+}
+
+void Daemon::WatchNode(const std::string& name, int64_t pid) {
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
+  if (fd) node_pidfds_[name] = std::move(fd);
+}
+
+}  // namespace zsup
