@@ -1,0 +1,357 @@
+#include "tests/daemon_fixture.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace zsup::testing {
+namespace {
+
+bool HasFlag(const std::vector<std::string>& args, const std::string& flag) {
+  for (const std::string& a : args) {
+    if (a == flag || a.starts_with(flag + "=")) return true;
+  }
+  return false;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (std::string& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// waitpid with a deadline; returns the raw status or nullopt on timeout.
+std::optional<int> WaitPid(pid_t pid, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0) return std::nullopt;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    ::poll(nullptr, 0, 5);
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+std::string ZsupdPath() { return ZSUPD_PATH; }
+std::string StemPath() { return STEM_PATH; }
+std::string TestNodePath() { return TEST_NODE_PATH; }
+std::string ZsupctlPath() { return ZSUPCTL_PATH; }
+
+bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    ::poll(nullptr, 0, 10);
+  }
+}
+
+NodeConfig TestNode(const std::string& name, std::vector<std::string> args) {
+  NodeConfig c;
+  c.name = name;
+  c.command = {TestNodePath()};
+  c.command.insert(c.command.end(), args.begin(), args.end());
+  return c;
+}
+
+bool ProcessAlive(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return false;
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z' &&
+         stat[paren + 2] != 'X';
+}
+
+int CountFds(pid_t pid) {
+  DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (d == nullptr) return -1;
+  int n = 0;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(d);
+  return n;
+}
+
+int CountZombieChildren(pid_t pid) {
+  int zombies = 0;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(tasks.c_str());
+  if (d == nullptr) return -1;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::istringstream children(ReadFile(tasks + "/" + e->d_name + "/children"));
+    pid_t child;
+    while (children >> child) {
+      if (!ProcessAlive(child) && !ReadFile("/proc/" + std::to_string(child) + "/stat").empty()) {
+        ++zombies;
+      }
+    }
+  }
+  ::closedir(d);
+  return zombies;
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv_in, milliseconds timeout,
+                         const std::vector<std::string>& extra_env) {
+  CommandResult result;
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return result;
+  std::vector<std::string> argv = argv_in;
+  std::vector<char*> cargv = CStrings(argv);
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> cenv = CStrings(env);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  while (open_fds > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (::poll(fds, 2, 50) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (pollfd& p : fds) {
+    if (p.fd >= 0) ::close(p.fd);
+  }
+  auto remaining = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto status = WaitPid(pid, std::max(remaining, milliseconds(100)));
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    WaitPid(pid, seconds(5));
+    result.exit_code = -1;
+  } else if (WIFEXITED(*status)) {
+    result.exit_code = WEXITSTATUS(*status);
+  } else {
+    result.exit_code = 128 + WTERMSIG(*status);
+  }
+  return result;
+}
+
+Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
+                       const std::vector<std::string>& prefixes)
+    : socket_(context, zmq::socket_type::sub) {
+  static std::atomic<int> counter{0};
+  const std::string monitor = "inproc://sub-monitor-" + std::to_string(counter++);
+  zmq_socket_monitor(socket_.handle(), monitor.c_str(), ZMQ_EVENT_CONNECTED);
+  zmq::socket_t events(context, zmq::socket_type::pair);
+  events.connect(monitor);
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::rcvhwm, 0);
+  for (const std::string& p : prefixes) socket_.set(zmq::sockopt::subscribe, p);
+  socket_.connect(endpoint);
+  // Wait until connected, so the subscription is on its way before the test
+  // makes anything happen.
+  zmq::pollitem_t item{events.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, std::chrono::milliseconds(5000)) > 0) {
+    zmq::message_t m;
+    while (events.recv(m, zmq::recv_flags::dontwait)) {
+    }
+  } else {
+    ADD_FAILURE() << "subscriber did not connect to " << endpoint;
+  }
+  zmq_socket_monitor(socket_.handle(), nullptr, 0);
+}
+
+std::optional<Event> Subscriber::Next(milliseconds timeout) {
+  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+  zmq::message_t topic, payload;
+  if (!socket_.recv(topic) || !topic.more() || !socket_.recv(payload)) return std::nullopt;
+  last_topic_ = topic.to_string();
+  auto event = DecodeEvent(topic.to_string_view(), payload.to_string_view());
+  if (!event.ok()) {
+    ADD_FAILURE() << "undecodable event on " << last_topic_ << ": " << event.error();
+    return std::nullopt;
+  }
+  return *event;
+}
+
+std::optional<Event> Subscriber::WaitFor(const std::function<bool(const Event&)>& match,
+                                         milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    auto e = Next(left);
+    if (!e) return std::nullopt;
+    if (match(*e)) return e;
+  }
+}
+
+void DaemonTest::SetUp() {
+  char tmpl[] = "/tmp/zt-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  dir_ = tmpl;
+  log_fd_ = ::open((dir_ + "/zsupd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  ASSERT_GE(log_fd_, 0);
+}
+
+void DaemonTest::TearDown() {
+  if (daemon_pid_ > 0 && StopDaemon() < 0) KillDaemon();
+  if (pid_t stem = StemPid(); stem > 0 && ProcessAlive(stem)) ::kill(stem, SIGKILL);
+  if (HasFailure()) std::cerr << "---- zsupd log (" << dir_ << ") ----\n" << Log() << "----\n";
+  ::close(log_fd_);
+  RunCommand({"/bin/rm", "-rf", dir_});
+}
+
+void DaemonTest::StartDaemon(const std::vector<std::string>& extra_args) {
+  int ready[2];
+  ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+  std::vector<std::string> args = {ZsupdPath(), "--state-dir", dir_, "--stem", StemPath(),
+                                   "--ready-fd", std::to_string(ready[1])};
+  if (!HasFlag(extra_args, "--stop-timeout")) args.insert(args.end(), {"--stop-timeout", "5"});
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv = CStrings(args);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(log_fd_, 1);
+    ::dup2(log_fd_, 2);
+    ::fcntl(ready[1], F_SETFD, 0);  // the one descriptor zsupd inherits on purpose
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(ready[1]);
+  daemon_pid_ = pid;
+  pollfd p{ready[0], POLLIN, 0};
+  char buf[16] = {};
+  bool ok = ::poll(&p, 1, 15000) > 0 && ::read(ready[0], buf, sizeof buf - 1) > 0;
+  ::close(ready[0]);
+  ASSERT_TRUE(ok && std::string(buf) == "READY=1\n") << "zsupd did not become ready:\n" << Log();
+}
+
+int DaemonTest::StopDaemon(milliseconds timeout) {
+  if (daemon_pid_ <= 0) return -1;
+  ::kill(daemon_pid_, SIGTERM);
+  auto status = WaitPid(daemon_pid_, timeout);
+  if (!status) return -1;
+  daemon_pid_ = 0;
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+}
+
+void DaemonTest::KillDaemon() {
+  if (daemon_pid_ <= 0) return;
+  ::kill(daemon_pid_, SIGKILL);
+  WaitPid(daemon_pid_, seconds(10));
+  daemon_pid_ = 0;
+}
+
+pid_t DaemonTest::StemPid() const {
+  std::string text = ReadFile(dir_ + "/stem.lock");
+  return text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
+}
+
+std::string DaemonTest::Log() const { return ReadFile(dir_ + "/zsupd.log"); }
+std::string DaemonTest::control_endpoint() const { return "ipc://" + dir_ + "/control.sock"; }
+std::string DaemonTest::events_endpoint() const { return "ipc://" + dir_ + "/events.sock"; }
+
+Result<std::string> DaemonTest::Call(const std::string& request, milliseconds timeout) {
+  zmq::socket_t req(context_, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.connect(control_endpoint());
+  req.send(zmq::buffer(request));
+  zmq::pollitem_t item{req.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) <= 0) return Status::Unreachable("no reply from zsupd");
+  zmq::message_t reply;
+  if (!req.recv(reply)) return Status::Unreachable("no reply from zsupd");
+  return reply.to_string();
+}
+
+Status DaemonTest::Create(const NodeConfig& config) {
+  auto reply = Call(EncodeRequest(CreateRequest{config}));
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
+Status DaemonTest::Destroy(const std::string& node) {
+  auto reply = Call(EncodeRequest(DestroyRequest{node}));
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
+Status DaemonTest::Restart(const std::string& node) {
+  auto reply = Call(EncodeRequest(RestartRequest{node}));
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
+Result<StatusReport> DaemonTest::GetStatus(const std::string& node) {
+  auto reply = Call(EncodeRequest(StatusRequest{node}));
+  if (!reply.ok()) return reply.status();
+  return DecodeStatusReply(*reply);
+}
+
+std::optional<NodeStatus> DaemonTest::NodeStatusOf(const std::string& node) {
+  auto status = GetStatus(node);
+  if (!status.ok() || !status->nodes.contains(node)) return std::nullopt;
+  return status->nodes.at(node);
+}
+
+Result<std::vector<OutputLine>> DaemonTest::Tail(const std::string& node, Stream stream,
+                                                 int64_t lines) {
+  auto reply = Call(EncodeRequest(TailRequest{node, stream, lines}));
+  if (!reply.ok()) return reply.status();
+  return DecodeTailReply(*reply);
+}
+
+int64_t DaemonTest::WaitRunning(const std::string& node, milliseconds timeout) {
+  return WaitNewPid(node, 0, timeout);
+}
+
+int64_t DaemonTest::WaitNewPid(const std::string& node, int64_t old_pid, milliseconds timeout) {
+  int64_t pid = 0;
+  WaitUntil(
+      [&] {
+        auto s = NodeStatusOf(node);
+        if (s && s->state == NodeState::kRunning && s->pid && *s->pid != old_pid) pid = *s->pid;
+        return pid != 0;
+      },
+      timeout);
+  return pid;
+}
+
+std::unique_ptr<Subscriber> DaemonTest::Subscribe(const std::vector<std::string>& prefixes) {
+  return std::make_unique<Subscriber>(context_, events_endpoint(), prefixes);
+}
+
+}  // namespace zsup::testing
