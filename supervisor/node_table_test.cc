@@ -23,7 +23,7 @@ TEST(NodeTableTest, StatusOfAllOneAndUnknown) {
   EXPECT_EQ(t.Status("").nodes.size(), 2u);
   EXPECT_EQ(t.Status("a").nodes.size(), 1u);
   EXPECT_TRUE(t.Status("zzz").nodes.empty());
-  const NodeStatus& s = t.Status("a").nodes.at("a");
+  const NodeStatus s = t.Status("a").nodes.at("a");
   EXPECT_EQ(s.state, NodeState::kStarting);
   EXPECT_FALSE(s.pid.has_value());
   EXPECT_EQ(s.restarts, 0);
