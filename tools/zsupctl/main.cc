@@ -1,8 +1,62 @@
-// zsupctl: command-line client of zsupd.
+// zsupctl: command-line client of zsupd (docs/zsupctl.md).
 #include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "tools/zsupctl/commands.h"
+
+namespace zsup::ctl {
+namespace {
+
+int Main(int argc, char** argv) {
+  CLI::App app{"zsupctl: control and watch zsupd, the zsup process supervisor.", "zsupctl"};
+  app.set_version_flag("--version", std::string("zsupctl ") + ZSUP_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // the options below work after the subcommand too
+  app.footer(
+      "Finding zsupd: --endpoint/--events, else the sockets in --state-dir, else $ZSUP_CONTROL/"
+      "$ZSUP_EVENTS, else the sockets in zsupd's default state directory ($ZSUP_STATE_DIR, "
+      "$XDG_STATE_HOME/zsup or ~/.local/state/zsup).\n"
+      "Exit codes: 0 done, 1 refused by zsupd (or another error), 2 usage, 3 zsupd not "
+      "answering.\n"
+      "Run `zsupctl SUBCOMMAND --help` for a subcommand's options.");
+  GlobalOptions g;
+  // The last of a repeated option wins (e.g. after an alias that sets one).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--state-dir", g.state_dir, "zsupd's state directory (its --state-dir)");
+  app.add_option("--endpoint", g.control_endpoint,
+                 "zsupd's control endpoint, e.g. tcp://127.0.0.1:27760 (its --control)");
+  app.add_option("--events", g.events_endpoint, "zsupd's events endpoint (its --events)");
+  app.add_option("--timeout", g.timeout_seconds, "seconds to wait for zsupd to answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  const std::vector<Command> commands = {AddStatus(app),  AddCreate(app), AddDestroy(app),
+                                         AddRestart(app), AddTail(app),   AddEvents(app),
+                                         AddPing(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, the version or the problem
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  for (const Command& c : commands) {
+    if (c.app->parsed()) return c.run(g);
+  }
+  return kExitUsage;  // unreachable: require_subcommand(1)
+}
+
+}  // namespace
+}  // namespace zsup::ctl
 
 int main(int argc, char** argv) {
-  CLI::App app{"zsupctl: control and watch zsupd"};
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  // Nothing below throws on purpose (zmq errors become Status values); this
+  // is the last line of defence, e.g. against std::bad_alloc.
+  try {
+    return zsup::ctl::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "zsupctl: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "zsupctl: unexpected error\n";
+  }
+  return zsup::ctl::kExitRefused;
 }

@@ -1,0 +1,28 @@
+#include "tools/zsupctl/cli.h"
+
+#include <iostream>
+
+namespace zsup::ctl {
+
+int ReportFailure(const Status& status) {
+  std::cerr << "zsupctl: " << status.message() << "\n";
+  switch (status.code()) {
+    case Status::Code::kUnreachable:
+      std::cerr << "zsupctl: is zsupd running? Point zsupctl at it with --state-dir, --endpoint "
+                   "or ZSUP_STATE_DIR (see zsupctl --help).\n";
+      return kExitUnreachable;
+    case Status::Code::kOk:  // a caller's bug; still not a success
+    case Status::Code::kRefused:
+    case Status::Code::kError:
+      break;
+  }
+  return kExitRefused;
+}
+
+int UsageError(const CLI::App& command, const std::string& message) {
+  std::cerr << "zsupctl " << command.get_name() << ": " << message << "\n"
+            << "Run with --help for more information.\n";
+  return kExitUsage;
+}
+
+}  // namespace zsup::ctl

@@ -1,0 +1,42 @@
+// What every zsupctl subcommand shares: where zsupd is, how long to wait for
+// it, the exit codes, and how a failure is reported.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "broker/status.h"
+
+namespace zsup::ctl {
+
+// The documented exit codes (docs/zsupctl.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRefused = 1,      // zsupd said no (or another error)
+  kExitUsage = 2,        // bad command line or input file
+  kExitUnreachable = 3,  // nothing answered within --timeout
+};
+
+// The options before (or after) the subcommand.
+struct GlobalOptions {
+  std::string state_dir;         // --state-dir
+  std::string control_endpoint;  // --endpoint
+  std::string events_endpoint;   // --events
+  double timeout_seconds = 5;    // --timeout
+};
+
+// A subcommand: its CLI11 parser and what runs once the command line parsed.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int(const GlobalOptions&)> run;
+};
+
+// Prints "zsupctl: <message>" (plus a hint for kUnreachable) to stderr and
+// returns the exit code for the Status's code. `status` must not be OK.
+int ReportFailure(const Status& status);
+
+// Prints "zsupctl <command>: <message>" and the --help hint; returns kExitUsage.
+int UsageError(const CLI::App& command, const std::string& message);
+
+}  // namespace zsup::ctl

@@ -1,0 +1,86 @@
+#include "tools/zsupctl/client.h"
+
+#include <algorithm>
+
+#include "broker/codec.h"
+
+namespace zsup::ctl {
+
+Result<std::unique_ptr<Client>> Connect(const GlobalOptions& options) {
+  auto endpoints = ResolveEndpoints(options);
+  if (!endpoints.ok()) return endpoints.status();
+  const auto timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(std::clamp(options.timeout_seconds, 0.001, 1e6) * 1000));
+  return std::make_unique<Client>(std::move(*endpoints), timeout);
+}
+
+Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
+    : endpoints_(std::move(endpoints)), timeout_(timeout), context_(1) {}
+
+Result<std::string> Client::Call(const Request& request) {
+  const std::string& ep = endpoints_.control;
+  try {
+    zmq::socket_t req(context_, zmq::socket_type::req);
+    req.set(zmq::sockopt::linger, 0);
+    req.connect(ep);
+    if (!req.send(zmq::buffer(EncodeRequest(request)), zmq::send_flags::dontwait)) {
+      // REQ queues until connected; a full queue here means nothing is there.
+      return Status::Unreachable("zsupd is not answering at " + ep);
+    }
+    zmq::pollitem_t item{req.handle(), 0, ZMQ_POLLIN, 0};
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return Status::Unreachable("zsupd is not answering at " + ep);
+      try {
+        if (zmq::poll(&item, 1, left) > 0) break;
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;
+      }
+    }
+    zmq::message_t reply;
+    if (!req.recv(reply, zmq::recv_flags::dontwait)) {
+      return Status::Unreachable("zsupd is not answering at " + ep);
+    }
+    return reply.to_string();
+  } catch (const zmq::error_t& e) {
+    return Status::Error("control endpoint '" + ep + "': " + e.what());
+  }
+}
+
+Result<PingReply> Client::Ping() {
+  auto reply = Call(PingRequest{});
+  if (!reply.ok()) return reply.status();
+  return DecodePingReply(*reply);
+}
+
+Status Client::Create(const NodeConfig& config) {
+  auto reply = Call(CreateRequest{config});
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
+Status Client::Destroy(const std::string& node) {
+  auto reply = Call(DestroyRequest{node});
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
+Status Client::Restart(const std::string& node) {
+  auto reply = Call(RestartRequest{node});
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
+Result<StatusReport> Client::GetStatus(const std::string& node) {
+  auto reply = Call(StatusRequest{node});
+  if (!reply.ok()) return reply.status();
+  return DecodeStatusReply(*reply);
+}
+
+Result<std::vector<OutputLine>> Client::Tail(const std::string& node, Stream stream,
+                                             int64_t lines) {
+  auto reply = Call(TailRequest{node, stream, lines});
+  if (!reply.ok()) return reply.status();
+  return DecodeTailReply(*reply);
+}
+
+}  // namespace zsup::ctl

@@ -1,0 +1,57 @@
+// The control-socket client: one REQ socket per request (a REQ socket that
+// timed out is stuck waiting for its reply, so it is never reused), a short
+// linger, and every outcome as a value:
+//   - an `ok: false` reply   -> Status::Refused(error) (from the broker decoders)
+//   - no reply in `timeout`  -> Status::Unreachable("zsupd is not answering at EP")
+//   - a ZeroMQ error         -> Status::Error
+// A request is sent once, never retried: create is not idempotent. ZeroMQ
+// queues it until the endpoint accepts, so a zsupd that comes up within the
+// timeout still gets it.
+//
+// The ZeroMQ context starts threads: callers that block signals (the
+// following subcommands) must do so before constructing a Client.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "broker/messages.h"
+#include "broker/status.h"
+#include "tools/zsupctl/cli.h"
+#include "tools/zsupctl/endpoints.h"
+
+namespace zsup::ctl {
+
+class Client {
+ public:
+  Client(Endpoints endpoints, std::chrono::milliseconds timeout);
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const Endpoints& endpoints() const { return endpoints_; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
+  zmq::context_t& context() { return context_; }
+
+  Result<PingReply> Ping();
+  Status Create(const NodeConfig& config);
+  Status Destroy(const std::string& node);                  // "" = every node
+  Status Restart(const std::string& node);                  // "" = every node
+  Result<StatusReport> GetStatus(const std::string& node);  // "" = every node
+  Result<std::vector<OutputLine>> Tail(const std::string& node, Stream stream, int64_t lines);
+
+ private:
+  // The raw reply to one request.
+  Result<std::string> Call(const Request& request);
+
+  Endpoints endpoints_;
+  std::chrono::milliseconds timeout_;
+  zmq::context_t context_;
+};
+
+// A Client for the endpoints and --timeout in `options` (see endpoints.h).
+Result<std::unique_ptr<Client>> Connect(const GlobalOptions& options);
+
+}  // namespace zsup::ctl

@@ -1,0 +1,128 @@
+// zsupctl create NAME [node options] [-- CMD [ARGS...]], or create --file FILE.
+#include "tools/zsupctl/create.h"
+
+#include <iostream>
+#include <memory>
+
+#include "tools/zsupctl/client.h"
+#include "tools/zsupctl/commands.h"
+
+namespace zsup::ctl {
+namespace {
+
+struct CreateOptions {
+  std::string file;
+  std::string name;
+  std::string directory, stdout_file, stderr_file, interface, pcap_file;
+  std::vector<std::string> env, base_scripts, user_scripts, command;
+  int64_t cpu_affinity = 0;
+  bool bare_mode = false;
+  // The options that describe a node, given or not (they exclude --file).
+  std::vector<CLI::Option*> node_options;
+  CLI::App* app = nullptr;
+};
+
+// "K=V" with a non-empty K, as a CLI11 validator (a failure is a usage error).
+std::string CheckEnv(const std::string& kv) {
+  const size_t eq = kv.find('=');
+  if (eq == std::string::npos) return "expected KEY=VALUE, got '" + kv + "'";
+  if (eq == 0) return "empty variable name in '" + kv + "'";
+  return "";
+}
+
+bool Given(const CLI::Option* option) { return option->count() > 0; }
+
+NodeConfig ToConfig(const CreateOptions& o) {
+  auto given = [&o](const char* name) { return o.app->count(name) > 0; };
+  NodeConfig c;
+  c.name = o.name;
+  if (given("--directory")) c.directory = o.directory;
+  if (given("--stdout-file")) c.stdout_file = o.stdout_file;
+  if (given("--stderr-file")) c.stderr_file = o.stderr_file;
+  for (const std::string& kv : o.env) {
+    const size_t eq = kv.find('=');
+    c.env[kv.substr(0, eq)] = kv.substr(eq + 1);  // the last --env for a key wins
+  }
+  if (given("--cpu-affinity")) c.cpu_affinity = o.cpu_affinity;
+  if (given("--interface")) c.interface = o.interface;
+  if (given("--pcap-file")) c.pcap_file = o.pcap_file;
+  if (o.bare_mode) c.bare_mode = true;
+  c.addl_base_scripts = o.base_scripts;
+  c.addl_user_scripts = o.user_scripts;
+  c.command = o.command;
+  return c;
+}
+
+int Run(const CreateOptions& o, const GlobalOptions& g) {
+  if (!o.file.empty()) {
+    if (!o.name.empty() || !o.command.empty()) {
+      return UsageError(*o.app, "--file takes no NAME or command; the file describes the nodes");
+    }
+    for (const CLI::Option* opt : o.node_options) {
+      if (Given(opt)) {
+        return UsageError(*o.app, opt->get_name() + " cannot be combined with --file");
+      }
+    }
+    return RunCreateFile(*o.app, o.file, g);
+  }
+  if (o.name.empty()) return UsageError(*o.app, "a NAME (or --file FILE) is required");
+  auto client = Connect(g);
+  if (!client.ok()) return ReportFailure(client.status());
+  Status s = (*client)->Create(ToConfig(o));
+  if (!s.ok()) return ReportFailure(s);
+  std::cout << "created " << o.name << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddCreate(CLI::App& app) {
+  auto o = std::make_shared<CreateOptions>();
+  CLI::App* sub =
+      app.add_subcommand("create", "Create nodes (from options or a JSON file) and start them");
+  o->app = sub;
+  sub->footer(
+      "Without CMD the node runs zsupd's Zeek binary with Zeek's options for the config. zsupd "
+      "replies once the node is durably stored.\n"
+      "Examples:\n"
+      "  zsupctl create web --directory /srv/web --env PORT=8080 -- /usr/bin/python3 -m "
+      "http.server\n"
+      "  zsupctl create worker-1 --interface eth0 --user-script local.zeek\n"
+      "  zsupctl create --file cluster.json\n"
+      "FILE is one NodeConfig or an array of them, in Zeek's JSON form (the form of "
+      "ZEEK_SUPERVISED_NODE). Every entry is checked first; a problem in any creates nothing "
+      "(exit 2). Then each node is created and reported on its own line; exit 1 if zsupd refused "
+      "any (e.g. the name exists).");
+  sub->add_option("NAME", o->name, "the node's name (unique; no white space or '/')");
+  sub->add_option("CMD", o->command,
+                  "program and arguments, exec'd without a shell (put them after --)");
+  sub->add_option("--file", o->file, "create the nodes described in a JSON file ('-': stdin)");
+  auto& opts = o->node_options;
+  opts.push_back(
+      sub->add_option("--directory", o->directory, "working directory, created if missing"));
+  opts.push_back(sub->add_option("--stdout-file", o->stdout_file,
+                                 "write standard output to this file (relative to --directory) "
+                                 "instead of publishing it"));
+  opts.push_back(sub->add_option("--stderr-file", o->stderr_file, "the same for standard error"));
+  opts.push_back(sub->add_option("--env", o->env, "environment variable KEY=VALUE (repeatable)")
+                     ->allow_extra_args(false)
+                     ->check(CLI::Validator(CheckEnv, "KEY=VALUE", "env")));
+  opts.push_back(sub->add_option("--cpu-affinity", o->cpu_affinity, "pin the node to this CPU")
+                     ->check(CLI::NonNegativeNumber));
+  CLI::Option* interface =
+      sub->add_option("--interface", o->interface, "Zeek: sniff this interface");
+  CLI::Option* pcap = sub->add_option("--pcap-file", o->pcap_file, "Zeek: read this pcap file");
+  interface->excludes(pcap);
+  opts.push_back(interface);
+  opts.push_back(pcap);
+  opts.push_back(sub->add_flag("--bare-mode", o->bare_mode, "Zeek: run in bare mode (-b)"));
+  opts.push_back(
+      sub->add_option("--base-script", o->base_scripts, "Zeek: additional base script (repeatable)")
+          ->allow_extra_args(false));
+  opts.push_back(
+      sub->add_option("--user-script", o->user_scripts, "Zeek: additional user script (repeatable)")
+          ->allow_extra_args(false));
+  return {sub, [o](const GlobalOptions& g) { return Run(*o, g); }};
+}
+
+}  // namespace zsup::ctl

@@ -1,0 +1,18 @@
+// `zsupctl create --file FILE`: one JSON NodeConfig in Zeek's form, or an
+// array of them (a cluster). Every entry is parsed and validated before
+// anything is sent: a problem in any entry creates nothing (exit 2). Then
+// each node is created in file order, one report line per node ("created w1"
+// or "w2: <zsupd's refusal>"); exit 1 if zsupd refused any. A node is never
+// half-created: each create is one atomic request.
+#pragma once
+
+#include <string>
+
+#include "tools/zsupctl/cli.h"
+
+namespace zsup::ctl {
+
+// `path` "-" reads standard input.
+int RunCreateFile(const CLI::App& command, const std::string& path, const GlobalOptions& g);
+
+}  // namespace zsup::ctl

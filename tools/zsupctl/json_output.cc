@@ -1,0 +1,75 @@
+#include "tools/zsupctl/json_output.h"
+
+#include "broker/json.h"
+#include "tools/zsupctl/format.h"
+
+namespace zsup::ctl {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+template <typename T>
+ordered_json OrNull(const std::optional<T>& v) {
+  return v ? ordered_json(*v) : ordered_json(nullptr);
+}
+
+ordered_json SignalNameOrNull(const std::optional<int64_t>& signal) {
+  return signal ? ordered_json(SignalName(*signal)) : ordered_json(nullptr);
+}
+
+}  // namespace
+
+ordered_json NodeStatusJson(const std::string& name, const NodeStatus& s, double now) {
+  ordered_json j;
+  j["name"] = name;
+  j["state"] = s.state ? ordered_json(std::string(StateName(*s.state))) : ordered_json(nullptr);
+  j["pid"] = OrNull(s.pid);
+  j["started_at"] = OrNull(s.started_at);
+  j["uptime_seconds"] = s.pid && s.started_at ? ordered_json(std::max(0.0, now - *s.started_at))
+                                              : ordered_json(nullptr);
+  j["restarts"] = OrNull(s.restarts);
+  if (s.last_exit) {
+    j["last_exit"] = {{"code", OrNull(s.last_exit->code)},
+                      {"signal", OrNull(s.last_exit->signal)},
+                      {"signal_name", SignalNameOrNull(s.last_exit->signal)},
+                      {"at", s.last_exit->at}};
+  } else {
+    j["last_exit"] = nullptr;
+  }
+  j["last_error"] = OrNull(s.last_error);
+  // NodeConfigToJson's output is valid JSON by construction.
+  j["config"] = ordered_json::parse(NodeConfigToJson(s.node), nullptr, /*allow_exceptions=*/false);
+  return j;
+}
+
+ordered_json EventJson(const Event& event) {
+  ordered_json j;
+  j["event"] = std::string(EventKindName(event.kind));
+  if (const auto* s = std::get_if<NodeStatusEvent>(&event.payload)) {
+    j["node"] = s->node;
+    j["pid"] = s->pid;
+    j["restarts"] = s->restarts;
+    j["at"] = s->at;
+  } else if (const auto* x = std::get_if<NodeExitEvent>(&event.payload)) {
+    j["node"] = x->node;
+    j["pid"] = x->pid;
+    j["code"] = OrNull(x->code);
+    j["signal"] = OrNull(x->signal);
+    j["signal_name"] = SignalNameOrNull(x->signal);
+    j["commanded"] = x->commanded;
+    j["at"] = x->at;
+  } else {
+    const auto& o = std::get<OutputEvent>(event.payload);
+    j["node"] = o.node;
+    j["msg"] = o.msg;
+    j["seq"] = o.seq;
+    j["at"] = o.at;
+  }
+  return j;
+}
+
+std::string DumpJson(const ordered_json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace zsup::ctl
