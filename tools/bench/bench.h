@@ -1,0 +1,76 @@
+// What every figure gets: the binaries, the counts of this run, the ZeroMQ
+// context and the report. One Run* function per figure (one file each);
+// each starts its own zsupd in its own temp state dir, adds its rows and
+// numbers to the report, and leaves no process or directory behind.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <zmq.hpp>
+
+#include "broker/status.h"
+#include "tools/bench/daemon.h"
+#include "tools/bench/process.h"
+#include "tools/bench/report.h"
+
+namespace zsup::bench {
+
+struct Paths {
+  std::string zsupd;
+  std::string stem;
+  std::string test_node;
+  std::string self;  // this binary, for the bare REP server
+};
+
+// Counts of one run. Full() are the issue's; Quick() fit in under a minute.
+struct Counts {
+  int round_trips = 10000;  // control: pings, and status calls
+  int creates = 200;
+  int revivals = 50;
+  int64_t output_lines = 1000000;  // per node
+  int output_nodes = 8;            // the "N nodes at once" case
+  int64_t multi_node_lines = 1000000;
+  int line_bytes = 100;
+  int scale_nodes = 1000;
+  int status_calls = 200;  // status of all, at scale
+
+  static Counts Full() { return Counts{}; }
+  static Counts Quick() {
+    Counts c;
+    c.round_trips = 2000;
+    c.creates = 20;
+    c.revivals = 10;
+    c.output_lines = 200000;
+    c.multi_node_lines = 50000;
+    c.scale_nodes = 100;
+    c.status_calls = 50;
+    return c;
+  }
+};
+
+struct Bench {
+  Paths paths;
+  Counts counts;
+  bool quick = false;
+  int events_hwm = 0;  // passed to zsupd as --events-hwm when > 0
+  zmq::context_t* context = nullptr;
+  Report* report = nullptr;
+
+  DaemonOptions ZsupdOptions(const std::string& synchronous = "full") const {
+    return {paths.zsupd, paths.stem, synchronous, events_hwm, {}};
+  }
+  // Targets written for the counts cannot be judged on smaller ones.
+  bool full_scale() const { return counts.scale_nodes >= 1000; }
+};
+
+Status RunControl(Bench& b);
+Status RunCreate(Bench& b);
+Status RunRevival(Bench& b);
+Status RunOutput(Bench& b);
+// Leaves its state dir (every node configured, zsupd stopped) in *leftover
+// for RunReplay, which otherwise prepares one itself.
+Status RunScale(Bench& b, std::optional<TempDir>* leftover);
+Status RunReplay(Bench& b, std::optional<TempDir> prepared);
+
+}  // namespace zsup::bench

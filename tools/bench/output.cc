@@ -1,0 +1,251 @@
+// Output: nodes writing `lines` lines of `line_bytes` bytes as fast as they
+// can (test_node --lines=N --line-bytes=B --burst), timed from the first
+// create until one SUB subscriber has the last line of every node. Lines
+// lost are counted by `seq` (gaps and a missing tail). CPU is utime+stime
+// of zsupd and the stem over that window, from /proc; peak RSS is VmHWM of
+// a zsupd and stem started for this case alone.
+// Floor: the same writers into bare pipes read here and cut into lines by
+// the stem's own OutputSplitter.
+#include <malloc.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "tools/bench/bench.h"
+#include "tools/bench/client.h"
+#include "tools/bench/floors.h"
+#include "tools/bench/stats.h"
+
+namespace zsup::bench {
+namespace {
+
+constexpr double kTargetLinesPerSecond = 1e6;
+constexpr double kTargetCpuPerMillion = 1.5;
+// The subscriber gives up when nothing arrives for this long (lines lost at
+// the tail never come), or when the whole case runs past its deadline.
+constexpr auto kQuiet = milliseconds(5000);
+constexpr int64_t kCheckEvery = 1 << 16;  // a full decode and content check
+
+constexpr size_t kGapsKept = 8;  // per node, for the JSON
+
+struct Progress {
+  int64_t next_seq = 1;  // seq of a node's first line is 1
+  int64_t received = 0;
+  int64_t out_of_order = 0;
+  int64_t writer_pid = 0;
+  std::vector<std::pair<int64_t, int64_t>> gaps;  // first missing seqs [from, to]
+};
+
+struct OutputResult {
+  int nodes = 0;
+  int64_t lines_per_node = 0;
+  int64_t received = 0;
+  int64_t lost = 0;
+  int64_t out_of_order = 0;
+  int64_t bad = 0;                                // undecodable payloads or wrong content
+  nlohmann::json gaps = nlohmann::json::array();  // [node, first missing, last missing]
+  bool complete = false;
+  double seconds = 0;
+  double zsupd_cpu = 0, stem_cpu = 0, writers_cpu = 0, subscriber_cpu = 0;
+  int64_t subscriber_hwm_kib = 0;  // this process: what the subscriber buffered
+  int64_t zsupd_hwm_kib = 0, stem_hwm_kib = 0;
+
+  int64_t expected() const { return lines_per_node * nodes; }
+  double lines_per_second() const {
+    return seconds > 0 ? static_cast<double>(received) / seconds : 0;
+  }
+  double cpu_per_million() const {
+    return received > 0 ? (zsupd_cpu + stem_cpu) / (static_cast<double>(received) / 1e6) : 0;
+  }
+};
+
+bool ContentOk(const zmq::message_t& topic, const zmq::message_t& payload, int64_t seq,
+               int line_bytes) {
+  auto event = DecodeEvent(topic.to_string_view(), payload.to_string_view());
+  if (!event.ok() || event->kind != EventKind::kStdout) return false;
+  const auto& out = std::get<OutputEvent>(event->payload);
+  return out.seq == seq && static_cast<int>(out.msg.size()) == line_bytes &&
+         out.msg.starts_with("line " + std::to_string(seq) + " ");
+}
+
+Result<OutputResult> Measure(Bench& b, int nodes, int64_t lines) {
+  OutputResult r;
+  r.nodes = nodes;
+  r.lines_per_node = lines;
+  auto dir = TempDir::Make("zb-out");
+  if (!dir.ok()) return dir.status();
+  Daemon daemon(dir->path(), b.ZsupdOptions());
+  Status s = daemon.Start();
+  if (!s.ok()) return s;
+  Control control(*b.context, daemon.control_endpoint());
+  auto events =
+      Events::Connect(*b.context, daemon.events_endpoint(), {"stdout/out-", "node_status/out-"});
+  if (!events.ok()) return daemon.WithLog(events.status());
+  const pid_t stem = daemon.StemPid();
+  if (stem <= 0) return daemon.WithLog(Status::Error("no stem pid in stem.lock"));
+
+  std::vector<std::string> topics;
+  topics.reserve(static_cast<size_t>(nodes));
+  std::vector<Progress> progress(static_cast<size_t>(nodes));
+  for (int i = 0; i < nodes; ++i) topics.push_back("stdout/out-" + std::to_string(i));
+  const ProcessUsage zsupd0 = ReadUsage(daemon.pid()), stem0 = ReadUsage(stem);
+  const double self0 = SelfCpuSeconds();
+  const auto t0 = Clock::now();
+  const auto deadline = t0 + std::chrono::seconds(20) +
+                        std::chrono::milliseconds(r.expected() / 100);  // 100 k lines/s at worst
+  for (int i = 0; i < nodes; ++i) {
+    s = control.Create(
+        TestNodeConfig(b.paths.test_node, "out-" + std::to_string(i),
+                       {"--lines=" + std::to_string(lines),
+                        "--line-bytes=" + std::to_string(b.counts.line_bytes), "--burst"}));
+    if (!s.ok()) return daemon.WithLog(s);
+  }
+
+  zmq::message_t topic, payload;
+  int done = 0;
+  int64_t count = 0;
+  auto t_last = t0;
+  while (done < nodes) {
+    if (!(*events)->NextRaw(&topic, &payload, kQuiet)) break;
+    const auto now = Clock::now();
+    if (now > deadline) break;
+    const std::string_view t = topic.to_string_view();
+    if (t.starts_with("node_status/")) {
+      auto e = DecodeEvent(t, payload.to_string_view());
+      const std::string_view name = t.substr(t.find('/') + 1);
+      for (int i = 0; i < nodes && e.ok(); ++i) {
+        if (topics[i].substr(topics[i].find('/') + 1) == name) {
+          progress[i].writer_pid = std::get<NodeStatusEvent>(e->payload).pid;
+        }
+      }
+      continue;
+    }
+    const auto it = std::find(topics.begin(), topics.end(), t);
+    if (it == topics.end()) continue;
+    Progress& p = progress[static_cast<size_t>(it - topics.begin())];
+    const std::optional<int64_t> seq = OutputSeq(payload.to_string_view());
+    if (!seq) {
+      ++r.bad;
+      continue;
+    }
+    if (*seq < p.next_seq) {
+      ++p.out_of_order;
+      continue;
+    }
+    if (*seq > p.next_seq && p.gaps.size() < kGapsKept) p.gaps.emplace_back(p.next_seq, *seq - 1);
+    p.next_seq = *seq + 1;
+    ++p.received;
+    t_last = now;
+    if ((++count % kCheckEvery == 0 || *seq == lines) &&
+        !ContentOk(topic, payload, *seq, b.counts.line_bytes)) {
+      ++r.bad;
+    }
+    if (*seq >= lines) ++done;
+  }
+  if (Interrupted()) return InterruptedError();
+  r.complete = done == nodes;
+  r.seconds = SecondsBetween(t0, t_last);
+  r.subscriber_cpu = SelfCpuSeconds() - self0;
+  r.subscriber_hwm_kib = ReadUsage(::getpid()).hwm_kib;
+  const ProcessUsage zsupd1 = ReadUsage(daemon.pid()), stem1 = ReadUsage(stem);
+  r.zsupd_cpu = zsupd1.cpu_seconds - zsupd0.cpu_seconds;
+  r.stem_cpu = stem1.cpu_seconds - stem0.cpu_seconds;
+  r.zsupd_hwm_kib = zsupd1.hwm_kib;
+  r.stem_hwm_kib = stem1.hwm_kib;
+  for (size_t i = 0; i < progress.size(); ++i) {
+    const Progress& p = progress[i];
+    for (const auto& [from, to] : p.gaps) r.gaps.push_back({i, from, to});
+    if (p.next_seq <= lines && r.gaps.size() < kGapsKept * progress.size()) {
+      r.gaps.push_back({i, p.next_seq, lines});  // the tail never came
+    }
+    r.received += p.received;
+    r.out_of_order += p.out_of_order;
+    if (p.writer_pid > 0) r.writers_cpu += ReadUsage(static_cast<pid_t>(p.writer_pid)).cpu_seconds;
+  }
+  r.lost = r.expected() - r.received;
+  s = daemon.Stop();
+  if (!s.ok()) return s;
+  return r;
+}
+
+nlohmann::json ToJson(const OutputResult& r, const PipeFloor& floor) {
+  return {{"nodes", r.nodes},
+          {"lines_per_node", r.lines_per_node},
+          {"received", r.received},
+          {"lost", r.lost},
+          {"out_of_order", r.out_of_order},
+          {"bad_payloads", r.bad},
+          {"complete", r.complete},
+          {"missing_seq_ranges", r.gaps},
+          {"seconds", r.seconds},
+          {"lines_per_second", r.lines_per_second()},
+          {"zsupd_cpu_seconds", r.zsupd_cpu},
+          {"stem_cpu_seconds", r.stem_cpu},
+          {"cpu_seconds_per_million_lines", r.cpu_per_million()},
+          {"writers_cpu_seconds", r.writers_cpu},
+          {"subscriber_cpu_seconds", r.subscriber_cpu},
+          {"subscriber_peak_rss_kib", r.subscriber_hwm_kib},
+          {"zsupd_peak_rss_kib", r.zsupd_hwm_kib},
+          {"stem_peak_rss_kib", r.stem_hwm_kib},
+          {"floor_pipe_splitter",
+           {{"lines", floor.lines},
+            {"seconds", floor.seconds},
+            {"lines_per_second", floor.lines_per_second()},
+            {"reader_cpu_seconds", floor.reader_cpu_seconds}}}};
+}
+
+void AddRows(Bench& b, const OutputResult& r, const PipeFloor& floor, bool judged) {
+  const std::string label =
+      "output, " + std::to_string(r.nodes) + " node" + (r.nodes == 1 ? "" : "s") + ": ";
+  const double ratio = r.lines_per_second() / floor.lines_per_second();
+  b.report->Add({label + "throughput", FormatRate(r.lines_per_second(), "lines"),
+                 FormatRate(floor.lines_per_second(), "lines"), ratio, FormatRatio(ratio),
+                 judged ? "≥ 1 M lines/s" : "",
+                 judged ? Judge(r.lines_per_second() >= kTargetLinesPerSecond) : Mark::kInfo});
+  b.report->Add({label + "lines lost",
+                 std::to_string(r.lost) + " of " + std::to_string(r.expected()) +
+                     (r.bad > 0 ? " (" + std::to_string(r.bad) + " bad)" : ""),
+                 "", std::nullopt, "", judged ? "0" : "",
+                 judged ? Judge(r.lost == 0 && r.bad == 0) : Mark::kInfo});
+  const double floor_cpu = floor.reader_cpu_seconds / (static_cast<double>(floor.lines) / 1e6);
+  const double cpu_ratio = r.cpu_per_million() / floor_cpu;
+  b.report->Add({label + "CPU zsupd+stem per M lines", FormatNumber(r.cpu_per_million(), 2) + " s",
+                 FormatNumber(floor_cpu, 2) + " s", cpu_ratio, FormatRatio(cpu_ratio),
+                 judged ? "≤ 1.5 s" : "",
+                 judged ? Judge(r.cpu_per_million() <= kTargetCpuPerMillion) : Mark::kInfo});
+  b.report->Add({label + "CPU zsupd / stem / subscriber",
+                 FormatNumber(r.zsupd_cpu, 2) + " / " + FormatNumber(r.stem_cpu, 2) + " / " +
+                     FormatNumber(r.subscriber_cpu, 2) + " s",
+                 "", std::nullopt, "", "", Mark::kInfo});
+  b.report->Add({label + "peak RSS zsupd / stem",
+                 FormatKib(r.zsupd_hwm_kib) + " / " + FormatKib(r.stem_hwm_kib), "", std::nullopt,
+                 "", "", Mark::kInfo});
+}
+
+}  // namespace
+
+Status RunOutput(Bench& b) {
+  nlohmann::json& j = b.report->Figure("output");
+  j["line_bytes"] = b.counts.line_bytes;
+  j["events_hwm"] = b.events_hwm > 0 ? nlohmann::json(b.events_hwm) : nlohmann::json("default");
+  struct Case {
+    int nodes;
+    int64_t lines;
+    bool judged;
+  };
+  for (const Case c : {Case{1, b.counts.output_lines, true},
+                       Case{b.counts.output_nodes, b.counts.multi_node_lines, false}}) {
+    auto floor = MeasurePipeFloor(b.paths.test_node, c.nodes, c.lines, b.counts.line_bytes);
+    if (!floor.ok()) return floor.status();
+    auto r = Measure(b, c.nodes, c.lines);
+    if (!r.ok()) return r.status();
+    j[std::to_string(c.nodes) + "_nodes"] = ToJson(*r, *floor);
+    AddRows(b, *r, *floor, c.judged);
+  }
+  // The subscriber may have buffered millions of events: give the memory
+  // back before later figures start processes.
+  ::malloc_trim(0);
+  return Status::Ok();
+}
+
+}  // namespace zsup::bench
