@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <variant>
 
 namespace zsup::testing {
 namespace {
@@ -194,6 +195,17 @@ Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
 }
 
 std::optional<Event> Subscriber::Next(milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto event = NextIncludingProbes(std::max(left, milliseconds(0)));
+    if (!event) return event;
+    const auto* node = std::visit([](const auto& e) { return &e.node; }, event->payload);
+    if (!node->starts_with(kProbePrefix)) return event;
+  }
+}
+
+std::optional<Event> Subscriber::NextIncludingProbes(milliseconds timeout) {
   zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
   if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
   zmq::message_t topic, payload;
@@ -351,7 +363,122 @@ int64_t DaemonTest::WaitNewPid(const std::string& node, int64_t old_pid, millise
 }
 
 std::unique_ptr<Subscriber> DaemonTest::Subscribe(const std::vector<std::string>& prefixes) {
-  return std::make_unique<Subscriber>(context_, events_endpoint(), prefixes);
+  static std::atomic<int> probes{0};
+  const std::string probe = std::string(Subscriber::kProbePrefix) + std::to_string(probes++);
+  std::vector<std::string> all = prefixes;
+  all.push_back("node_exit/" + probe);
+  auto subscriber = std::make_unique<Subscriber>(context_, events_endpoint(), all);
+  // The probe exits at once and is revived every second until destroyed, so
+  // an exit event arrives even if the first one went out before zsupd took
+  // the subscription in.
+  EXPECT_TRUE(Create(TestNode(probe, {"--exit=0"})).ok());
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  bool seen = false;
+  while (!seen && std::chrono::steady_clock::now() < deadline) {
+    auto event = subscriber->NextIncludingProbes(milliseconds(500));
+    seen = event && subscriber->last_topic() == "node_exit/" + probe;
+  }
+  EXPECT_TRUE(seen) << "the subscription to " << events_endpoint() << " never took effect";
+  EXPECT_TRUE(Destroy(probe).ok());
+  return subscriber;
+}
+
+}  // namespace zsup::testing
+
+// ---- appended: BackgroundCommand ----
+namespace zsup::testing {
+
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv_in,
+                                     const std::vector<std::string>& extra_env) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return;
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return;
+  }
+  std::vector<std::string> argv = argv_in;
+  std::vector<char*> cargv = CStrings(argv);
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> cenv = CStrings(env);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  fds_[0] = out[0];
+  fds_[1] = err[0];
+  if (pid_ < 0) ADD_FAILURE() << "fork failed";
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    WaitPid(pid_, seconds(5));
+  }
+  for (int fd : fds_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+int BackgroundCommand::Pump(milliseconds wait) {
+  pollfd p[2] = {{fds_[0], POLLIN, 0}, {fds_[1], POLLIN, 0}};
+  if (fds_[0] < 0 && fds_[1] < 0) return -1;
+  if (::poll(p, 2, static_cast<int>(wait.count())) <= 0) return 0;
+  std::string* sinks[2] = {&result_.out, &result_.err};
+  for (int i = 0; i < 2; ++i) {
+    if (fds_[i] < 0 || p[i].revents == 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(fds_[i], buf, sizeof buf);
+    if (n > 0) {
+      sinks[i]->append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      ::close(fds_[i]);
+      fds_[i] = -1;
+    }
+  }
+  return fds_[0] >= 0 || fds_[1] >= 0 ? 1 : -1;
+}
+
+bool BackgroundCommand::WaitForOutput(const std::function<bool(const CommandResult&)>& condition,
+                                      milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition(result_)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (Pump(milliseconds(20)) < 0) return condition(result_);
+  }
+}
+
+CommandResult BackgroundCommand::Stop(int signal, milliseconds timeout) {
+  if (pid_ <= 0) return result_;
+  ::kill(pid_, signal);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline && Pump(milliseconds(20)) >= 0) {
+  }
+  auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto status = WaitPid(pid_, std::max(left, milliseconds(100)));
+  if (!status) {
+    ::kill(pid_, SIGKILL);
+    WaitPid(pid_, seconds(5));
+    result_.exit_code = -1;
+  } else if (WIFEXITED(*status)) {
+    result_.exit_code = WEXITSTATUS(*status);
+  } else {
+    result_.exit_code = 128 + WTERMSIG(*status);
+  }
+  pid_ = -1;
+  while (Pump(milliseconds(0)) > 0) {  // what is left in the pipes
+  }
+  return result_;
 }
 
 }  // namespace zsup::testing

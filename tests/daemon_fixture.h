@@ -58,8 +58,12 @@ class Subscriber {
  public:
   Subscriber(zmq::context_t& context, const std::string& endpoint,
              const std::vector<std::string>& prefixes);
-  // The next event within `timeout`, or nullopt.
+  // The next event within `timeout`, or nullopt. Events about the fixture's
+  // probe nodes (named kProbePrefix...) are skipped.
   std::optional<Event> Next(milliseconds timeout = seconds(10));
+  // Like Next(), without skipping probe events.
+  std::optional<Event> NextIncludingProbes(milliseconds timeout);
+  static constexpr std::string_view kProbePrefix = "zsup-probe-";
   // Events until one satisfies `match` (returned) or the deadline passes.
   std::optional<Event> WaitFor(const std::function<bool(const Event&)>& match,
                                milliseconds timeout = seconds(10));
@@ -105,6 +109,9 @@ class DaemonTest : public ::testing::Test {
   // Waits until the node runs with a pid other than `old_pid`.
   int64_t WaitNewPid(const std::string& node, int64_t old_pid, milliseconds timeout = seconds(10));
 
+  // A subscriber whose subscriptions are known to be in effect: a probe node
+  // that exits at once is created (and destroyed) until its node_exit event
+  // arrives, so no event the test triggers afterwards can be missed.
   std::unique_ptr<Subscriber> Subscribe(const std::vector<std::string>& prefixes);
 
   zmq::context_t context_{1};
@@ -113,6 +120,45 @@ class DaemonTest : public ::testing::Test {
   std::string dir_;
   pid_t daemon_pid_ = 0;
   int log_fd_ = -1;
+};
+
+}  // namespace zsup::testing
+
+// ---- appended: long-running commands (zsupctl tail -f / events) ----
+#include <csignal>
+
+namespace zsup::testing {
+
+// A command running in the background, e.g. `zsupctl tail -f`, whose output
+// is collected while the test does other things. The destructor SIGKILLs and
+// reaps it if Stop() was not called.
+class BackgroundCommand {
+ public:
+  explicit BackgroundCommand(const std::vector<std::string>& argv,
+                             const std::vector<std::string>& extra_env = {});
+  ~BackgroundCommand();
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+
+  // Collects output until `condition` holds on what was collected so far
+  // (true), or `timeout` passes or the command closed both pipes (false).
+  bool WaitForOutput(const std::function<bool(const CommandResult&)>& condition,
+                     milliseconds timeout = seconds(10));
+  // Sends `signal`, collects the output until the command exits (SIGKILL
+  // after `timeout`, exit_code -1 then) and returns all of it.
+  CommandResult Stop(int signal = SIGINT, milliseconds timeout = seconds(10));
+  // What was collected so far (exit_code stays -1 until Stop()).
+  const CommandResult& output() const { return result_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  // Reads what arrives within `wait`: 1 read or closed something, 0 nothing
+  // arrived, -1 both pipes are closed.
+  int Pump(milliseconds wait);
+
+  pid_t pid_ = -1;
+  int fds_[2] = {-1, -1};  // stdout, stderr
+  CommandResult result_;
 };
 
 }  // namespace zsup::testing

@@ -216,12 +216,17 @@ volatile sig_atomic_t g_sigterm_exit_code = 0;
 void OnSigterm(int /*signo*/) { _exit(g_sigterm_exit_code); }
 
 // The grandchild gets its own session and drops the inherited stdio, so it outlives the node
-// without holding the supervisor's pipes open.
+// without holding the supervisor's pipes open. The node waits until that session exists: a
+// supervisor kills the node's process group once the node exits, which must not reach it.
 void Daemonize() {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) Die(1, std::string("pipe: ") + std::strerror(errno));
   pid_t pid = fork();
   if (pid < 0) Die(1, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     setsid();
+    close(ready[0]);
+    close(ready[1]);  // EOF for the node: the session exists
     signal(SIGTERM, SIG_DFL);
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd <= 2; ++fd) {
@@ -230,6 +235,11 @@ void Daemonize() {
     if (null_fd > 2) close(null_fd);
     for (;;) pause();
   }
+  close(ready[1]);
+  char byte;
+  while (read(ready[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  close(ready[0]);
   Report("DAEMON " + std::to_string(pid));
 }
 
