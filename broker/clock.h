@@ -19,10 +19,6 @@ inline double WallNow() {
       .count();
 }
 
-// Wall-clock time corresponding to the steady time `t` (for reporting when
-// something that was scheduled on the steady clock happened).
-inline double WallAt(TimePoint t) { return WallNow() - Seconds(SteadyNow() - t).count(); }
-
 inline Duration FromSeconds(double s) {
   return std::chrono::duration_cast<Duration>(Seconds(s));
 }

@@ -87,12 +87,13 @@ struct Encoder {
     pk.pack("restarts"), pk.pack(m.restarts), pk.pack("at"), pk.pack(m.at);
   }
   void operator()(const NodeExited& m) {
-    Header(pk, "exited", 7);
+    Header(pk, "exited", 8);
     pk.pack("name"), pk.pack(m.name), pk.pack("pid"), pk.pack(m.pid);
     pk.pack("code"), PackOptional(pk, m.code);
     pk.pack("signal"), PackOptional(pk, m.signal);
     pk.pack("commanded"), pk.pack(m.commanded), pk.pack("at"), pk.pack(m.at);
     pk.pack("next"), pk.pack(StateName(m.next));
+    pk.pack("restarts"), pk.pack(m.restarts);
   }
   void operator()(const NodeOutput&) {}  // see Encode()
   void operator()(const NodeError& m) {
@@ -196,6 +197,7 @@ Result<Message> ReadExited(mp::MapReader& r) {
   if (s.ok()) s = r.Optional("signal", &m.signal);
   if (s.ok()) s = r.Required("commanded", &m.commanded);
   if (s.ok()) s = r.Required("at", &m.at);
+  if (s.ok()) s = r.Default("restarts", &m.restarts);  // absent from older stems
   if (!s.ok()) return s;
   auto next = ReadState(r, "next");
   if (!next.ok()) return next.status();
@@ -227,6 +229,64 @@ Result<Message> ReadName(mp::MapReader& r) {
 }
 
 }  // namespace
+
+std::optional<Result<OutputView>> DecodeOutputView(std::string_view frame) {
+  // Strings reference the frame instead of being copied into the zone.
+  auto reference = [](msgpack::type::object_type, std::size_t, void*) { return true; };
+  const size_t n = frame.size();
+  const msgpack::unpack_limit limit(n, n / 2, n, n, n, mp::kMaxDepth);
+  msgpack::object_handle handle;
+  try {
+    size_t offset = 0;
+    bool referenced = false;
+    handle = msgpack::unpack(frame.data(), n, offset, referenced, reference, nullptr, limit);
+    if (offset != n) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;  // Decode() will say what is wrong with it
+  }
+  const msgpack::object& root = handle.get();
+  if (root.type != msgpack::type::MAP) return std::nullopt;
+  auto str = [](const msgpack::object& o) { return std::string_view(o.via.str.ptr, o.via.str.size); };
+  const msgpack::object* lines = nullptr;
+  OutputView view;
+  bool is_output = false, has_name = false, has_stream = false;
+  for (uint32_t i = 0; i < root.via.map.size; ++i) {
+    const msgpack::object& k = root.via.map.ptr[i].key;
+    const msgpack::object& v = root.via.map.ptr[i].val;
+    if (k.type != msgpack::type::STR) return std::nullopt;
+    const std::string_view key = str(k);
+    if (key == "t") {
+      is_output = v.type == msgpack::type::STR && str(v) == "output";
+    } else if (key == "name" && v.type == msgpack::type::STR) {
+      view.name = str(v);
+      has_name = true;
+    } else if (key == "stream" && v.type == msgpack::type::STR) {
+      auto stream = ParseStream(str(v));
+      if (!stream) return std::nullopt;
+      view.stream = *stream;
+      has_stream = true;
+    } else if (key == "first_seq" && v.type == msgpack::type::POSITIVE_INTEGER) {
+      view.first_seq = static_cast<int64_t>(v.via.u64);
+    } else if (key == "at" && (v.type == msgpack::type::FLOAT64 || v.type == msgpack::type::FLOAT32)) {
+      view.at = v.via.f64;
+    } else if (key == "lines" && v.type == msgpack::type::ARRAY) {
+      lines = &v;
+    }
+  }
+  if (!is_output) return std::nullopt;
+  if (!has_name || !has_stream || lines == nullptr) {
+    return Result<OutputView>(Status::Error("output: missing or mistyped name, stream or lines"));
+  }
+  view.lines.reserve(lines->via.array.size);
+  for (uint32_t i = 0; i < lines->via.array.size; ++i) {
+    const msgpack::object& l = lines->via.array.ptr[i];
+    if (l.type != msgpack::type::STR) {
+      return Result<OutputView>(Status::Error("output: lines must be strings"));
+    }
+    view.lines.push_back(str(l));
+  }
+  return Result<OutputView>(std::move(view));
+}
 
 std::string Encode(const Message& message) {
   if (const auto* m = std::get_if<NodeOutput>(&message)) {

@@ -93,6 +93,7 @@ struct NodeExited {
   bool commanded = false;
   double at = 0;
   NodeState next = NodeState::kBackoff;  // backoff, starting (restart) or exited (gone)
+  int64_t restarts = 0;  // spawns after the first, counting the one `next` may start
   bool operator==(const NodeExited&) const = default;
 };
 struct NodeOutput {
@@ -122,6 +123,19 @@ using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, Shutdo
 
 std::string Encode(const Message& message);
 Result<Message> Decode(std::string_view frame);
+
+// A NodeOutput frame read in place, for zsupd's hot path: the views point
+// into the frame, which must outlive the view. Lines are not checked for
+// UTF-8 here (the stem makes them valid; the caller decides).
+struct OutputView {
+  std::string_view name;
+  Stream stream = Stream::kStdout;
+  int64_t first_seq = 1;
+  double at = 0;
+  std::vector<std::string_view> lines;
+};
+// nullopt when `frame` is not an output message (then use Decode()).
+std::optional<Result<OutputView>> DecodeOutputView(std::string_view frame);
 
 // A NodeOutput frame built line by line without copying the lines anywhere
 // else first (the stem's hot path). The line count is patched in at Finish().

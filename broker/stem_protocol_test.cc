@@ -19,8 +19,8 @@ TEST(StemProtocolTest, EveryMessageRoundTrips) {
       Heartbeat{},
       Welcome{1, 1234, {report, idle}},
       NodeStarted{"w1", 42, 3, 2.5},
-      NodeExited{"w1", 42, 0, {}, true, 3.5, NodeState::kExited},
-      NodeExited{"w1", 43, {}, 11, false, 4.5, NodeState::kBackoff},
+      NodeExited{"w1", 42, 0, {}, true, 3.5, NodeState::kExited, 0},
+      NodeExited{"w1", 43, {}, 11, false, 4.5, NodeState::kBackoff, 7},
       NodeOutput{"w1", Stream::kStderr, 17, 5.5, {"a", "b c", std::string(70000, 'x')}},
       NodeError{"w1", "node 'w1' failed to exec 'nope': No such file or directory"},
       Bye{},
@@ -30,6 +30,32 @@ TEST(StemProtocolTest, EveryMessageRoundTrips) {
     ASSERT_TRUE(back.ok()) << back.error();
     EXPECT_EQ(*back, m) << "type index " << m.index();
   }
+}
+
+TEST(StemProtocolTest, OutputViewReadsLinesInPlace) {
+  const std::string frame =
+      Encode(NodeOutput{"w1", Stream::kStderr, 17, 5.5, {"a", "b c", std::string(70000, 'x')}});
+  auto view = DecodeOutputView(frame);
+  ASSERT_TRUE(view.has_value());
+  ASSERT_TRUE(view->ok()) << view->error();
+  const OutputView& v = view->value();
+  EXPECT_EQ(v.name, "w1");
+  EXPECT_EQ(v.stream, Stream::kStderr);
+  EXPECT_EQ(v.first_seq, 17);
+  EXPECT_EQ(v.at, 5.5);
+  ASSERT_EQ(v.lines.size(), 3u);
+  EXPECT_EQ(v.lines[1], "b c");
+  EXPECT_EQ(v.lines[2].size(), 70000u);
+  EXPECT_GE(v.lines[2].data(), frame.data());  // not a copy
+  EXPECT_LT(v.lines[2].data(), frame.data() + frame.size());
+}
+
+TEST(StemProtocolTest, OutputViewLeavesOtherMessagesAlone) {
+  EXPECT_FALSE(DecodeOutputView(Encode(Heartbeat{})).has_value());
+  EXPECT_FALSE(DecodeOutputView("garbage").has_value());
+  auto bad = DecodeOutputView(testing::Mp({{"t", "output"}, {"name", "w"}}));
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_FALSE(bad->ok());
 }
 
 TEST(StemProtocolTest, UnknownTypeIsReportedNotAnError) {

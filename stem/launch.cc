@@ -80,9 +80,13 @@ LaunchPlan PlanLaunch(const NodeConfig& c, const LaunchContext& context) {
   plan.argv = c.command.empty() ? ZeekArgv(c, context.zeek_path) : c.command;
 
   plan.env = context.base_env;
-  // zsupd might itself run under a supervisor: never pass its identity on.
-  UnsetEnv(plan.env, "ZEEK_SUPERVISED_NODE");
-  UnsetEnv(plan.env, "ZEEK_SUPERVISED_NODE_FILE");
+  // zsupd might itself run under a supervisor (zsup, or systemd with
+  // Type=notify): what is addressed to zsupd must not reach its nodes.
+  for (const char* key : {"ZEEK_SUPERVISED_NODE", "ZEEK_SUPERVISED_NODE_FILE", "NOTIFY_SOCKET",
+                          "WATCHDOG_PID", "WATCHDOG_USEC", "LISTEN_PID", "LISTEN_FDS",
+                          "LISTEN_FDNAMES"}) {
+    UnsetEnv(plan.env, key);
+  }
   for (const auto& [key, value] : c.env) SetEnv(plan.env, key, value);
   plan.node_json = NodeConfigToJson(c);
   if (plan.node_json.size() > kMaxNodeJsonInEnv) {

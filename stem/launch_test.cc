@@ -22,7 +22,7 @@ LaunchContext Context() {
   LaunchContext ctx;
   ctx.zeek_path = "/opt/zeek/bin/zeek";
   ctx.base_env = {"PATH=/usr/bin:/bin", "HOME=/root", "ZEEK_SUPERVISED_NODE=stale",
-                  "CLUSTER_NODE=old"};
+                  "NOTIFY_SOCKET=/run/systemd/notify", "WATCHDOG_USEC=1000", "CLUSTER_NODE=old"};
   ctx.node_json_dir = "/state/nodes";
   return ctx;
 }
@@ -75,6 +75,8 @@ TEST(LaunchTest, EnvironmentLayers) {
   EXPECT_EQ(Count(p.env, "CLUSTER_NODE="), 1);
   EXPECT_EQ(Count(p.env, "ZEEK_SUPERVISED_NODE="), 1);
   EXPECT_FALSE(p.node_json_path.has_value());
+  EXPECT_EQ(Count(p.env, "NOTIFY_SOCKET="), 0);  // addressed to zsupd, not its nodes
+  EXPECT_EQ(Count(p.env, "WATCHDOG_USEC="), 0);
 }
 
 TEST(LaunchTest, WithoutClusterCLUSTER_NODEIsNotSet) {

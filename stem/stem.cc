@@ -351,6 +351,9 @@ void Stem::Reap(TimePoint now) {
 void Stem::HandleExecStatus(SupervisedNode& node, TimePoint now) {
   auto report = node.ReadExecStatus();
   if (!report) return;
+  // NodeStarted first: zsupd clears a node's last error when it starts, and
+  // a warning about this start (e.g. CPU pinning) must outlive that.
+  if (report->exec_ok) Apply(node, node.process().ExecSucceeded(now), now);
   for (const std::string& w : report->warnings) {
     LogWarning(w);
     Queue(stem::NodeError{node.name(), w});
@@ -358,9 +361,8 @@ void Stem::HandleExecStatus(SupervisedNode& node, TimePoint now) {
   if (!report->exec_ok) {
     LogError(*report->failure);
     Queue(stem::NodeError{node.name(), *report->failure});
-    return;  // the exit (127) follows and counts as a crash
+    // the exit (127) follows and counts as a crash
   }
-  Apply(node, node.process().ExecSucceeded(now), now);
 }
 
 void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoint now) {
@@ -378,8 +380,9 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
   if (WIFEXITED(wait_status)) exit.code = WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) exit.signal = WTERMSIG(wait_status);
   NodeActions actions = node.process().Exited(exit, now);
-  stem::NodeExited report{node.name(), pid, exit.code, exit.signal,
-                          node.process().last_exit_commanded(), exit.at, node.process().state()};
+  stem::NodeExited report{node.name(),     pid,     exit.code, exit.signal,
+                          node.process().last_exit_commanded(), exit.at, node.process().state(),
+                          node.process().restarts()};
   if (!report.commanded) {
     LogInfo("node '" + node.name() + "' (pid " + std::to_string(pid) + ") exited by itself" +
             (exit.code ? " with code " + std::to_string(*exit.code)
@@ -396,7 +399,7 @@ void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
   }
   if (actions.report_started) {
     Queue(stem::NodeStarted{node.name(), *node.process().pid(), node.process().restarts(),
-                            WallAt(*node.process().started_at())});
+                            node.started_wall()});
   }
   if (actions.spawn) {
     Status s = node.Spawn(launch_, now);

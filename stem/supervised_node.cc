@@ -33,6 +33,7 @@ Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
   pipes_[0].fd = std::move(spawned->out);
   pipes_[1].fd = std::move(spawned->err);
   process_.Spawned(spawned->pid, now);
+  started_wall_ = WallNow();
   return Status::Ok();
 }
 
@@ -101,7 +102,7 @@ stem::NodeReport SupervisedNode::Report() const {
   r.state = process_.state();
   if (process_.pid()) r.pid = *process_.pid();
   r.restarts = process_.restarts();
-  if (process_.started_at()) r.started_at = WallAt(*process_.started_at());
+  if (process_.pid()) r.started_at = started_wall_;  // of the current process only
   r.last_exit = process_.last_exit();
   return r;
 }

@@ -33,6 +33,9 @@ class SupervisedNode {
   // Forks and execs a new process and tells the state machine. On failure
   // the machine has been told too (SpawnFailed) and the error is returned.
   Status Spawn(const LaunchContext& context, TimePoint now);
+  // Wall-clock time of the current process's start (read once at spawn, so
+  // every report gives the same value).
+  double started_wall() const { return started_wall_; }
 
   // Descriptors to poll; -1 when closed.
   int status_fd() const { return status_.get(); }
@@ -66,6 +69,7 @@ class SupervisedNode {
   LaunchPlan plan_;
   UniqueFd status_;
   std::string status_records_;
+  double started_wall_ = 0;
   std::array<Pipe, 2> pipes_;
   stem::OutputEncoder encoder_;
 };

@@ -56,6 +56,7 @@ class SqliteStore final : public Store {
   Status DeleteNode(std::string_view name) override;
   Result<std::vector<StoredNode>> LoadAll() override;
   Status RecordExit(std::string_view name, const StoredExit& exit, int64_t restarts) override;
+  Status RecordRestarts(std::string_view name, int64_t restarts) override;
   Result<std::vector<StoredExit>> Exits(std::string_view name) override;
 
  private:
@@ -176,6 +177,14 @@ Status SqliteStore::RecordExit(std::string_view name, const StoredExit& exit, in
   Status s = sql::Exec(db_.get(), SynchronousPragma(Durability::kNormal), what);
   if (s.ok()) s = RecordExitTransaction(name, exit, restarts);
   // Restore even after a failure: PutNode/DeleteNode rely on it.
+  Status restored = sql::Exec(db_.get(), SynchronousPragma(durability_), what);
+  return s.ok() ? restored : s;
+}
+
+Status SqliteStore::RecordRestarts(std::string_view name, int64_t restarts) {
+  const std::string what = "record restarts of " + Quoted(name);
+  Status s = sql::Exec(db_.get(), SynchronousPragma(Durability::kNormal), what);
+  if (s.ok()) s = Use(update_restarts_).BindText(1, name).BindInt(2, restarts).Run(what);
   Status restored = sql::Exec(db_.get(), SynchronousPragma(durability_), what);
   return s.ok() ? restored : s;
 }

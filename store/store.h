@@ -40,7 +40,7 @@ struct StoredExit {
 
 struct StoredNode {
   NodeConfig config;
-  int64_t restarts = 0;                 // as last recorded by RecordExit
+  int64_t restarts = 0;                 // as last recorded by RecordExit/RecordRestarts
   std::optional<StoredExit> last_exit;  // the most recent recorded exit
 };
 
@@ -61,6 +61,11 @@ class Store {
   // and sets its restart count. Unknown names are ignored (the node may have
   // been destroyed while its exit was in flight).
   virtual Status RecordExit(std::string_view name, const StoredExit& exit, int64_t restarts) = 0;
+  // Sets the node's restart count when a (re)started process reports in, so
+  // a replay after a crash of everything continues from the latest start,
+  // not from the latest exit. Bookkeeping like RecordExit (synchronous=
+  // NORMAL); unknown names are ignored.
+  virtual Status RecordRestarts(std::string_view name, int64_t restarts) = 0;
   // A node's recorded exits, newest first.
   virtual Result<std::vector<StoredExit>> Exits(std::string_view name) = 0;
 };

@@ -227,6 +227,20 @@ TEST_F(StoreTest, RecordExitForAnUnknownNodeIsOkAndStoresNothing) {
   EXPECT_EQ((*nodes)[0].restarts, 0);
 }
 
+TEST_F(StoreTest, RecordRestartsSetsTheCountAndKeepsTheExits) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  ASSERT_TRUE(store->RecordExit("w1", Exit(1, 0, std::nullopt), 0).ok());
+  ASSERT_TRUE(store->RecordRestarts("w1", 1).ok());
+  EXPECT_TRUE(store->RecordRestarts("gone", 3).ok());
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].restarts, 1);
+  EXPECT_TRUE((*nodes)[0].last_exit.has_value());
+}
+
 TEST_F(StoreTest, DataAndRestartsSurviveReopening) {
   for (Durability durability : {Durability::kFull, Durability::kNormal}) {
     SCOPED_TRACE(durability == Durability::kFull ? "kFull" : "kNormal");

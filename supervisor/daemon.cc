@@ -25,6 +25,8 @@ using std::chrono::seconds;
 
 constexpr Duration kStopSlack = seconds(10);  // beyond the stop timeout, for the stem itself
 constexpr Duration kStemRetry = seconds(1);
+constexpr Duration kDrainTimeout = seconds(1);  // for the stem's last messages after it exited
+constexpr std::chrono::milliseconds kPublishLinger{500};
 
 // Every node holds a pidfd here and two pipes in the stem: lift the soft
 // descriptor limit to the hard one so a thousand nodes fit.
@@ -243,6 +245,11 @@ void Daemon::Tick(TimePoint now) {
   stem_->Tick(now);
   stem_->Flush();
   MaybeStartStem(now);
+  if (phase_ == Phase::kStopping && drain_deadline_ && now >= *drain_deadline_) {
+    LogWarning("zsup-stem exited without its final report; some node exits may be missing");
+    phase_ = Phase::kDone;
+    return;
+  }
   if (phase_ == Phase::kStopping && stop_deadline_ && now >= *stop_deadline_) {
     LogError("zsup-stem (pid " + std::to_string(stem_->pid()) +
              ") did not stop in time: killing it (its nodes die with it)");
@@ -258,13 +265,21 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
   };
   if (stem_needed_ && dying_.empty()) consider(std::max(next_stem_attempt_, stem_->earliest_restart()));
   if (stop_deadline_) consider(*stop_deadline_);
+  if (drain_deadline_) consider(*drain_deadline_);
   return next;
 }
 
 void Daemon::OnStemGone(const std::string& how, TimePoint now) {
   if (phase_ != Phase::kRunning) {
     LogInfo("zsup-stem " + how);
-    phase_ = Phase::kDone;
+    // Its pidfd can fire before the link has delivered what the stem sent
+    // last (the nodes' exits, then Bye): keep reading until Bye.
+    stop_deadline_.reset();
+    if (stem_said_bye_) {
+      phase_ = Phase::kDone;
+    } else {
+      drain_deadline_ = now + kDrainTimeout;
+    }
     return;
   }
   LogWarning("zsup-stem (pid " + std::to_string(stem_->pid()) + ") " + how +
@@ -276,6 +291,7 @@ void Daemon::OnStemGone(const std::string& how, TimePoint now) {
     dying_.push_back(std::move(fd));
   }
   node_pidfds_.clear();
+  stem_said_bye_ = false;
   table_.ForgetProcesses();
   in_stem_.clear();
   pending_create_.clear();
@@ -303,6 +319,7 @@ void Daemon::Finish() {
   echo_out_.FlushBlocking();
   echo_err_.FlushBlocking();
   control_.close();
+  publisher_->SetLinger(kPublishLinger);  // the last node exits reach subscribers
   publisher_.reset();
   stem_.reset();
   store_.reset();

@@ -61,13 +61,15 @@ class Daemon {
 
   // stem_events.cc
   void ServeStem(TimePoint now);
+  void OnStemMessage(stem::Message& message);
   void OnWelcome(const stem::Welcome& welcome);
   void OnStarted(const stem::NodeStarted& m);
   void OnExited(const stem::NodeExited& m);
-  void OnOutput(const stem::NodeOutput& m);
+  void OnOutput(const stem::OutputView& m);
   void CreateInStem(const std::string& name);
   void DestroyInStem(const std::string& name);
   void WatchNode(const std::string& name, int64_t pid);
+  void RecordRestarts(const std::string& name, int64_t restarts);
 
   SupervisorOptions options_;
   std::vector<OutputHook> hooks_[2];
@@ -95,6 +97,10 @@ class Daemon {
   bool ready_notified_ = false;
   Phase phase_ = Phase::kRunning;
   std::optional<TimePoint> stop_deadline_;
+  // Shutting down, the stem has exited: its last messages (the nodes' exits,
+  // Bye) may still be on the link. Read them until Bye or this deadline.
+  std::optional<TimePoint> drain_deadline_;
+  bool stem_said_bye_ = false;
   TimePoint next_stem_attempt_;
 };
 

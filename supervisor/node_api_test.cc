@@ -58,9 +58,15 @@ TEST_F(NodeApiTest, BadJsonIsAnError) {
 }
 
 TEST(SupervisorApiTest, IsSupervisorOnceOneExists) {
-  EXPECT_FALSE(IsSupervisor());
-  Supervisor s(SupervisorOptions{});
-  EXPECT_TRUE(IsSupervisor());
+  // In a fresh process: the flag is process-wide and other tests set it.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        const bool before = IsSupervisor();
+        Supervisor s(SupervisorOptions{});
+        std::_Exit(!before && IsSupervisor() ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "supervisor/node_table.h"
 
+#include <algorithm>
 #include <set>
 
 namespace zsup {
@@ -57,7 +58,9 @@ void NodeTable::OnExited(const stem::NodeExited& m) {
   // A late report about an older process must not clear a newer pid.
   if (v->pid && *v->pid != m.pid) return;
   v->pid.reset();
-  v->state = m.next == NodeState::kExited ? NodeState::kExited : m.next;
+  v->started_at.reset();  // it describes the current process, and there is none
+  v->state = m.next;
+  v->restarts = std::max(v->restarts, m.restarts);
   v->last_exit = ExitInfo{m.code, m.signal, m.at};
   v->ever_started = true;
 }

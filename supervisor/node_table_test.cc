@@ -37,7 +37,7 @@ TEST(NodeTableTest, StartedThenExited) {
   EXPECT_EQ(s.state, NodeState::kRunning);
   EXPECT_EQ(s.pid, 42);
   EXPECT_EQ(s.started_at, 5.0);
-  t.OnExited({"a", 42, {}, 9, false, 6.0, NodeState::kBackoff});
+  t.OnExited({"a", 42, {}, 9, false, 6.0, NodeState::kBackoff, 0});
   s = t.Status("a").nodes.at("a");
   EXPECT_EQ(s.state, NodeState::kBackoff);
   EXPECT_FALSE(s.pid.has_value());
@@ -48,8 +48,16 @@ TEST(NodeTableTest, StaleExitDoesNotClearNewerPid) {
   NodeTable t;
   t.Add(Config("a"));
   t.OnStarted({"a", 43, 1, 5.0});
-  t.OnExited({"a", 42, 0, {}, true, 6.0, NodeState::kStarting});
+  t.OnExited({"a", 42, 0, {}, true, 6.0, NodeState::kStarting, 1});
   EXPECT_EQ(t.Status("a").nodes.at("a").pid, 43);
+}
+
+TEST(NodeTableTest, ExitsCarryTheRestartCountOfNodesThatNeverStart) {
+  NodeTable t;
+  t.Add(Config("a"));
+  t.OnExited({"a", 42, 127, {}, false, 6.0, NodeState::kBackoff, 0});
+  t.OnExited({"a", 43, 127, {}, false, 7.0, NodeState::kBackoff, 1});
+  EXPECT_EQ(t.Status("a").nodes.at("a").restarts, 1);
 }
 
 TEST(NodeTableTest, ErrorsShowUntilTheNextStart) {

@@ -2,18 +2,41 @@
 
 namespace zsup {
 
+namespace {
+
+// A slot that once held a huge line gives its memory back when reused for
+// a small one, so 1000 slots cannot pin 1000 huge buffers.
+constexpr size_t kKeepCapacity = 4096;
+
+}  // namespace
+
 void OutputRing::Add(std::string_view msg, int64_t seq, double at) {
-  bytes_ += msg.size();
-  lines_.push_back(OutputLine{std::string(msg), seq, at});
-  while (lines_.size() > kMaxLines || (bytes_ > kMaxBytes && lines_.size() > 1)) {
-    bytes_ -= lines_.front().msg.size();
-    lines_.pop_front();
+  if (size_ == kMaxLines) DropOldest();
+  while (size_ > 0 && bytes_ + msg.size() > kMaxBytes) DropOldest();
+  if (slots_.size() < kMaxLines) slots_.emplace_back();
+  OutputLine& slot = Slot(size_);
+  if (slot.msg.capacity() > kKeepCapacity && msg.size() <= kKeepCapacity) {
+    std::string().swap(slot.msg);
   }
+  slot.msg.assign(msg);
+  slot.seq = seq;
+  slot.at = at;
+  ++size_;
+  bytes_ += msg.size();
+}
+
+void OutputRing::DropOldest() {
+  bytes_ -= Slot(0).msg.size();
+  head_ = (head_ + 1) % kMaxLines;
+  --size_;
 }
 
 std::vector<OutputLine> OutputRing::Tail(size_t n) const {
-  const size_t count = std::min(n, lines_.size());
-  return std::vector<OutputLine>(lines_.end() - static_cast<std::ptrdiff_t>(count), lines_.end());
+  const size_t count = std::min(n, size_);
+  std::vector<OutputLine> out;
+  out.reserve(count);
+  for (size_t i = size_ - count; i < size_; ++i) out.push_back(Slot(i));
+  return out;
 }
 
 OutputRing& OutputLog::Ring(const std::string& node, Stream stream) {

@@ -6,7 +6,6 @@
 // lost when zsupd restarts. Single-threaded (zsupd's loop).
 #pragma once
 
-#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -16,6 +15,8 @@
 
 namespace zsup {
 
+// A circular buffer of lines whose slots keep their string capacity, so that
+// in the steady state adding a line copies it without allocating.
 class OutputRing {
  public:
   static constexpr size_t kMaxLines = 1000;
@@ -24,11 +25,17 @@ class OutputRing {
   void Add(std::string_view msg, int64_t seq, double at);
   // The newest min(n, size()) lines, oldest first.
   std::vector<OutputLine> Tail(size_t n) const;
-  size_t size() const { return lines_.size(); }
+  size_t size() const { return size_; }
   size_t bytes() const { return bytes_; }
 
  private:
-  std::deque<OutputLine> lines_;
+  OutputLine& Slot(size_t i) { return slots_[(head_ + i) % kMaxLines]; }
+  const OutputLine& Slot(size_t i) const { return slots_[(head_ + i) % kMaxLines]; }
+  void DropOldest();
+
+  std::vector<OutputLine> slots_;  // grows to kMaxLines, then is reused
+  size_t head_ = 0;                // index of the oldest line
+  size_t size_ = 0;
   size_t bytes_ = 0;
 };
 

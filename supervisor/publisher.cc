@@ -44,4 +44,12 @@ void Publisher::Output(std::string_view topic, std::string_view node, std::strin
   Publish(topic, std::string_view(scratch_.data(), scratch_.size()));
 }
 
+void Publisher::SetLinger(std::chrono::milliseconds linger) {
+  try {
+    socket_.set(zmq::sockopt::linger, static_cast<int>(linger.count()));
+  } catch (const zmq::error_t& e) {
+    LogError(std::string("events socket: ") + e.what());
+  }
+}
+
 }  // namespace zsup

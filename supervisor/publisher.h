@@ -6,6 +6,7 @@
 
 #include <zmq.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,6 +27,9 @@ class Publisher {
   // One output line; `topic` is "stdout/<node>" or "stderr/<node>".
   void Output(std::string_view topic, std::string_view node, std::string_view msg, int64_t seq,
               double at);
+  // How long queued events may still go out once the socket is closed
+  // (default 0: a subscriber that is gone cannot hold up an exit).
+  void SetLinger(std::chrono::milliseconds linger);
 
  private:
   explicit Publisher(zmq::socket_t socket) : socket_(std::move(socket)) {}

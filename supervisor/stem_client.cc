@@ -124,17 +124,25 @@ void StemClient::Flush() {
   }
 }
 
-std::vector<stem::Message> StemClient::Receive(TimePoint now, size_t max) {
-  std::vector<stem::Message> out;
-  while (link_ && out.size() < max) {
+void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
+  for (size_t n = 0; link_ && n < max; ++n) {
     auto msg = link_->TryReceive();
     if (!msg.ok()) {
       LogError(msg.error());
-      break;
+      return;
     }
-    if (!msg->has_value()) break;
+    if (!msg->has_value()) return;
     last_heard_ = now;
-    auto decoded = stem::Decode((*msg)->to_string_view());
+    const std::string_view frame = (*msg)->to_string_view();
+    if (auto output = stem::DecodeOutputView(frame)) {
+      if (output->ok()) {
+        handlers.output(output->value());
+      } else {
+        LogError("bad output message from zsup-stem: " + output->error());
+      }
+      continue;
+    }
+    auto decoded = stem::Decode(frame);
     if (!decoded.ok()) {
       LogError("bad message from zsup-stem: " + decoded.error());
       continue;
@@ -144,9 +152,8 @@ std::vector<stem::Message> StemClient::Receive(TimePoint now, size_t max) {
       welcomed_ = true;
       next_heartbeat_ = now;
     }
-    out.push_back(std::move(*decoded));
+    handlers.message(*decoded);
   }
-  return out;
 }
 
 std::optional<std::string> StemClient::CheckExited() {

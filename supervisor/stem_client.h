@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,8 +52,14 @@ class StemClient {
   zmq::socket_t* socket() { return link_ ? &link_->socket() : nullptr; }
   bool has_outbound() const { return !outbound_.empty(); }
   int pidfd() const { return pidfd_.get(); }
-  // Decoded messages waiting on the link (at most `max`).
-  std::vector<stem::Message> Receive(TimePoint now, size_t max);
+  // Hands the messages waiting on the link (at most `max`) to the callbacks,
+  // in the order they came. Output is read in place (the view is valid only
+  // during the call); everything else is decoded.
+  struct Handlers {
+    std::function<void(const stem::OutputView&)> output;
+    std::function<void(stem::Message&)> message;
+  };
+  void Receive(TimePoint now, size_t max, const Handlers& handlers);
   void Flush();
   // The pidfd fired (or SIGCHLD came): reaps the stem if it was our child.
   // Returns a description of its end when it is gone, nullopt if alive.

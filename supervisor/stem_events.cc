@@ -4,36 +4,43 @@
 #include <unistd.h>
 
 #include "broker/log.h"
+#include "broker/utf8.h"
 #include "supervisor/daemon.h"
 #include "supervisor/notify.h"
 
 namespace zsup {
 namespace {
 
-// Per wakeup, so that commands are served between batches of output.
-constexpr size_t kMaxStemMessagesPerWakeup = 256;
+// Per wakeup, so that commands are served between batches of output and
+// ZeroMQ's I/O thread gets to send what was published (~600 lines a frame).
+constexpr size_t kMaxStemMessagesPerWakeup = 32;
 
 }  // namespace
 
 void Daemon::ServeStem(TimePoint now) {
   stem_->Flush();
-  for (stem::Message& message : stem_->Receive(now, kMaxStemMessagesPerWakeup)) {
-    if (auto* output = std::get_if<stem::NodeOutput>(&message)) {
-      OnOutput(*output);
-    } else if (auto* started = std::get_if<stem::NodeStarted>(&message)) {
-      OnStarted(*started);
-    } else if (auto* exited = std::get_if<stem::NodeExited>(&message)) {
-      OnExited(*exited);
-    } else if (auto* error = std::get_if<stem::NodeError>(&message)) {
-      LogWarning(error->message);
-      table_.OnError(error->name, error->message);
-    } else if (auto* welcome = std::get_if<stem::Welcome>(&message)) {
-      OnWelcome(*welcome);
-    } else if (std::holds_alternative<stem::Bye>(message)) {
-      LogInfo("zsup-stem stopped every node");
-    } else if (auto* unknown = std::get_if<stem::UnknownMessage>(&message)) {
-      LogWarning("ignoring unknown message type '" + unknown->type + "' from zsup-stem");
-    }
+  stem_->Receive(now, kMaxStemMessagesPerWakeup,
+                 {[this](const stem::OutputView& output) { OnOutput(output); },
+                  [this](stem::Message& message) { OnStemMessage(message); }});
+}
+
+void Daemon::OnStemMessage(stem::Message& message) {
+  // Output never gets here: StemClient hands it over as an OutputView.
+  if (auto* started = std::get_if<stem::NodeStarted>(&message)) {
+    OnStarted(*started);
+  } else if (auto* exited = std::get_if<stem::NodeExited>(&message)) {
+    OnExited(*exited);
+  } else if (auto* error = std::get_if<stem::NodeError>(&message)) {
+    LogWarning(error->message);
+    table_.OnError(error->name, error->message);
+  } else if (auto* welcome = std::get_if<stem::Welcome>(&message)) {
+    OnWelcome(*welcome);
+  } else if (std::holds_alternative<stem::Bye>(message)) {
+    LogInfo("zsup-stem stopped every node");
+    stem_said_bye_ = true;
+    if (drain_deadline_) phase_ = Phase::kDone;  // it has exited already
+  } else if (auto* unknown = std::get_if<stem::UnknownMessage>(&message)) {
+    LogWarning("ignoring unknown message type '" + unknown->type + "' from zsup-stem");
   }
 }
 
@@ -46,7 +53,10 @@ void Daemon::OnWelcome(const stem::Welcome& welcome) {
   }
   for (const std::string& name : plan.adopt) {
     for (const stem::NodeReport& r : welcome.nodes) {
-      if (r.name == name) table_.OnReport(r);
+      if (r.name != name) continue;
+      // Revived while no zsupd was listening: keep the count for a replay.
+      if (r.restarts != table_.Find(name)->restarts) RecordRestarts(name, r.restarts);
+      table_.OnReport(r);
     }
     if (pending_restart_.contains(name)) stem_->Send(stem::RestartNode{name});
   }
@@ -75,6 +85,7 @@ void Daemon::OnWelcome(const stem::Welcome& welcome) {
 void Daemon::OnStarted(const stem::NodeStarted& m) {
   if (table_.Find(m.name) == nullptr) return;  // destroyed meanwhile; its exit follows
   table_.OnStarted(m);
+  if (m.restarts > 0) RecordRestarts(m.name, m.restarts);  // the first start leaves 0
   WatchNode(m.name, m.pid);
   publisher_->NodeStatus(NodeStatusEvent{m.name, m.pid, m.restarts, m.at});
 }
@@ -96,15 +107,20 @@ void Daemon::OnExited(const stem::NodeExited& m) {
   }
 }
 
-void Daemon::OnOutput(const stem::NodeOutput& m) {
+void Daemon::OnOutput(const stem::OutputView& m) {
   const int index = m.stream == Stream::kStdout ? 0 : 1;
-  const bool desired = table_.Find(m.name) != nullptr;
-  OutputRing* ring = desired ? &output_.Ring(m.name, m.stream) : nullptr;
+  const std::string name(m.name);
+  const bool desired = table_.Find(name) != nullptr;
+  OutputRing* ring = desired ? &output_.Ring(name, m.stream) : nullptr;
   const std::string topic = EventTopic(
       m.stream == Stream::kStdout ? EventKind::kStdout : EventKind::kStderr, m.name);
   EchoWriter& echo = index == 0 ? echo_out_ : echo_err_;
   int64_t seq = m.first_seq;
-  for (const std::string& line : m.lines) {
+  std::string scratch;
+  for (std::string_view line : m.lines) {
+    // The stem sends valid UTF-8; a frame from anything else must not make
+    // zsupd publish strings its clients cannot decode.
+    line = SanitizeUtf8(line, &scratch);
     bool show = options_.echo;
     for (const OutputHook& hook : hooks_[index]) {
       bool keep = true;
@@ -124,6 +140,11 @@ void Daemon::OnOutput(const stem::NodeOutput& m) {
     ++seq;
   }
   echo.OnWritable();
+}
+
+void Daemon::RecordRestarts(const std::string& name, int64_t restarts) {
+  Status s = store_->RecordRestarts(name, restarts);
+  if (!s.ok()) LogError(s.message());
 }
 
 void Daemon::CreateInStem(const std::string& name) {
