@@ -78,16 +78,22 @@ std::string Daemon::Create(const NodeConfig& config) {
   return EncodeOkReply();
 }
 
-std::string Daemon::Destroy(const std::string& node) {
+Result<std::vector<std::string>> Daemon::SelectNodes(const std::string& node) {
   std::vector<std::string> names;
   if (node.empty()) {
     for (const auto& [name, view] : table_.nodes()) names.push_back(name);
   } else if (table_.Find(node) == nullptr) {
-    return EncodeErrorReply(NoSuchNode(node));
+    return Status::Refused(NoSuchNode(node));
   } else {
     names.push_back(node);
   }
-  for (const std::string& name : names) {
+  return names;
+}
+
+std::string Daemon::Destroy(const std::string& node) {
+  auto names = SelectNodes(node);
+  if (!names.ok()) return EncodeErrorReply(names.error());
+  for (const std::string& name : *names) {
     Status s = store_->DeleteNode(name);
     if (!s.ok()) return EncodeErrorReply(s.message());
     table_.Remove(name);
@@ -101,15 +107,9 @@ std::string Daemon::Destroy(const std::string& node) {
 }
 
 std::string Daemon::Restart(const std::string& node) {
-  std::vector<std::string> names;
-  if (node.empty()) {
-    for (const auto& [name, view] : table_.nodes()) names.push_back(name);
-  } else if (table_.Find(node) == nullptr) {
-    return EncodeErrorReply(NoSuchNode(node));
-  } else {
-    names.push_back(node);
-  }
-  for (const std::string& name : names) {
+  auto names = SelectNodes(node);
+  if (!names.ok()) return EncodeErrorReply(names.error());
+  for (const std::string& name : *names) {
     LogInfo("restarting node '" + name + "'");
     if (!stem_->welcomed()) {
       pending_restart_.insert(name);  // applied to the node if the next Welcome lists it

@@ -55,6 +55,8 @@ class Daemon {
   void ServeControl(TimePoint now);
   std::string Execute(std::string_view request_bytes);
   std::string Create(const NodeConfig& config);
+  // `node`, or every node when empty; refused when `node` is unknown.
+  Result<std::vector<std::string>> SelectNodes(const std::string& node);
   std::string Destroy(const std::string& node);
   std::string Restart(const std::string& node);
   std::string Tail(const TailRequest& request);

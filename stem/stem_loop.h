@@ -1,0 +1,93 @@
+// The stem's loop as a class: internal to stem/ (the contract is in stem.h).
+// Split across files by concern:
+//   stem.cc           setup, the poll loop, signals, reaping, timers, the outbound queue
+//   stem_messages.cc  what zsupd says (Hello, create, destroy, restart, shutdown)
+//                     and losing zsupd
+#pragma once
+
+#include <sys/types.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#include <zmq.hpp>
+
+#include "broker/clock.h"
+#include "broker/fd.h"
+#include "broker/link.h"
+#include "broker/stem_protocol.h"
+#include "stem/launch.h"
+#include "stem/node_process.h"
+#include "stem/stem.h"
+#include "stem/supervised_node.h"
+
+namespace zsup {
+
+inline constexpr Duration kHeartbeatInterval = std::chrono::seconds(1);
+inline constexpr Duration kSupervisorTimeout = std::chrono::seconds(5);
+inline constexpr Duration kFirstHelloTimeout = std::chrono::seconds(30);  // at least, whatever the grace
+inline constexpr Duration kByeFlushTimeout = std::chrono::seconds(2);
+// Output queued for zsupd beyond what ZeroMQ holds; past it the stem stops
+// reading node pipes and the nodes block on write: nothing is dropped.
+inline constexpr size_t kMaxQueuedBytes = 8 << 20;
+// Per pipe and wakeup, so one flooding node cannot starve the others.
+inline constexpr size_t kMaxReadPerWakeup = 256 << 10;
+
+inline NodeProcess::Options NodeOptions(const stem::Settings& s) {
+  return {FromSeconds(s.stop_timeout), FromSeconds(s.revival_cap)};
+}
+
+class Stem {
+ public:
+  explicit Stem(StemOptions options) : options_(std::move(options)) {}
+  int Run();
+
+ private:
+  Status Init();
+  Status Lock();
+  void PollOnce();
+  void HandleSignals(TimePoint now);
+  void HandleLink(TimePoint now);
+  void HandleMessage(stem::Message message, TimePoint now);
+  void OnHello(const stem::Hello& hello, TimePoint now);
+  void OnCreate(stem::CreateNode create, TimePoint now);
+  void OnStop(const std::string& name, StopReason reason, TimePoint now);
+  void BeginShutdown(TimePoint now);
+  void SupervisorLost(const std::string& why, TimePoint now);
+  void Reap(TimePoint now);
+  void HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoint now);
+  void HandleExecStatus(SupervisedNode& node, TimePoint now);
+  void Apply(SupervisedNode& node, NodeActions actions, TimePoint now);
+  void RunTimers(TimePoint now);
+  std::optional<TimePoint> NextDeadline() const;
+  void Queue(std::string frame);
+  void Queue(const stem::Message& message) { Queue(stem::Encode(message)); }
+  void QueueFrames(std::vector<std::string>& frames);
+  void FlushOutbound();
+
+  StemOptions options_;
+  LaunchContext launch_;
+  zmq::context_t context_{1};
+  std::unique_ptr<Link> link_;
+  UniqueFd signals_;
+  UniqueFd lock_;
+  UniqueFd supervisor_pidfd_;
+  std::map<std::string, std::unique_ptr<SupervisedNode>> nodes_;
+  std::unordered_map<pid_t, SupervisedNode*> by_pid_;
+  std::deque<std::string> outbound_;
+  size_t outbound_bytes_ = 0;
+  bool connected_ = false;  // a Hello arrived on the current socket
+  int64_t supervisor_pid_ = 0;
+  TimePoint last_heard_;
+  TimePoint next_heartbeat_;
+  std::optional<TimePoint> grace_deadline_;
+  bool shutting_down_ = false;
+  std::optional<TimePoint> exit_deadline_;  // Bye queued: leave once flushed or by then
+  bool done_ = false;
+};
+
+}  // namespace zsup

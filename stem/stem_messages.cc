@@ -1,0 +1,124 @@
+// The stem's handling of what zsupd says, and of losing zsupd.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "broker/log.h"
+#include "stem/stem_loop.h"
+
+namespace zsup {
+
+void Stem::HandleLink(TimePoint now) {
+  // Bounded so a flood of commands cannot starve the node pipes.
+  for (int i = 0; i < 1000; ++i) {
+    auto msg = link_->TryReceive();
+    if (!msg.ok()) {
+      LogError(msg.error());
+      return;
+    }
+    if (!msg->has_value()) return;
+    last_heard_ = now;
+    auto decoded = stem::Decode((*msg)->to_string_view());
+    if (!decoded.ok()) {
+      LogError("bad message from zsupd: " + decoded.error());
+      continue;
+    }
+    HandleMessage(std::move(*decoded), now);
+  }
+}
+
+void Stem::HandleMessage(stem::Message message, TimePoint now) {
+  if (auto* m = std::get_if<stem::Hello>(&message)) return OnHello(*m, now);
+  if (auto* m = std::get_if<stem::CreateNode>(&message)) return OnCreate(std::move(*m), now);
+  if (auto* m = std::get_if<stem::DestroyNode>(&message)) return OnStop(m->name, StopReason::kDestroy, now);
+  if (auto* m = std::get_if<stem::RestartNode>(&message)) return OnStop(m->name, StopReason::kRestart, now);
+  if (std::holds_alternative<stem::Shutdown>(message)) {
+    LogInfo("shutdown requested by zsupd");
+    return BeginShutdown(now);
+  }
+  if (std::holds_alternative<stem::Heartbeat>(message)) return;
+  if (auto* m = std::get_if<stem::UnknownMessage>(&message)) {
+    LogWarning("ignoring unknown message type '" + m->type + "' from zsupd");
+    return;
+  }
+  LogWarning("ignoring a message zsupd should not send");
+}
+
+void Stem::OnHello(const stem::Hello& hello, TimePoint now) {
+  supervisor_pid_ = hello.supervisor_pid;
+  supervisor_pidfd_.Reset(static_cast<int>(::syscall(SYS_pidfd_open, hello.supervisor_pid, 0)));
+  if (!supervisor_pidfd_) {
+    LogWarning("cannot watch zsupd (pid " + std::to_string(hello.supervisor_pid) +
+               "): " + std::strerror(errno) + "; relying on heartbeats");
+  }
+  options_.settings = hello.settings;
+  launch_.zeek_path = hello.settings.zeek_path;
+  for (auto& [name, node] : nodes_) node->process().set_options(NodeOptions(hello.settings));
+  connected_ = true;
+  grace_deadline_.reset();
+  next_heartbeat_ = now + kHeartbeatInterval;
+  stem::Welcome welcome;
+  welcome.version = std::min(hello.version, stem::kProtocolVersion);
+  welcome.stem_pid = ::getpid();
+  for (const auto& [name, node] : nodes_) welcome.nodes.push_back(node->Report());
+  LogInfo("zsupd (pid " + std::to_string(hello.supervisor_pid) + ") connected; reporting " +
+          std::to_string(welcome.nodes.size()) + " node(s)");
+  Queue(welcome);
+}
+
+void Stem::OnCreate(stem::CreateNode create, TimePoint now) {
+  const std::string name = create.config.name;
+  if (shutting_down_) {
+    Queue(stem::NodeError{name, "node '" + name + "' not started: the stem is shutting down"});
+    return;
+  }
+  if (auto it = nodes_.find(name); it != nodes_.end()) {
+    if (it->second->fingerprint() != create.fingerprint) {
+      Queue(stem::NodeError{name, "node '" + name + "' already runs with a different config"});
+    }
+    return;  // same config: a repeated create is a no-op
+  }
+  auto node = std::make_unique<SupervisedNode>(std::move(create.config), create.fingerprint,
+                                               NodeOptions(options_.settings), create.restarts);
+  SupervisedNode& ref = *node;
+  nodes_.emplace(name, std::move(node));
+  Apply(ref, ref.process().Start(now), now);
+}
+
+void Stem::OnStop(const std::string& name, StopReason reason, TimePoint now) {
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) return;  // already gone
+  Apply(*it->second, it->second->process().Stop(reason, now), now);
+}
+
+void Stem::BeginShutdown(TimePoint now) {
+  shutting_down_ = true;
+  grace_deadline_.reset();
+  std::vector<SupervisedNode*> all;
+  for (auto& [name, node] : nodes_) all.push_back(node.get());
+  for (SupervisedNode* node : all) Apply(*node, node->process().Stop(StopReason::kShutdown, now), now);
+}
+
+void Stem::SupervisorLost(const std::string& why, TimePoint now) {
+  supervisor_pidfd_.Reset();
+  if (!connected_) return;
+  connected_ = false;
+  // A bound PAIR socket whose peer died with messages in flight may ignore
+  // the next peer: start over with a fresh one.
+  Status s = link_->Reset();
+  if (!s.ok()) LogError(s.message());
+  const double grace = options_.settings.grace;
+  if (shutting_down_) return;
+  if (grace <= 0) {
+    LogWarning(why + "; grace period is 0: stopping every node");
+    BeginShutdown(now);
+    return;
+  }
+  LogWarning(why + "; nodes keep running, waiting " + std::to_string(static_cast<int>(grace)) +
+             " s for a zsupd to reconnect");
+  grace_deadline_ = now + FromSeconds(grace);
+}
+
+}  // namespace zsup
