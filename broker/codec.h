@@ -23,6 +23,9 @@ namespace zsup {
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
+// The bytes packed into `buf`, as one frame.
+inline std::string FrameBytes(const msgpack::sbuffer& buf) { return std::string(buf.data(), buf.size()); }
+
 // ---- NodeConfig (the `config` of a create request; also what the store keeps) ----
 void PackNodeConfig(Packer& pk, const NodeConfig& config);
 std::string EncodeNodeConfig(const NodeConfig& config);

@@ -7,8 +7,6 @@
 namespace zsup {
 namespace {
 
-std::string Finish(const msgpack::sbuffer& buf) { return std::string(buf.data(), buf.size()); }
-
 // A request's optional `node` selector; absent or "" means every node.
 Status ReadSelector(mp::MapReader& r, std::string* node) { return r.Default("node", node); }
 
@@ -149,7 +147,7 @@ std::string EncodeRequest(const Request& request) {
     pk.pack_map(4), pk.pack("cmd"), pk.pack("tail"), pk.pack("node"), pk.pack(t->node);
     pk.pack("stream"), pk.pack(StreamName(t->stream)), pk.pack("lines"), pk.pack(t->lines);
   }
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 Result<Request> DecodeRequest(std::string_view bytes) {
@@ -171,14 +169,14 @@ std::string EncodeOkReply() {
   msgpack::sbuffer buf;
   Packer pk(buf);
   pk.pack_map(1), pk.pack("ok"), pk.pack(true);
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 std::string EncodeErrorReply(std::string_view message) {
   msgpack::sbuffer buf;
   Packer pk(buf);
   pk.pack_map(2), pk.pack("ok"), pk.pack(false), pk.pack("error"), pk.pack(message);
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 std::string EncodePingReply(const PingReply& reply) {
@@ -186,7 +184,7 @@ std::string EncodePingReply(const PingReply& reply) {
   Packer pk(buf);
   pk.pack_map(3), pk.pack("ok"), pk.pack(true);
   pk.pack("version"), pk.pack(reply.version), pk.pack("pid"), pk.pack(reply.pid);
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 std::string EncodeStatusReply(const StatusReport& report) {
@@ -199,7 +197,7 @@ std::string EncodeStatusReply(const StatusReport& report) {
     pk.pack(name);
     PackNodeStatus(pk, status);
   }
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 std::string EncodeTailReply(const std::vector<OutputLine>& lines) {
@@ -211,7 +209,7 @@ std::string EncodeTailReply(const std::vector<OutputLine>& lines) {
     pk.pack_map(3), pk.pack("msg"), pk.pack(l.msg), pk.pack("seq"), pk.pack(l.seq);
     pk.pack("at"), pk.pack(l.at);
   }
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 Status DecodeOkReply(std::string_view bytes) {

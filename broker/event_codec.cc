@@ -7,8 +7,6 @@
 namespace zsup {
 namespace {
 
-std::string Finish(const msgpack::sbuffer& buf) { return std::string(buf.data(), buf.size()); }
-
 void PackOptionalInt(Packer& pk, const std::optional<int64_t>& v) {
   v ? pk.pack(*v) : pk.pack_nil();
 }
@@ -76,7 +74,7 @@ std::string EncodeNodeStatusEvent(const NodeStatusEvent& e) {
   pk.pack_map(4);
   pk.pack("node"), pk.pack(e.node), pk.pack("pid"), pk.pack(e.pid);
   pk.pack("restarts"), pk.pack(e.restarts), pk.pack("at"), pk.pack(e.at);
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 std::string EncodeNodeExitEvent(const NodeExitEvent& e) {
@@ -87,7 +85,7 @@ std::string EncodeNodeExitEvent(const NodeExitEvent& e) {
   pk.pack("code"), PackOptionalInt(pk, e.code);
   pk.pack("signal"), PackOptionalInt(pk, e.signal);
   pk.pack("commanded"), pk.pack(e.commanded), pk.pack("at"), pk.pack(e.at);
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 void PackOutputEvent(Packer& pk, std::string_view node, std::string_view msg, int64_t seq,
@@ -101,7 +99,7 @@ std::string EncodeOutputEvent(const OutputEvent& e) {
   msgpack::sbuffer buf;
   Packer pk(buf);
   PackOutputEvent(pk, e.node, e.msg, e.seq, e.at);
-  return Finish(buf);
+  return FrameBytes(buf);
 }
 
 Result<Event> DecodeEvent(std::string_view topic, std::string_view payload) {

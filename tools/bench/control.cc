@@ -12,7 +12,7 @@ namespace zsup::bench {
 namespace {
 
 constexpr int kBlocks = 5;
-constexpr int kWarmup = 200;
+constexpr int kControlWarmup = 200;
 
 // Times `n` round trips of `request`; every reply is checked with `check`
 // after its time is taken.
@@ -66,8 +66,8 @@ Status RunControl(Bench& b) {
 
   const std::string ping = EncodeRequest(PingRequest{});
   const std::string status = EncodeRequest(StatusRequest{"ctl"});
-  s = TimeCalls(control, ping, kWarmup, CheckPing, nullptr);
-  if (s.ok()) s = TimeCalls(control, status, kWarmup, CheckStatusOfOne, nullptr);
+  s = TimeCalls(control, ping, kControlWarmup, CheckPing, nullptr);
+  if (s.ok()) s = TimeCalls(control, status, kControlWarmup, CheckStatusOfOne, nullptr);
   std::vector<double> floor_samples, ping_samples, status_samples;
   const int per_block = std::max(1, b.counts.round_trips / kBlocks);
   for (int block = 0; block < kBlocks && s.ok(); ++block) {

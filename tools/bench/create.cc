@@ -15,7 +15,7 @@
 namespace zsup::bench {
 namespace {
 
-constexpr int kWarmup = 5;
+constexpr int kCreateWarmup = 5;
 constexpr double kSlackSeconds = 1e-3;  // the target: floor + 1 ms
 
 struct CreateTimes {
@@ -32,14 +32,14 @@ Result<CreateTimes> TimeCreates(Bench& b, const std::string& synchronous, const 
   auto events = Events::Connect(*b.context, daemon.events_endpoint(), {"node_status/"});
   if (!events.ok()) return daemon.WithLog(events.status());
   std::vector<double> reply, running, floor, commit, fork_exec, to_spawn, spawn_to_event;
-  for (int i = -kWarmup; i < b.counts.creates; ++i) {
+  for (int i = -kCreateWarmup; i < b.counts.creates; ++i) {
     if (Interrupted()) return InterruptedError();
     auto c = (*sqlite)->Commit();
     if (!c.ok()) return c.status();
     auto f = ForkExecOnce();
     if (!f.ok()) return f.status();
 
-    const std::string name = "cr-" + std::to_string(i + kWarmup);
+    const std::string name = "cr-" + std::to_string(i + kCreateWarmup);
     const NodeConfig config = TestNodeConfig(b.paths.test_node, name);
     const double wall0 = WallNow();
     const auto t0 = Clock::now();

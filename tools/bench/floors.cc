@@ -19,7 +19,7 @@
 namespace zsup::bench {
 namespace {
 
-constexpr int kWarmup = 200;
+constexpr int kFloorWarmup = 200;
 
 struct SqliteCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -81,7 +81,7 @@ Result<std::unique_ptr<BareRepFloor>> BareRepFloor::Start(zmq::context_t& contex
     req.connect(endpoint);
     std::unique_ptr<BareRepFloor> floor(new BareRepFloor(std::move(server), std::move(req)));
     std::vector<double> warmup;
-    Status s = floor->Measure(kWarmup, &warmup);
+    Status s = floor->Measure(kFloorWarmup, &warmup);
     if (!s.ok()) return s;
     return floor;
   } catch (const zmq::error_t& e) {
