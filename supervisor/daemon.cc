@@ -122,7 +122,8 @@ Status Daemon::Init() {
                          e.what());
   }
   auto publisher =
-      Publisher::Bind(*context_, options_.events_endpoint, options_.events_high_water_mark);
+      Publisher::Bind(*context_, options_.events_endpoint, options_.events_high_water_mark,
+                      FromSeconds(options_.events_stall_limit));
   if (!publisher.ok()) return publisher.status();
   publisher_ = std::move(*publisher);
 
@@ -178,7 +179,8 @@ void Daemon::PollOnce() {
   const size_t wake = add(nullptr, wake_.get(), ZMQ_POLLIN);
   const size_t control = add(control_.handle(), 0, ZMQ_POLLIN);
   size_t stem_socket = SIZE_MAX, stem_pid = SIZE_MAX;
-  const bool backpressure = echo_out_.over_limit() || echo_err_.over_limit();
+  // Output waits in the stem (and then in the nodes) while it cannot go out.
+  const bool backpressure = OutputBlocked();
   if (zmq::socket_t* s = stem_->socket()) {
     short events = static_cast<short>((backpressure ? 0 : ZMQ_POLLIN) |
                                       (stem_->has_outbound() ? ZMQ_POLLOUT : 0));
@@ -244,6 +246,7 @@ void Daemon::BeginShutdown(TimePoint now, const std::string& why) {
 void Daemon::Tick(TimePoint now) {
   stem_->Tick(now);
   stem_->Flush();
+  publisher_->Flush(now);
   MaybeStartStem(now);
   if (phase_ == Phase::kStopping && drain_deadline_ && now >= *drain_deadline_) {
     LogWarning("zsup-stem exited without its final report; some node exits may be missing");
@@ -263,6 +266,7 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
   auto consider = [&next](TimePoint t) {
     if (!next || t < *next) next = t;
   };
+  if (auto retry = publisher_->NextDeadline()) consider(*retry);
   if (stem_needed_ && dying_.empty()) consider(std::max(next_stem_attempt_, stem_->earliest_restart()));
   if (stop_deadline_) consider(*stop_deadline_);
   if (drain_deadline_) consider(*drain_deadline_);
@@ -319,7 +323,7 @@ void Daemon::Finish() {
   echo_out_.FlushBlocking();
   echo_err_.FlushBlocking();
   control_.close();
-  publisher_->SetLinger(kPublishLinger);  // the last node exits reach subscribers
+  publisher_->Close(kPublishLinger);  // the last node exits reach subscribers
   publisher_.reset();
   stem_.reset();
   store_.reset();

@@ -63,6 +63,8 @@ class Daemon {
 
   // stem_events.cc
   void ServeStem(TimePoint now);
+  // Echo or events cannot take more output now: leave it in the stem.
+  bool OutputBlocked() const;
   void OnStemMessage(stem::Message& message);
   void OnWelcome(const stem::Welcome& welcome);
   void OnStarted(const stem::NodeStarted& m);

@@ -47,9 +47,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"full", "normal"}));
   app.add_flag("--no-echo", no_echo, "do not echo node output as \"[node] line\" on stdout/stderr");
   app.add_option("--events-hwm", o.events_high_water_mark,
-                 "messages queued per events subscriber before it starts missing some")
+                 "events queued per subscriber; when one's queue is full, output waits for it")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--events-stall-limit", o.events_stall_limit,
+                 "seconds output waits for a subscriber whose queue is full before that "
+                 "subscriber starts missing events (a gap in seq); 0: never wait")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--ready-fd", o.ready_fd,
                  "descriptor to write \"READY=1\\n\" to (and close) once the nodes are running");
   try {

@@ -6,26 +6,108 @@ namespace zsup {
 
 Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t& context,
                                                    const std::string& endpoint,
-                                                   int high_water_mark) {
+                                                   int high_water_mark, Duration stall_limit) {
   try {
     zmq::socket_t socket(context, zmq::socket_type::pub);
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, high_water_mark);
+    socket.set(zmq::sockopt::xpub_nodrop, stall_limit > Duration::zero());
     socket.bind(endpoint);
-    return std::unique_ptr<Publisher>(new Publisher(std::move(socket)));
+    return std::unique_ptr<Publisher>(new Publisher(std::move(socket), stall_limit));
   } catch (const zmq::error_t& e) {
     return Status::Error("cannot bind the events socket " + endpoint + ": " + e.what());
   }
 }
 
-void Publisher::Publish(std::string_view topic, std::string_view payload) {
+Publisher::Publisher(zmq::socket_t socket, Duration stall_limit)
+    : socket_(std::move(socket)),
+      stall_limit_(stall_limit),
+      mode_(stall_limit > Duration::zero() ? Mode::kLossless : Mode::kLossy) {}
+
+bool Publisher::TrySend(std::string_view topic, std::string_view payload) {
   try {
-    socket_.send(zmq::const_buffer(topic.data(), topic.size()),
-                 zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    // With NODROP the whole message is refused at its first frame, or taken.
+    if (!socket_.send(zmq::const_buffer(topic.data(), topic.size()),
+                      zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return false;
+    }
     socket_.send(zmq::const_buffer(payload.data(), payload.size()), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
-    LogError(std::string("publish: ") + e.what());
+    LogError(std::string("publish: ") + e.what());  // not retried: the socket is broken
   }
+  return true;
+}
+
+void Publisher::SetNoDrop(bool nodrop) {
+  try {
+    socket_.set(zmq::sockopt::xpub_nodrop, nodrop);
+  } catch (const zmq::error_t& e) {
+    LogError(std::string("events socket: ") + e.what());
+  }
+}
+
+void Publisher::Publish(std::string_view topic, std::string_view payload) {
+  if (mode_ == Mode::kStalled) {
+    backlog_.push_back(Event{std::string(topic), std::string(payload)});
+    return;
+  }
+  if (mode_ == Mode::kLossy && probe_due_ && stall_limit_ > Duration::zero()) {
+    probe_due_ = false;
+    SetNoDrop(true);
+    if (TrySend(topic, payload)) {
+      LogInfo("events: every subscriber keeps up again; no more drops");
+      mode_ = Mode::kLossless;
+      return;
+    }
+    SetNoDrop(false);
+  }
+  if (TrySend(topic, payload)) return;
+  // Lossless and a subscriber's queue is full.
+  backlog_.push_back(Event{std::string(topic), std::string(payload)});
+  mode_ = Mode::kStalled;
+  stalled_since_.reset();
+}
+
+void Publisher::Flush(TimePoint now) {
+  if (mode_ == Mode::kLossy) {
+    if (now >= next_probe_) {
+      probe_due_ = true;
+      next_probe_ = now + kProbeInterval;
+    }
+    return;
+  }
+  if (mode_ != Mode::kStalled || now < next_retry_) return;
+  if (!stalled_since_) stalled_since_ = now;
+  while (!backlog_.empty() && TrySend(backlog_.front().topic, backlog_.front().payload)) {
+    backlog_.pop_front();
+  }
+  if (backlog_.empty()) {
+    mode_ = Mode::kLossless;
+    return;
+  }
+  next_retry_ = now + kRetryInterval;
+  if (now - *stalled_since_ < stall_limit_) return;
+  LogWarning("events: a subscriber has not read for " +
+             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)
+                                .count()) +
+             " ms; it misses events that do not fit in its queue (a gap in seq) until it "
+             "catches up");
+  GoLossy();
+  next_probe_ = now + kProbeInterval;
+}
+
+void Publisher::GoLossy() {
+  SetNoDrop(false);
+  for (const Event& e : backlog_) TrySend(e.topic, e.payload);
+  backlog_.clear();
+  mode_ = Mode::kLossy;
+  probe_due_ = false;
+}
+
+std::optional<TimePoint> Publisher::NextDeadline() const {
+  if (mode_ != Mode::kStalled) return std::nullopt;  // a probe waits for the next event
+  if (!stalled_since_) return TimePoint::min();      // Flush() has not seen the stall yet
+  return next_retry_;
 }
 
 void Publisher::NodeStatus(const NodeStatusEvent& e) {
@@ -44,7 +126,8 @@ void Publisher::Output(std::string_view topic, std::string_view node, std::strin
   Publish(topic, std::string_view(scratch_.data(), scratch_.size()));
 }
 
-void Publisher::SetLinger(std::chrono::milliseconds linger) {
+void Publisher::Close(std::chrono::milliseconds linger) {
+  if (!backlog_.empty()) GoLossy();
   try {
     socket_.set(zmq::sockopt::linger, static_cast<int>(linger.count()));
   } catch (const zmq::error_t& e) {

@@ -125,7 +125,7 @@ void StemClient::Flush() {
 }
 
 void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
-  for (size_t n = 0; link_ && n < max; ++n) {
+  for (size_t n = 0; link_ && n < max && !handlers.blocked(); ++n) {
     auto msg = link_->TryReceive();
     if (!msg.ok()) {
       LogError(msg.error());
@@ -185,6 +185,9 @@ void StemClient::Tick(TimePoint now) {
     Send(stem::Heartbeat{});
     next_heartbeat_ = now + kHeartbeatInterval;
   }
+  if (now - last_heard_ > kSilenceLimit && InboundWaiting()) {
+    last_heard_ = now;  // not silent: zsupd holds its output back (OutputBlocked)
+  }
   if (now - last_heard_ > kSilenceLimit) {
     LogWarning("zsup-stem (pid " + std::to_string(pid_) + ") silent for 5 s: reconnecting");
     outbound_.clear();
@@ -193,6 +196,14 @@ void StemClient::Tick(TimePoint now) {
     welcomed_ = false;
     last_heard_ = now;
     SayHello(now);
+  }
+}
+
+bool StemClient::InboundWaiting() {
+  try {
+    return (link_->socket().get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+  } catch (const zmq::error_t&) {
+    return false;
   }
 }
 

@@ -58,6 +58,7 @@ class StemClient {
   struct Handlers {
     std::function<void(const stem::OutputView&)> output;
     std::function<void(stem::Message&)> message;
+    std::function<bool()> blocked;  // checked before each message: true stops reading
   };
   void Receive(TimePoint now, size_t max, const Handlers& handlers);
   void Flush();
@@ -70,6 +71,8 @@ class StemClient {
  private:
   Status Spawn();
   void SayHello(TimePoint now);
+  // Messages from the stem wait on the link, unread.
+  bool InboundWaiting();
 
   zmq::context_t& context_;
   StemClientOptions options_;

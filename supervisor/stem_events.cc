@@ -21,7 +21,12 @@ void Daemon::ServeStem(TimePoint now) {
   stem_->Flush();
   stem_->Receive(now, kMaxStemMessagesPerWakeup,
                  {[this](const stem::OutputView& output) { OnOutput(output); },
-                  [this](stem::Message& message) { OnStemMessage(message); }});
+                  [this](stem::Message& message) { OnStemMessage(message); },
+                  [this] { return OutputBlocked(); }});
+}
+
+bool Daemon::OutputBlocked() const {
+  return echo_out_.over_limit() || echo_err_.over_limit() || publisher_->stalled();
 }
 
 void Daemon::OnStemMessage(stem::Message& message) {

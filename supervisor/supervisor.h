@@ -44,6 +44,9 @@ struct SupervisorOptions {
   Durability durability = Durability::kFull;
   bool echo = true;          // echo node output as "[node] line" on stdout/stderr
   int events_high_water_mark = 100000;
+  // How long a full subscriber queue may hold output back (the nodes block)
+  // before that subscriber starts missing events; 0: it never holds it back.
+  double events_stall_limit = 1.0;
   int ready_fd = -1;         // gets "READY=1\n" once the nodes are adopted or started
 };
 

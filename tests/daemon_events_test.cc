@@ -18,9 +18,9 @@ class DaemonEventsTest : public DaemonTest {
   // subscriptions go out together on connect, so once an event for the
   // extra one, "node_status/probe", arrives, all are in effect. Leaves the
   // silent node "probe" running.
-  std::unique_ptr<Subscriber> SubscribeSynced(std::vector<std::string> prefixes) {
+  std::unique_ptr<Subscriber> SubscribeSynced(std::vector<std::string> prefixes, int rcvhwm = 0) {
     prefixes.push_back("node_status/probe");
-    auto sub = Subscribe(prefixes);
+    auto sub = Subscribe(prefixes, rcvhwm);
     EXPECT_TRUE(Create(TestNode("probe")).ok());
     EXPECT_TRUE(sub->WaitFor([&](const Event&) { return sub->last_topic() == "node_status/probe"; })
                     .has_value())
@@ -33,6 +33,21 @@ class DaemonEventsTest : public DaemonTest {
       auto lines = Tail(node, stream, 1);
       return lines.ok() && !lines->empty() && lines->back().msg == last;
     });
+  }
+
+  // The last line zsupd has taken from the stem, once it has stopped moving
+  // for 100 ms (nullopt if it kept moving for 10 s).
+  std::optional<OutputLine> LastLineOnceItStops(const std::string& node) {
+    std::optional<OutputLine> last;
+    int unchanged = 0;
+    bool stopped = WaitUntil([&] {
+      auto lines = Tail(node, Stream::kStdout, 1);
+      if (!lines.ok() || lines->empty()) return false;
+      unchanged = last && last->seq == lines->back().seq ? unchanged + 1 : 0;
+      last = lines->back();
+      return unchanged >= 10;
+    });
+    return stopped ? last : std::nullopt;
   }
 };
 
@@ -104,6 +119,52 @@ TEST_F(DaemonEventsTest, FiveHundredLinesArriveInOrderWithConsecutiveSeq) {
   ASSERT_EQ(tail->size(), 500u);
   EXPECT_EQ(tail->front().seq, *first_seq);
   EXPECT_EQ(tail->back().msg, "line 500");
+}
+
+TEST_F(DaemonEventsTest, ASubscriberThatFallsBehindHoldsOutputBackAndMissesNothing) {
+  StartDaemon({"--no-echo", "--events-hwm", "50", "--events-stall-limit", "60"});
+  auto sub = SubscribeSynced({"stdout/w1"}, 50);
+  constexpr int kLines = 20000;
+  ASSERT_TRUE(Create(TestNode("w1", {"--lines=" + std::to_string(kLines), "--burst"})).ok());
+
+  // Not reading: zsupd stops taking output from the stem well before the end.
+  std::optional<OutputLine> held = LastLineOnceItStops("w1");
+  ASSERT_TRUE(held.has_value()) << "output never stopped moving";
+  EXPECT_NE(held->msg, "line " + std::to_string(kLines)) << "nothing was held back";
+
+  // Reading: every line, in order, no gap.
+  for (int i = 1; i <= kLines; ++i) {
+    auto e = sub->Next(seconds(10));
+    ASSERT_TRUE(e.has_value()) << "line " << i << " never came";
+    ASSERT_EQ(e->kind, EventKind::kStdout);
+    const auto& out = std::get<OutputEvent>(e->payload);
+    ASSERT_EQ(out.msg, "line " + std::to_string(i)) << "a gap or a reordering";
+  }
+}
+
+TEST_F(DaemonEventsTest, ASubscriberThatStopsReadingHoldsOutputBackOnlyUntilTheStallLimit) {
+  StartDaemon({"--no-echo", "--events-hwm", "50", "--events-stall-limit", "0.2"});
+  auto stuck = SubscribeSynced({"stdout/w1"}, 50);
+  constexpr int kLines = 20000;
+  ASSERT_TRUE(Create(TestNode("w1", {"--lines=" + std::to_string(kLines), "--burst"})).ok());
+  ASSERT_TRUE(WaitTailEndsWith("w1", Stream::kStdout, "line " + std::to_string(kLines)))
+      << "a subscriber that never reads blocked the output for good";
+  EXPECT_NE(Log().find("misses events"), std::string::npos) << Log();
+
+  // It got the start of the output, in order, and lost the rest.
+  int received = 0;
+  int64_t previous = -1;
+  while (auto e = stuck->Next(milliseconds(500))) {
+    const auto& out = std::get<OutputEvent>(e->payload);
+    if (received == 0) {
+      EXPECT_EQ(out.msg, "line 1");
+    }
+    ASSERT_GT(out.seq, previous) << "reordered";
+    previous = out.seq;
+    ++received;
+  }
+  EXPECT_GT(received, 0);
+  EXPECT_LT(received, kLines);
 }
 
 TEST_F(DaemonEventsTest, StderrLinesArriveOnTheirOwnTopicWithTheirOwnSeq) {

@@ -170,7 +170,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in, milliseconds t
 }
 
 Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
-                       const std::vector<std::string>& prefixes)
+                       const std::vector<std::string>& prefixes, int rcvhwm)
     : socket_(context, zmq::socket_type::sub) {
   static std::atomic<int> counter{0};
   const std::string monitor = "inproc://sub-monitor-" + std::to_string(counter++);
@@ -178,7 +178,7 @@ Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
   zmq::socket_t events(context, zmq::socket_type::pair);
   events.connect(monitor);
   socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::rcvhwm, 0);
+  socket_.set(zmq::sockopt::rcvhwm, rcvhwm);
   for (const std::string& p : prefixes) socket_.set(zmq::sockopt::subscribe, p);
   socket_.connect(endpoint);
   // Wait until connected, so the subscription is on its way before the test
@@ -362,12 +362,13 @@ int64_t DaemonTest::WaitNewPid(const std::string& node, int64_t old_pid, millise
   return pid;
 }
 
-std::unique_ptr<Subscriber> DaemonTest::Subscribe(const std::vector<std::string>& prefixes) {
+std::unique_ptr<Subscriber> DaemonTest::Subscribe(const std::vector<std::string>& prefixes,
+                                                  int rcvhwm) {
   static std::atomic<int> probes{0};
   const std::string probe = std::string(Subscriber::kProbePrefix) + std::to_string(probes++);
   std::vector<std::string> all = prefixes;
   all.push_back("node_exit/" + probe);
-  auto subscriber = std::make_unique<Subscriber>(context_, events_endpoint(), all);
+  auto subscriber = std::make_unique<Subscriber>(context_, events_endpoint(), all, rcvhwm);
   // The probe exits at once and is revived every second until destroyed, so
   // an exit event arrives even if the first one went out before zsupd took
   // the subscription in.

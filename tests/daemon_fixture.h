@@ -56,8 +56,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv, milliseconds time
 // A SUB socket on zsupd's events endpoint.
 class Subscriber {
  public:
+  // `rcvhwm`: events this side queues before zsupd's queue for it fills
+  // (0: unlimited, so only a test that wants backpressure sets it).
   Subscriber(zmq::context_t& context, const std::string& endpoint,
-             const std::vector<std::string>& prefixes);
+             const std::vector<std::string>& prefixes, int rcvhwm = 0);
   // The next event within `timeout`, or nullopt. Events about the fixture's
   // probe nodes (named kProbePrefix...) are skipped.
   std::optional<Event> Next(milliseconds timeout = seconds(10));
@@ -112,7 +114,8 @@ class DaemonTest : public ::testing::Test {
   // A subscriber whose subscriptions are known to be in effect: a probe node
   // that exits at once is created (and destroyed) until its node_exit event
   // arrives, so no event the test triggers afterwards can be missed.
-  std::unique_ptr<Subscriber> Subscribe(const std::vector<std::string>& prefixes);
+  std::unique_ptr<Subscriber> Subscribe(const std::vector<std::string>& prefixes,
+                                        int rcvhwm = 0);
 
   zmq::context_t context_{1};
 
