@@ -58,10 +58,12 @@ std::string EventTopic(EventKind kind, std::string_view node);  // "<kind>/<node
 std::string EncodeNodeStatusEvent(const NodeStatusEvent& event);
 std::string EncodeNodeExitEvent(const NodeExitEvent& event);
 std::string EncodeOutputEvent(const OutputEvent& event);
-// Appends an OutputEvent payload to `buf` without building an OutputEvent
-// (the hot path of output publishing).
-void PackOutputEvent(Packer& pk, std::string_view node, std::string_view msg, int64_t seq,
-                     double at);
+// The hot path of output publishing, without building an OutputEvent or an
+// intermediate buffer: the exact size of the payload, then the payload
+// written into `out`, which must hold that many bytes.
+size_t OutputEventSize(std::string_view node, std::string_view msg, int64_t seq, double at);
+void WriteOutputEvent(char* out, std::string_view node, std::string_view msg, int64_t seq,
+                      double at);
 
 struct Event {
   EventKind kind;

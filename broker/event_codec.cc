@@ -1,4 +1,5 @@
 // Events published on zsupd's PUB socket <-> msgpack.
+#include <cstring>
 #include <string>
 
 #include "broker/codec.h"
@@ -88,18 +89,49 @@ std::string EncodeNodeExitEvent(const NodeExitEvent& e) {
   return FrameBytes(buf);
 }
 
-void PackOutputEvent(Packer& pk, std::string_view node, std::string_view msg, int64_t seq,
+namespace {
+
+// msgpack streams the compiler can inline (sbuffer::write is an out-of-line
+// call per key and value): one only counts, one writes where it is told.
+struct ByteCounter {
+  size_t size = 0;
+  void write(const char*, size_t n) { size += n; }
+};
+struct ByteWriter {
+  char* next;
+  void write(const char* data, size_t n) {
+    std::memcpy(next, data, n);
+    next += n;
+  }
+};
+
+template <typename Stream>
+void PackOutputEvent(Stream& stream, std::string_view node, std::string_view msg, int64_t seq,
                      double at) {
+  msgpack::packer<Stream> pk(stream);
   pk.pack_map(4);
   pk.pack("node"), pk.pack(node), pk.pack("msg"), pk.pack(msg);
   pk.pack("seq"), pk.pack(seq), pk.pack("at"), pk.pack(at);
 }
 
+}  // namespace
+
+size_t OutputEventSize(std::string_view node, std::string_view msg, int64_t seq, double at) {
+  ByteCounter counter;
+  PackOutputEvent(counter, node, msg, seq, at);
+  return counter.size;
+}
+
+void WriteOutputEvent(char* out, std::string_view node, std::string_view msg, int64_t seq,
+                      double at) {
+  ByteWriter writer{out};
+  PackOutputEvent(writer, node, msg, seq, at);
+}
+
 std::string EncodeOutputEvent(const OutputEvent& e) {
-  msgpack::sbuffer buf;
-  Packer pk(buf);
-  PackOutputEvent(pk, e.node, e.msg, e.seq, e.at);
-  return FrameBytes(buf);
+  std::string bytes(OutputEventSize(e.node, e.msg, e.seq, e.at), '\0');
+  WriteOutputEvent(bytes.data(), e.node, e.msg, e.seq, e.at);
+  return bytes;
 }
 
 Result<Event> DecodeEvent(std::string_view topic, std::string_view payload) {

@@ -24,14 +24,15 @@ Publisher::Publisher(zmq::socket_t socket, Duration stall_limit)
       stall_limit_(stall_limit),
       mode_(stall_limit > Duration::zero() ? Mode::kLossless : Mode::kLossy) {}
 
-bool Publisher::TrySend(std::string_view topic, std::string_view payload) {
+bool Publisher::TrySend(std::string_view topic, zmq::message_t& payload) {
   try {
-    // With NODROP the whole message is refused at its first frame, or taken.
+    // With NODROP the whole message is refused at its first frame (leaving
+    // `payload` as it was), or taken.
     if (!socket_.send(zmq::const_buffer(topic.data(), topic.size()),
                       zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return false;
     }
-    socket_.send(zmq::const_buffer(payload.data(), payload.size()), zmq::send_flags::dontwait);
+    socket_.send(payload, zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
     LogError(std::string("publish: ") + e.what());  // not retried: the socket is broken
   }
@@ -46,9 +47,19 @@ void Publisher::SetNoDrop(bool nodrop) {
   }
 }
 
+bool Publisher::TrySend(const Event& event) {
+  zmq::message_t payload(event.payload.data(), event.payload.size());
+  return TrySend(event.topic, payload);
+}
+
 void Publisher::Publish(std::string_view topic, std::string_view payload) {
+  zmq::message_t message(payload.data(), payload.size());
+  Publish(topic, message);
+}
+
+void Publisher::Publish(std::string_view topic, zmq::message_t& payload) {
   if (mode_ == Mode::kStalled) {
-    backlog_.push_back(Event{std::string(topic), std::string(payload)});
+    backlog_.push_back(Event{std::string(topic), payload.to_string()});
     return;
   }
   if (mode_ == Mode::kLossy && probe_due_ && stall_limit_ > Duration::zero()) {
@@ -63,7 +74,7 @@ void Publisher::Publish(std::string_view topic, std::string_view payload) {
   }
   if (TrySend(topic, payload)) return;
   // Lossless and a subscriber's queue is full.
-  backlog_.push_back(Event{std::string(topic), std::string(payload)});
+  backlog_.push_back(Event{std::string(topic), payload.to_string()});
   mode_ = Mode::kStalled;
   stalled_since_.reset();
 }
@@ -78,7 +89,7 @@ void Publisher::Flush(TimePoint now) {
   }
   if (mode_ != Mode::kStalled || now < next_retry_) return;
   if (!stalled_since_) stalled_since_ = now;
-  while (!backlog_.empty() && TrySend(backlog_.front().topic, backlog_.front().payload)) {
+  while (!backlog_.empty() && TrySend(backlog_.front())) {
     backlog_.pop_front();
   }
   if (backlog_.empty()) {
@@ -98,7 +109,7 @@ void Publisher::Flush(TimePoint now) {
 
 void Publisher::GoLossy() {
   SetNoDrop(false);
-  for (const Event& e : backlog_) TrySend(e.topic, e.payload);
+  for (const Event& e : backlog_) TrySend(e);
   backlog_.clear();
   mode_ = Mode::kLossy;
   probe_due_ = false;
@@ -120,10 +131,9 @@ void Publisher::NodeExit(const NodeExitEvent& e) {
 
 void Publisher::Output(std::string_view topic, std::string_view node, std::string_view msg,
                        int64_t seq, double at) {
-  scratch_.clear();
-  Packer pk(scratch_);
-  PackOutputEvent(pk, node, msg, seq, at);
-  Publish(topic, std::string_view(scratch_.data(), scratch_.size()));
+  zmq::message_t payload(OutputEventSize(node, msg, seq, at));
+  WriteOutputEvent(static_cast<char*>(payload.data()), node, msg, seq, at);
+  Publish(topic, payload);
 }
 
 void Publisher::Close(std::chrono::milliseconds linger) {

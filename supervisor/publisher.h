@@ -73,8 +73,10 @@ class Publisher {
   };
 
   Publisher(zmq::socket_t socket, Duration stall_limit);
+  void Publish(std::string_view topic, zmq::message_t& payload);
   // False when a subscriber's queue is full (only without drops).
-  bool TrySend(std::string_view topic, std::string_view payload);
+  bool TrySend(std::string_view topic, zmq::message_t& payload);
+  bool TrySend(const Event& event);
   void SetNoDrop(bool nodrop);
   void GoLossy();
 
@@ -86,7 +88,6 @@ class Publisher {
   TimePoint next_retry_{};
   TimePoint next_probe_{};
   bool probe_due_ = false;
-  msgpack::sbuffer scratch_;
 };
 
 }  // namespace zsup
