@@ -69,12 +69,20 @@ std::string Daemon::Create(const NodeConfig& config) {
     s = MakeDirs(*config.directory, 0755);
     if (!s.ok()) return EncodeErrorReply("node '" + config.name + "': " + s.message());
   }
-  // Durable before the reply: once a client sees ok, no crash loses the node.
-  s = store_->PutNode(config);
-  if (!s.ok()) return EncodeErrorReply(s.message());
+  // The stem starts the node while SQLite commits (the commit's fsync and the
+  // fork/exec overlap). Durable before the reply: once a client sees ok, no
+  // crash loses the node. A zsupd that dies before the commit leaves a node
+  // nobody asked for, which the next zsupd stops (docs/state.md).
   table_.Add(config);
-  LogInfo("created node '" + config.name + "'");
   if (stem_->welcomed()) CreateInStem(config.name);  // else the Welcome's reconcile does it
+  s = store_->PutNode(config);
+  if (!s.ok()) {
+    table_.Remove(config.name);
+    output_.Forget(config.name);
+    if (stem_->welcomed()) DestroyInStem(config.name);
+    return EncodeErrorReply(s.message());
+  }
+  LogInfo("created node '" + config.name + "'");
   return EncodeOkReply();
 }
 
