@@ -1,5 +1,6 @@
 // Round trips of every message type through its msgpack codec.
 #include "broker/codec.h"
+#include "broker/json.h"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,19 @@ TEST(CodecTest, FullNodeConfigRoundTrips) {
   auto back = DecodeNodeConfig(EncodeNodeConfig(c));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(*back, c);
+}
+
+TEST(CodecTest, PcapFileConfigRoundTripsInBothForms) {
+  NodeConfig c = FullConfig();
+  c.interface.reset();  // one or the other
+  c.pcap_file = "/data/trace.pcap";
+  auto back = DecodeNodeConfig(EncodeNodeConfig(c));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, c);
+  auto json = NodeConfigFromJson(NodeConfigToJson(c));
+  ASSERT_TRUE(json.ok()) << json.error();
+  EXPECT_EQ(*json, c);
+  EXPECT_NE(NodeConfigToJson(c).find(R"("pcap_file":"/data/trace.pcap")"), std::string::npos);
 }
 
 TEST(CodecTest, MinimalNodeConfigRoundTrips) {

@@ -7,6 +7,7 @@
 
 #include "broker/codec.h"
 #include "broker/json.h"
+#include "broker/stem_protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
@@ -24,5 +25,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)zsup::DecodeEvent("stdout/x", bytes);
   (void)zsup::DecodeEvent("node_exit/x", bytes);
   (void)zsup::NodeConfigsFromJson(bytes);
+  // The stem link: the same frames reach both sides.
+  if (auto m = zsup::stem::Decode(bytes); m.ok()) {
+    if (!zsup::stem::Decode(zsup::stem::Encode(*m)).ok()) __builtin_trap();
+  }
+  if (auto view = zsup::stem::DecodeOutputView(bytes); view && view->ok()) {
+    for (std::string_view line : (*view)->lines) (void)line.size();
+  }
   return 0;
 }

@@ -53,7 +53,7 @@ class SqliteStore final : public Store {
   Status Prepare();
 
   Status PutNode(const NodeConfig& config) override;
-  Status DeleteNode(std::string_view name) override;
+  Status DeleteNodes(const std::vector<std::string>& names) override;
   Result<std::vector<StoredNode>> LoadAll() override;
   Status RecordExit(std::string_view name, const StoredExit& exit, int64_t restarts) override;
   Status RecordRestarts(std::string_view name, int64_t restarts) override;
@@ -131,15 +131,19 @@ Status SqliteStore::PutNode(const NodeConfig& config) {
   return txn.Commit(what);
 }
 
-Status SqliteStore::DeleteNode(std::string_view name) {
-  const std::string what = "delete node " + Quoted(name);
-  sql::Transaction txn(db_.get(), txn_);
+Status SqliteStore::DeleteNodes(const std::vector<std::string>& names) {
+  const std::string what =
+      names.size() == 1 ? "delete node " + Quoted(names[0])
+                        : "delete " + std::to_string(names.size()) + " nodes";
+  sql::Transaction txn(db_.get(), txn_);  // rolled back unless committed
   Status s = txn.Begin(what);
   if (!s.ok()) return s;
-  // Its exits go with it: ON DELETE CASCADE, foreign_keys is on.
-  s = Use(delete_node_).BindText(1, name).Run(what);
-  if (!s.ok()) return s;
-  if (sqlite3_changes64(db_.get()) == 0) return Status::Refused("no node named " + Quoted(name));
+  for (const std::string& name : names) {
+    // Its exits go with it: ON DELETE CASCADE, foreign_keys is on.
+    s = Use(delete_node_).BindText(1, name).Run(what);
+    if (!s.ok()) return s;
+    if (sqlite3_changes64(db_.get()) == 0) return Status::Refused("no node named " + Quoted(name));
+  }
   return txn.Commit(what);
 }
 

@@ -53,8 +53,11 @@ class Store {
   // Inserts a node. Refused with "node with name '<name>' already exists"
   // when the name is taken.
   virtual Status PutNode(const NodeConfig& config) = 0;
-  // Deletes a node and its exit history. Unknown name: "no node named '<name>'".
-  virtual Status DeleteNode(std::string_view name) = 0;
+  // Deletes nodes and their exit history, all in one transaction (one
+  // fsync for `destroy --all`). An unknown name refuses the whole call:
+  // "no node named '<name>'", and nothing is deleted.
+  virtual Status DeleteNodes(const std::vector<std::string>& names) = 0;
+  Status DeleteNode(std::string_view name) { return DeleteNodes({std::string(name)}); }
   // Every node, sorted by name.
   virtual Result<std::vector<StoredNode>> LoadAll() = 0;
   // Appends an exit to the node's history (trimmed to kExitHistoryPerNode)

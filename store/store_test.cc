@@ -160,6 +160,19 @@ TEST_F(StoreTest, DeleteRemovesTheNodeAndItsExits) {
   EXPECT_TRUE(exits->empty());
 }
 
+TEST_F(StoreTest, DeletingSeveralNodesIsAllOrNothing) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(store->PutNode(Config(name)).ok());
+  Status s = store->DeleteNodes({"a", "nope", "b"});
+  EXPECT_EQ(s.code(), Status::Code::kRefused);
+  EXPECT_EQ(s.message(), "no node named 'nope'");
+  EXPECT_EQ(Names(*store), (std::vector<std::string>{"a", "b", "c"}));  // rolled back
+  ASSERT_TRUE(store->DeleteNodes({"a", "c"}).ok());
+  EXPECT_EQ(Names(*store), std::vector<std::string>{"b"});
+  ASSERT_TRUE(store->DeleteNodes({}).ok());
+}
+
 TEST_F(StoreTest, DeleteOfAnUnknownNameIsRefused) {
   auto store = OpenStore();
   ASSERT_TRUE(store);

@@ -57,6 +57,7 @@ std::string ZsupdPath() { return ZSUPD_PATH; }
 std::string StemPath() { return STEM_PATH; }
 std::string TestNodePath() { return TEST_NODE_PATH; }
 std::string ZsupctlPath() { return ZSUPCTL_PATH; }
+std::string HookedZsupdPath() { return HOOKED_ZSUPD_PATH; }
 
 bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -250,7 +251,8 @@ void DaemonTest::TearDown() {
 void DaemonTest::StartDaemon(const std::vector<std::string>& extra_args) {
   int ready[2];
   ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
-  std::vector<std::string> args = {ZsupdPath(), "--state-dir", dir_, "--stem", StemPath(),
+  const std::string binary = daemon_binary_.empty() ? ZsupdPath() : daemon_binary_;
+  std::vector<std::string> args = {binary, "--state-dir", dir_, "--stem", StemPath(),
                                    "--ready-fd", std::to_string(ready[1])};
   if (!HasFlag(extra_args, "--stop-timeout")) args.insert(args.end(), {"--stop-timeout", "5"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());

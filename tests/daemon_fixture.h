@@ -28,6 +28,7 @@ std::string ZsupdPath();
 std::string StemPath();
 std::string TestNodePath();
 std::string ZsupctlPath();
+std::string HookedZsupdPath();  // tests/hooked_zsupd.cc, zsupd with output hooks
 
 // Polls `condition` every 10 ms until it holds or `timeout` passes.
 bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout = seconds(10));
@@ -118,8 +119,11 @@ class DaemonTest : public ::testing::Test {
                                         int rcvhwm = 0);
 
   zmq::context_t context_{1};
+  // The program StartDaemon() runs instead of zsupd (given the same options).
+  void set_daemon_binary(std::string path) { daemon_binary_ = std::move(path); }
 
  private:
+  std::string daemon_binary_;
   std::string dir_;
   pid_t daemon_pid_ = 0;
   int log_fd_ = -1;
