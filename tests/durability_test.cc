@@ -117,6 +117,39 @@ TEST_F(DurabilityTest, Kill9OfTheStemBringsEveryNodeBackWithNewPids) {
   EXPECT_GT(WaitNewPid("w1", new_w1), 0);
 }
 
+// The link survives the stem being killed while output is in flight, again
+// and again: each new stem gets the nodes back and its output flows.
+TEST_F(DurabilityTest, RepeatedKill9OfTheStemWhileOutputFlows) {
+  StartDaemon({"--no-echo"});
+  auto sub = Subscribe({"stdout/"});
+  for (const char* name : {"t1", "t2"}) {
+    NodeConfig c;
+    c.name = name;
+    c.command = {"/bin/sh", "-c", "while :; do echo tick; sleep 0.005; done"};
+    ASSERT_TRUE(Create(c).ok());
+  }
+  for (int round = 1; round <= 4; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const int64_t t1 = WaitRunning("t1"), t2 = WaitRunning("t2");
+    ASSERT_GT(t1, 0);
+    ASSERT_GT(t2, 0);
+    ASSERT_TRUE(sub->Next().has_value()) << "no output before the kill";
+    const pid_t old_stem = StemPid();
+    ASSERT_NO_FATAL_FAILURE(KillStem());
+    ASSERT_GT(WaitNewPid("t1", t1), 0);
+    ASSERT_GT(WaitNewPid("t2", t2), 0);
+    EXPECT_NE(StemPid(), old_stem);
+    // Output from the new processes arrives over the new link (what the
+    // old stem had in flight went down with its socket).
+    std::set<std::string> heard;
+    auto e = sub->WaitFor([&](const Event& ev) {
+      heard.insert(std::get<OutputEvent>(ev.payload).node);
+      return heard.size() == 2;
+    });
+    ASSERT_TRUE(e.has_value()) << "output of the new processes never arrived";
+  }
+}
+
 TEST_F(DurabilityTest, Kill9OfZsupdThenTheNextZsupdAdoptsTheNodesWithTheSamePids) {
   StartDaemon();
   ASSERT_TRUE(Create(TestNode("w1")).ok());

@@ -148,6 +148,87 @@ TEST_F(StemLifecycleTest, TwoHundredRespawnsLeaveNoZombiesAndNoExtraDescriptors)
   EXPECT_LE(CountFds(daemon_pid()), zsupd_fds + 2);
 }
 
+// Revivals of nodes that crash on their own (the schedule, not commands):
+// 50 nodes × 4 revivals, then no zombie and no descriptor left behind.
+TEST_F(StemLifecycleTest, TwoHundredCrashRevivalsLeaveNoZombiesAndNoExtraDescriptors) {
+  StartDaemon({"--no-echo"});
+  const pid_t stem = StemPid();
+  const int stem_fds = CountFds(stem);  // no nodes yet
+  constexpr int kNodes = 50, kRevivals = 4;
+  for (int i = 0; i < kNodes; ++i) {
+    ASSERT_TRUE(Create(TestNode("c" + std::to_string(i), {"--lines=2", "--stream=both", "--exit=1"}))
+                    .ok());
+  }
+  // Zeek's schedule: 1 s, 1 s, 1 s, then 2 s between starts.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto status = GetStatus();
+        if (!status.ok() || status->nodes.size() != kNodes) return false;
+        for (const auto& [name, s] : status->nodes) {
+          if (s.restarts < kRevivals) return false;
+        }
+        return true;
+      },
+      seconds(30)))
+      << "not every node was revived " << kRevivals << " times";
+  ASSERT_TRUE(Destroy("").ok());
+  EXPECT_TRUE(WaitUntil([&] { return CountZombieChildren(stem) == 0 && CountFds(stem) <= stem_fds + 2; },
+                        seconds(10)))
+      << CountZombieChildren(stem) << " zombie(s), " << CountFds(stem) << " descriptors (was "
+      << stem_fds << ")";
+  EXPECT_EQ(StemPid(), stem);
+}
+
+size_t Occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A hung peer (stopped, not dead: no pidfd fires) is noticed by missed
+// heartbeats on either side; the side that notices re-creates its socket,
+// and the two find each other again without restarting a node.
+TEST_F(StemLifecycleTest, AHungZsupdIsNoticedByTheStemAndTheLinkRecovers) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("w1")).ok());
+  const int64_t pid = WaitRunning("w1");
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(daemon_pid(), SIGSTOP), 0);
+  const bool noticed =
+      WaitUntil([&] { return Log().find("no message from zsupd for 5 s") != std::string::npos; },
+                seconds(15));
+  ::kill(daemon_pid(), SIGCONT);
+  ASSERT_TRUE(noticed) << Log();
+  ASSERT_TRUE(WaitUntil([&] { return Occurrences(Log(), "connected; reporting") >= 2; }, seconds(20)))
+      << Log();
+  auto s = NodeStatusOf("w1");
+  ASSERT_TRUE(s && s->pid);
+  EXPECT_EQ(*s->pid, pid) << "the node was restarted";
+  ASSERT_TRUE(Restart("w1").ok());
+  EXPECT_GT(WaitNewPid("w1", pid), 0) << Log();
+}
+
+TEST_F(StemLifecycleTest, AHungStemIsNoticedByZsupdAndTheLinkRecovers) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("w1")).ok());
+  const int64_t pid = WaitRunning("w1");
+  ASSERT_GT(pid, 0);
+  const pid_t stem = StemPid();
+  ASSERT_EQ(::kill(stem, SIGSTOP), 0);
+  const bool noticed = WaitUntil(
+      [&] { return Log().find("silent for 5 s: reconnecting") != std::string::npos; }, seconds(15));
+  ::kill(stem, SIGCONT);
+  ASSERT_TRUE(noticed) << Log();
+  ASSERT_TRUE(WaitUntil([&] { return Occurrences(Log(), "connected; reporting") >= 2; }, seconds(20)))
+      << Log();
+  EXPECT_EQ(StemPid(), stem);
+  auto s = NodeStatusOf("w1");
+  ASSERT_TRUE(s && s->pid);
+  EXPECT_EQ(*s->pid, pid) << "the node was restarted";
+  ASSERT_TRUE(Restart("w1").ok());
+  EXPECT_GT(WaitNewPid("w1", pid), 0) << Log();
+}
+
 TEST_F(StemLifecycleTest, DaemonizedGrandchildIsReapedByTheStem) {
   StartDaemon();
   auto sub = Subscribe({"stdout/daemonizer", "node_exit/daemonizer"});
