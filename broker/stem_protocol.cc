@@ -102,6 +102,7 @@ struct Encoder {
   }
   void operator()(const Bye&) { Header(pk, "bye", 0); }
   void operator()(const UnknownMessage& m) { Header(pk, m.type, 0); }
+  void operator()(const RejectedCreate&) { Header(pk, "rejected_create", 0); }
 };
 
 Result<NodeState> ReadState(mp::MapReader& r, std::string_view key) {
@@ -143,14 +144,37 @@ Result<Message> ReadHello(mp::MapReader& r) {
   return Message(m);
 }
 
+// The "name" of a msgpack map, whatever else it holds.
+std::optional<std::string> PeekName(std::string_view blob) {
+  auto unpacked = mp::Unpack(blob);
+  if (!unpacked.ok()) return std::nullopt;
+  const msgpack::object& o = unpacked->get();
+  if (o.type != msgpack::type::MAP) return std::nullopt;
+  for (uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR && kv.key.as<std::string_view>() == "name" &&
+        kv.val.type == msgpack::type::STR && kv.val.via.str.size > 0) {
+      return kv.val.as<std::string>();
+    }
+  }
+  return std::nullopt;
+}
+
 Result<Message> ReadCreate(mp::MapReader& r) {
   CreateNode m;
   const msgpack::object* o = r.Take("config");
   if (o == nullptr || o->type != msgpack::type::BIN) {
     return Status::Error("create: config must be an embedded msgpack blob");
   }
-  auto config = DecodeNodeConfig(std::string_view(o->via.bin.ptr, o->via.bin.size));
-  if (!config.ok()) return config.status();
+  const std::string_view blob(o->via.bin.ptr, o->via.bin.size);
+  auto config = DecodeNodeConfig(blob);
+  if (!config.ok()) {
+    // Rejected for one node, if the blob at least names it.
+    if (std::optional<std::string> name = PeekName(blob)) {
+      return Message(RejectedCreate{*name, config.error()});
+    }
+    return config.status();
+  }
   m.config = std::move(*config);
   Status s = r.Required("fingerprint", &m.fingerprint);
   if (s.ok()) s = r.Default("restarts", &m.restarts);

@@ -116,10 +116,19 @@ struct UnknownMessage {
   std::string type;
   bool operator==(const UnknownMessage&) const = default;
 };
+// Decoded from a `create` whose config this side cannot read, typically a
+// newer zsupd's config with a field an older stem does not know: the stem
+// answers with a NodeError for that node instead of leaving it pending.
+// Never sent (encodes as an unknown type).
+struct RejectedCreate {
+  std::string name;
+  std::string error;
+  bool operator==(const RejectedCreate&) const = default;
+};
 
 using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, Shutdown, Heartbeat,
                              Welcome, NodeStarted, NodeExited, NodeOutput, NodeError, Bye,
-                             UnknownMessage>;
+                             UnknownMessage, RejectedCreate>;
 
 std::string Encode(const Message& message);
 Result<Message> Decode(std::string_view frame);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "broker/codec.h"
 #include "broker/test_util.h"
 
 namespace zsup::stem {
@@ -62,6 +65,42 @@ TEST(StemProtocolTest, UnknownTypeIsReportedNotAnError) {
   auto m = Decode(testing::Mp({{"t", "telemetry"}, {"x", 1}}));
   ASSERT_TRUE(m.ok()) << m.error();
   EXPECT_EQ(std::get<UnknownMessage>(*m).type, "telemetry");
+}
+
+// A `create` frame whose embedded config is `config` (a msgpack map).
+std::string CreateFrame(const std::function<void(Packer&)>& config) {
+  msgpack::sbuffer blob;
+  Packer cpk(blob);
+  config(cpk);
+  msgpack::sbuffer frame;
+  Packer pk(frame);
+  pk.pack_map(3);
+  pk.pack("t"), pk.pack("create");
+  pk.pack("config"), pk.pack_bin(static_cast<uint32_t>(blob.size()));
+  pk.pack_bin_body(blob.data(), static_cast<uint32_t>(blob.size()));
+  pk.pack("fingerprint"), pk.pack("f");
+  return FrameBytes(frame);
+}
+
+TEST(StemProtocolTest, ACreateWithAConfigFromANewerZsupdIsRejectedForThatNode) {
+  auto m = Decode(CreateFrame([](Packer& pk) {
+    pk.pack_map(2);
+    pk.pack("name"), pk.pack("w1");
+    pk.pack("future_field"), pk.pack(1);
+  }));
+  ASSERT_TRUE(m.ok()) << m.error();
+  const auto* rejected = std::get_if<RejectedCreate>(&*m);
+  ASSERT_NE(rejected, nullptr);
+  EXPECT_EQ(rejected->name, "w1");
+  EXPECT_EQ(rejected->error, "unknown field 'future_field' in config");
+}
+
+TEST(StemProtocolTest, ACreateWhoseConfigNamesNoNodeIsAnError) {
+  auto m = Decode(CreateFrame([](Packer& pk) {
+    pk.pack_map(1);
+    pk.pack("future_field"), pk.pack(1);
+  }));
+  EXPECT_FALSE(m.ok());
 }
 
 TEST(StemProtocolTest, UnknownFieldsAreIgnored) {

@@ -39,6 +39,16 @@ void Stem::HandleMessage(stem::Message message, TimePoint now) {
     return BeginShutdown(now);
   }
   if (std::holds_alternative<stem::Heartbeat>(message)) return;
+  if (auto* m = std::get_if<stem::RejectedCreate>(&message)) {
+    const std::string error = "zsup-stem (protocol version " +
+                              std::to_string(stem::kProtocolVersion) + ") cannot run node '" +
+                              m->name + "': " + m->error +
+                              "; a newer zsup-stem is needed (it is started anew when the "
+                              "current one exits, e.g. after an orderly zsupd shutdown)";
+    LogError(error);
+    Queue(stem::NodeError{m->name, error});
+    return;
+  }
   if (auto* m = std::get_if<stem::UnknownMessage>(&message)) {
     LogWarning("ignoring unknown message type '" + m->type + "' from zsupd");
     return;
