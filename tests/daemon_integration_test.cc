@@ -1,11 +1,18 @@
 // zsupd against real sockets and real processes: every control command, its
 // replies and its exact error strings (PROTOCOL.md, "Control socket").
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <set>
 
+#include "broker/fd.h"
+#include "broker/json.h"
 #include "tests/daemon_fixture.h"
 
 namespace zsup::testing {
@@ -353,6 +360,85 @@ TEST_F(DaemonIntegrationTest, TailOfAnUnknownNodeIsAnError) {
   ASSERT_FALSE(lines.ok());
   EXPECT_EQ(lines.status().code(), Status::Code::kRefused);
   EXPECT_NE(lines.error().find("nope"), std::string::npos) << lines.error();
+}
+
+}  // namespace
+}  // namespace zsup::testing
+
+// ---- Zeek mode and systemd readiness, end to end ----
+namespace zsup::testing {
+namespace {
+
+// Without `command`, the node is the --zeek binary run with Zeek's options:
+// here a script that prints what it got.
+TEST_F(DaemonIntegrationTest, WithoutCommandTheZeekBinaryRunsWithZeeksOptions) {
+  const std::string zeek = dir() + "/fake-zeek";
+  {
+    std::ofstream f(zeek);
+    f << "#!/bin/sh\necho \"args: $*\"\necho \"cluster node: $CLUSTER_NODE\"\n"
+         "echo \"$ZEEK_SUPERVISED_NODE\"\nexec sleep 60\n";
+  }
+  ASSERT_EQ(::chmod(zeek.c_str(), 0755), 0);
+  StartDaemon({"--zeek", zeek});
+  NodeConfig c;
+  c.name = "worker-1";
+  c.bare_mode = true;
+  c.interface = "eth7";
+  c.addl_base_scripts = {"base.zeek"};
+  c.scripts = {"node.zeek"};
+  c.addl_user_scripts = {"user.zeek", "more.zeek"};
+  c.cluster["worker-1"] = {ClusterRole::kWorker, "127.0.0.1", {27761, "tcp"}, {}, {}, {}};
+  ASSERT_TRUE(Create(c).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto lines = Tail("worker-1", Stream::kStdout, 3);
+    return lines.ok() && lines->size() == 3;
+  })) << Log();
+  auto lines = Tail("worker-1", Stream::kStdout, 3);
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ((*lines)[0].msg, "args: -b -i eth7 base.zeek node.zeek user.zeek more.zeek");
+  EXPECT_EQ((*lines)[1].msg, "cluster node: worker-1");
+  auto json = NodeConfigFromJson((*lines)[2].msg);
+  ASSERT_TRUE(json.ok()) << json.error() << ": " << (*lines)[2].msg;
+  EXPECT_EQ(*json, c);
+}
+
+// zsupd under systemd (Type=notify): READY=1 on $NOTIFY_SOCKET, and the
+// variable is not passed on to the nodes.
+TEST_F(DaemonIntegrationTest, ReadinessGoesToNotifySocketWhichNodesDoNotInherit) {
+  const std::string path = dir() + "/notify.sock";
+  UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(sock);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  StartDaemon();
+  ::unsetenv("NOTIFY_SOCKET");
+
+  pollfd p{sock.get(), POLLIN, 0};
+  std::string received;
+  char buf[256];
+  while (received.find("READY=1") == std::string::npos && ::poll(&p, 1, 10000) > 0) {
+    ssize_t n = ::recv(sock.get(), buf, sizeof buf, 0);
+    if (n <= 0) break;
+    received.append(buf, static_cast<size_t>(n)).append("\n");
+  }
+  EXPECT_NE(received.find("READY=1"), std::string::npos) << received;
+
+  ASSERT_TRUE(Create(TestNode("w1", {"--print-env"})).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto lines = Tail("w1", Stream::kStdout, 1000);
+    if (!lines.ok()) return false;
+    for (const OutputLine& l : *lines) {
+      if (l.msg.starts_with("ENV ZEEK_SUPERVISED_NODE=")) return true;
+    }
+    return false;
+  })) << Log();
+  auto lines = Tail("w1", Stream::kStdout, 1000);
+  ASSERT_TRUE(lines.ok());
+  for (const OutputLine& l : *lines) EXPECT_FALSE(l.msg.starts_with("ENV NOTIFY_SOCKET=")) << l.msg;
 }
 
 }  // namespace
