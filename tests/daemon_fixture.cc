@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <variant>
@@ -114,6 +115,20 @@ int CountZombieChildren(pid_t pid) {
   return zombies;
 }
 
+std::vector<std::string> MergedEnvironment(const std::vector<std::string>& extra_env) {
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::set<std::string> replaced;
+  for (const std::string& e : extra_env) replaced.insert(name_of(e));
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!replaced.contains(name_of(*e))) env.emplace_back(*e);
+  }
+  for (const std::string& e : extra_env) {
+    if (e.find('=') != std::string::npos) env.push_back(e);  // "NAME" alone: unset
+  }
+  return env;
+}
+
 CommandResult RunCommand(const std::vector<std::string>& argv_in, milliseconds timeout,
                          const std::vector<std::string>& extra_env) {
   CommandResult result;
@@ -121,9 +136,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in, milliseconds t
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return result;
   std::vector<std::string> argv = argv_in;
   std::vector<char*> cargv = CStrings(argv);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  std::vector<std::string> env = MergedEnvironment(extra_env);
   std::vector<char*> cenv = CStrings(env);
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -402,9 +415,7 @@ BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv_in,
   }
   std::vector<std::string> argv = argv_in;
   std::vector<char*> cargv = CStrings(argv);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  std::vector<std::string> env = MergedEnvironment(extra_env);
   std::vector<char*> cenv = CStrings(env);
   pid_ = ::fork();
   if (pid_ == 0) {

@@ -45,6 +45,10 @@ int CountFds(pid_t pid);
 // Children of a process that are zombies (from /proc/<pid>/task/*/children).
 int CountZombieChildren(pid_t pid);
 
+// This process's environment with `extra_env` applied: "NAME=VALUE" sets
+// (replacing an inherited NAME), "NAME" alone unsets.
+std::vector<std::string> MergedEnvironment(const std::vector<std::string>& extra_env);
+
 // Runs a command, returns exit code and captured stdout+stderr.
 struct CommandResult {
   int exit_code = -1;

@@ -1,6 +1,7 @@
 // zsupctl against a real zsupd: each subcommand's output and exit code.
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -188,6 +189,27 @@ TEST_F(ZsupctlTest, FindsZsupdThroughFlagsAndEnvironment) {
   ASSERT_TRUE(Create(TestNode("w1")).ok());
   EXPECT_TRUE(RestartUntilSeen(events, "w1", " w1 started pid ")) << events.output().err;
   EXPECT_EQ(events.Stop().exit_code, 0);
+}
+
+// With no flag and no ZSUP_* variable, zsupd and zsupctl agree on the
+// default state directory ($XDG_STATE_HOME/zsup here), and zsupd says which.
+TEST_F(ZsupctlTest, ZsupdAndZsupctlMeetInTheDefaultStateDirectory) {
+  const std::vector<std::string> env = {"ZSUP_STATE_DIR", "ZSUP_CONTROL", "ZSUP_EVENTS",
+                                        "XDG_STATE_HOME=" + dir() + "/xdg"};
+  const std::string state_dir = dir() + "/xdg/zsup";
+  BackgroundCommand zsupd({ZsupdPath(), "--stem", StemPath(), "--no-echo"}, env);
+  ASSERT_TRUE(zsupd.WaitForOutput([&](const CommandResult& r) {
+    return r.err.find("using state directory " + state_dir) != std::string::npos;
+  })) << zsupd.output().err;
+  CommandResult ping;
+  EXPECT_TRUE(WaitUntil([&] {
+    ping = RunCommand({ZsupctlPath(), "--timeout", "1", "ping"}, seconds(20), env);
+    return ping.exit_code == 0;
+  })) << ping.err;
+  struct stat st {};
+  ASSERT_EQ(::stat(state_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(zsupd.Stop(SIGTERM, seconds(20)).exit_code, 0) << zsupd.output().err;
 }
 
 // ---- create, status ----
