@@ -12,7 +12,7 @@
 namespace zsup {
 namespace {
 
-constexpr int kHighWaterMark = 1000;  // messages; output batches are ~64 KiB at most
+constexpr int kHighWaterMark = 64;  // messages; output batches are ~64 KiB at most
 
 Result<UniqueFd> ListenUnix(const std::string& path) {
   sockaddr_un addr{};

@@ -101,6 +101,7 @@ struct Encoder {
     pk.pack("name"), pk.pack(m.name), pk.pack("message"), pk.pack(m.message);
   }
   void operator()(const Bye&) { Header(pk, "bye", 0); }
+  void operator()(const ByeAck&) { Header(pk, "bye_ack", 0); }
   void operator()(const UnknownMessage& m) { Header(pk, m.type, 0); }
   void operator()(const RejectedCreate&) { Header(pk, "rejected_create", 0); }
 };
@@ -343,6 +344,7 @@ Result<Message> Decode(std::string_view frame) {
   if (type == "exited") return ReadExited(*r);
   if (type == "output") return ReadOutput(*r);
   if (type == "bye") return Message(Bye{});
+  if (type == "bye_ack") return Message(ByeAck{});
   if (type == "started") {
     NodeStarted m;
     s = r->Required("name", &m.name);

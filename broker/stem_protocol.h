@@ -112,6 +112,11 @@ struct NodeError {
 struct Bye {  // the stem stopped every node and is exiting
   bool operator==(const Bye&) const = default;
 };
+// zsupd has read everything up to the Bye: the stem may close the link
+// (closing earlier can lose what ZeroMQ had not delivered yet).
+struct ByeAck {
+  bool operator==(const ByeAck&) const = default;
+};
 struct UnknownMessage {
   std::string type;
   bool operator==(const UnknownMessage&) const = default;
@@ -128,7 +133,7 @@ struct RejectedCreate {
 
 using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, Shutdown, Heartbeat,
                              Welcome, NodeStarted, NodeExited, NodeOutput, NodeError, Bye,
-                             UnknownMessage, RejectedCreate>;
+                             ByeAck, UnknownMessage, RejectedCreate>;
 
 std::string Encode(const Message& message);
 Result<Message> Decode(std::string_view frame);

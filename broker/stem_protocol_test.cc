@@ -20,6 +20,7 @@ TEST(StemProtocolTest, EveryMessageRoundTrips) {
       RestartNode{"w1"},
       Shutdown{},
       Heartbeat{},
+      ByeAck{},
       Welcome{1, 1234, {report, idle}},
       NodeStarted{"w1", 42, 3, 2.5},
       NodeExited{"w1", 42, 0, {}, true, 3.5, NodeState::kExited, 0},

@@ -69,7 +69,8 @@ int Stem::Run() {
   }
   LogInfo("listening on " + options_.endpoint);
   while (!done_) PollOnce();
-  // Give ZeroMQ a moment to deliver the Bye before the socket goes.
+  // zsupd acknowledged the Bye (or is gone, or too slow): nothing it still
+  // needs is queued; a short linger covers a zsupd that predates ByeAck.
   link_->socket().set(zmq::sockopt::linger, 1000);
   LogInfo("exiting");
   return 0;
@@ -79,7 +80,6 @@ void Stem::PollOnce() {
   TimePoint now = SteadyNow();
   RunTimers(now);
   FlushOutbound();
-  if (exit_deadline_ && outbound_.empty()) done_ = true;  // Bye handed to ZeroMQ
   if (done_) return;
 
   enum class Kind { kLink, kSignals, kSupervisor, kStatus, kStdout, kStderr };
@@ -259,7 +259,7 @@ void Stem::RunTimers(TimePoint now) {
       Queue(stem::Bye{});
       exit_deadline_ = now + kByeFlushTimeout;
     }
-    if (outbound_.empty() || !connected_ || now >= *exit_deadline_) done_ = true;
+    if (bye_acked_ || !connected_ || now >= *exit_deadline_) done_ = true;
   }
 }
 

@@ -30,7 +30,7 @@ namespace zsup {
 inline constexpr Duration kHeartbeatInterval = std::chrono::seconds(1);
 inline constexpr Duration kSupervisorTimeout = std::chrono::seconds(5);
 inline constexpr Duration kFirstHelloTimeout = std::chrono::seconds(30);  // at least, whatever the grace
-inline constexpr Duration kByeFlushTimeout = std::chrono::seconds(2);
+inline constexpr Duration kByeFlushTimeout = std::chrono::seconds(10);  // for ByeAck
 // Output queued for zsupd beyond what ZeroMQ holds; past it the stem stops
 // reading node pipes and the nodes block on write: nothing is dropped.
 inline constexpr size_t kMaxQueuedBytes = 8 << 20;
@@ -86,7 +86,8 @@ class Stem {
   TimePoint next_heartbeat_;
   std::optional<TimePoint> grace_deadline_;
   bool shutting_down_ = false;
-  std::optional<TimePoint> exit_deadline_;  // Bye queued: leave once flushed or by then
+  std::optional<TimePoint> exit_deadline_;  // Bye queued: leave once acknowledged or by then
+  bool bye_acked_ = false;
   bool done_ = false;
 };
 

@@ -39,6 +39,11 @@ void Stem::HandleMessage(stem::Message message, TimePoint now) {
     return BeginShutdown(now);
   }
   if (std::holds_alternative<stem::Heartbeat>(message)) return;
+  if (std::holds_alternative<stem::ByeAck>(message)) {
+    bye_acked_ = true;
+    done_ = exit_deadline_.has_value();
+    return;
+  }
   if (auto* m = std::get_if<stem::RejectedCreate>(&message)) {
     const std::string error = "zsup-stem (protocol version " +
                               std::to_string(stem::kProtocolVersion) + ") cannot run node '" +

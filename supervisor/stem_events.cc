@@ -41,6 +41,7 @@ void Daemon::OnStemMessage(stem::Message& message) {
   } else if (auto* welcome = std::get_if<stem::Welcome>(&message)) {
     OnWelcome(*welcome);
   } else if (std::holds_alternative<stem::Bye>(message)) {
+    stem_->Send(stem::ByeAck{});  // everything before it is read: the stem may go
     LogInfo("zsup-stem stopped every node");
     stem_said_bye_ = true;
     if (drain_deadline_) phase_ = Phase::kDone;  // it has exited already

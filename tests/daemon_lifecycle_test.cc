@@ -188,5 +188,30 @@ TEST_F(DaemonLifecycleTest, SigtermStopsEveryNodeAndTheStemThenExitsZero) {
   EXPECT_NE(Log().find("received SIGTERM"), std::string::npos);
 }
 
+// Stopping many nodes at once makes the stem's last report (every exit, then
+// Bye) far larger than the link's queues: it must still all arrive before
+// the stem closes the link.
+TEST_F(DaemonLifecycleTest, AnOrderlyStopOfManyNodesReportsEveryExit) {
+  StartDaemon({"--no-echo"});
+  auto sub = Subscribe({"node_exit/n"});
+  constexpr int kNodes = 300;
+  for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(Create(TestNode("n" + std::to_string(i))).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto status = GetStatus();
+    if (!status.ok() || status->nodes.size() != kNodes) return false;
+    for (const auto& [name, s] : status->nodes) {
+      if (s.state != NodeState::kRunning) return false;
+    }
+    return true;
+  }));
+  EXPECT_EQ(StopDaemon(seconds(30)), 0);
+  std::set<std::string> exited;
+  while (auto e = sub->Next(milliseconds(500))) {
+    exited.insert(std::get<NodeExitEvent>(e->payload).node);
+  }
+  EXPECT_EQ(exited.size(), static_cast<size_t>(kNodes));
+  EXPECT_EQ(Log().find("without its final report"), std::string::npos) << Log();
+}
+
 }  // namespace
 }  // namespace zsup::testing
