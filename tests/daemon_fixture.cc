@@ -45,6 +45,20 @@ std::optional<int> WaitPid(pid_t pid, milliseconds timeout) {
   }
 }
 
+// Waits for `pid` until `deadline` (at least 100 ms more), SIGKILLs it if it
+// is still running; returns its exit code, 128 + its signal, or -1 when it
+// had to be killed.
+int ReapBy(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto status = WaitPid(pid, std::max(left, milliseconds(100)));
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    WaitPid(pid, seconds(5));
+    return -1;
+  }
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -169,17 +183,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in, milliseconds t
   for (pollfd& p : fds) {
     if (p.fd >= 0) ::close(p.fd);
   }
-  auto remaining = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-  auto status = WaitPid(pid, std::max(remaining, milliseconds(100)));
-  if (!status) {
-    ::kill(pid, SIGKILL);
-    WaitPid(pid, seconds(5));
-    result.exit_code = -1;
-  } else if (WIFEXITED(*status)) {
-    result.exit_code = WEXITSTATUS(*status);
-  } else {
-    result.exit_code = 128 + WTERMSIG(*status);
-  }
+  result.exit_code = ReapBy(pid, deadline);
   return result;
 }
 
@@ -478,17 +482,7 @@ CommandResult BackgroundCommand::Stop(int signal, milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline && Pump(milliseconds(20)) >= 0) {
   }
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-  auto status = WaitPid(pid_, std::max(left, milliseconds(100)));
-  if (!status) {
-    ::kill(pid_, SIGKILL);
-    WaitPid(pid_, seconds(5));
-    result_.exit_code = -1;
-  } else if (WIFEXITED(*status)) {
-    result_.exit_code = WEXITSTATUS(*status);
-  } else {
-    result_.exit_code = 128 + WTERMSIG(*status);
-  }
+  result_.exit_code = ReapBy(pid_, deadline);
   pid_ = -1;
   while (Pump(milliseconds(0)) > 0) {  // what is left in the pipes
   }

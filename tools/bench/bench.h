@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
 
 #include "broker/status.h"
+#include "tools/bench/client.h"
 #include "tools/bench/daemon.h"
 #include "tools/bench/process.h"
 #include "tools/bench/report.h"
@@ -63,6 +65,30 @@ struct Bench {
   // Targets written for the counts cannot be judged on smaller ones.
   bool full_scale() const { return counts.scale_nodes >= 1000; }
 };
+
+// What most figures start with: a zsupd in a fresh temp state dir, with a
+// control client and a subscriber to `prefixes` (destroyed in reverse
+// order, so zsupd is gone before its directory).
+struct Session {
+  TempDir dir;
+  std::unique_ptr<Daemon> daemon;
+  std::unique_ptr<Control> control;
+  std::unique_ptr<Events> events;
+};
+inline Result<std::unique_ptr<Session>> StartSession(Bench& b, const std::string& dir_prefix,
+                                                     const std::vector<std::string>& prefixes) {
+  auto dir = TempDir::Make(dir_prefix);
+  if (!dir.ok()) return dir.status();
+  auto session = std::make_unique<Session>(Session{std::move(*dir), nullptr, nullptr, nullptr});
+  session->daemon = std::make_unique<Daemon>(session->dir.path(), b.ZsupdOptions());
+  Status s = session->daemon->Start();
+  if (!s.ok()) return s;
+  session->control = std::make_unique<Control>(*b.context, session->daemon->control_endpoint());
+  auto events = Events::Connect(*b.context, session->daemon->events_endpoint(), prefixes);
+  if (!events.ok()) return session->daemon->WithLog(events.status());
+  session->events = std::move(*events);
+  return session;
+}
 
 Status RunControl(Bench& b);
 Status RunCreate(Bench& b);

@@ -48,20 +48,16 @@ Status CheckStatusOfOne(const std::string& reply) {
 }  // namespace
 
 Status RunControl(Bench& b) {
-  auto dir = TempDir::Make("zb-ctl");
-  if (!dir.ok()) return dir.status();
-  Daemon daemon(dir->path(), b.ZsupdOptions());
-  Status s = daemon.Start();
-  if (!s.ok()) return s;
-  Control control(*b.context, daemon.control_endpoint());
-  auto events = Events::Connect(*b.context, daemon.events_endpoint(), {"node_status/"});
-  if (!events.ok()) return daemon.WithLog(events.status());
-  s = control.Create(TestNodeConfig(b.paths.test_node, "ctl"));
+  auto session = StartSession(b, "zb-ctl", {"node_status/"});
+  if (!session.ok()) return session.status();
+  Daemon& daemon = *(*session)->daemon;
+  Control& control = *(*session)->control;
+  Status s = control.Create(TestNodeConfig(b.paths.test_node, "ctl"));
   if (!s.ok()) return daemon.WithLog(s);
-  if (!(*events)->WaitFor([](const Event&) { return true; }, milliseconds(10000))) {
+  if (!(*session)->events->WaitFor([](const Event&) { return true; }, milliseconds(10000))) {
     return daemon.WithLog(Status::Error("node 'ctl' did not start"));
   }
-  auto floor = BareRepFloor::Start(*b.context, b.paths.self, dir->path());
+  auto floor = BareRepFloor::Start(*b.context, b.paths.self, (*session)->dir.path());
   if (!floor.ok()) return floor.status();
 
   const std::string ping = EncodeRequest(PingRequest{});

@@ -72,15 +72,12 @@ Result<OutputResult> Measure(Bench& b, int nodes, int64_t lines) {
   OutputResult r;
   r.nodes = nodes;
   r.lines_per_node = lines;
-  auto dir = TempDir::Make("zb-out");
-  if (!dir.ok()) return dir.status();
-  Daemon daemon(dir->path(), b.ZsupdOptions());
-  Status s = daemon.Start();
-  if (!s.ok()) return s;
-  Control control(*b.context, daemon.control_endpoint());
-  auto events =
-      Events::Connect(*b.context, daemon.events_endpoint(), {"stdout/out-", "node_status/out-"});
-  if (!events.ok()) return daemon.WithLog(events.status());
+  auto session = StartSession(b, "zb-out", {"stdout/out-", "node_status/out-"});
+  if (!session.ok()) return session.status();
+  Daemon& daemon = *(*session)->daemon;
+  Control& control = *(*session)->control;
+  Events& events = *(*session)->events;
+  Status s;
   const pid_t stem = daemon.StemPid();
   if (stem <= 0) return daemon.WithLog(Status::Error("no stem pid in stem.lock"));
 
@@ -106,7 +103,7 @@ Result<OutputResult> Measure(Bench& b, int nodes, int64_t lines) {
   int64_t count = 0;
   auto t_last = t0;
   while (done < nodes) {
-    if (!(*events)->NextRaw(&topic, &payload, kQuiet)) break;
+    if (!events.NextRaw(&topic, &payload, kQuiet)) break;
     const auto now = Clock::now();
     if (now > deadline) break;
     const std::string_view t = topic.to_string_view();

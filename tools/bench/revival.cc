@@ -44,22 +44,19 @@ std::optional<NodeStatusEvent> WaitStatus(Events& events, const std::string& nam
 }  // namespace
 
 Status RunRevival(Bench& b) {
-  auto dir = TempDir::Make("zb-rv");
-  if (!dir.ok()) return dir.status();
-  Daemon daemon(dir->path(), b.ZsupdOptions());
-  Status s = daemon.Start();
-  if (!s.ok()) return s;
-  Control control(*b.context, daemon.control_endpoint());
-  auto events =
-      Events::Connect(*b.context, daemon.events_endpoint(), {"node_status/", "node_exit/"});
-  if (!events.ok()) return daemon.WithLog(events.status());
+  auto session = StartSession(b, "zb-rv", {"node_status/", "node_exit/"});
+  if (!session.ok()) return session.status();
+  Daemon& daemon = *(*session)->daemon;
+  Control& control = *(*session)->control;
+  Events& events = *(*session)->events;
+  Status s;
 
   std::map<std::string, int64_t> pids;
   for (int i = 0; i < b.counts.revivals; ++i) {
     const std::string name = "rv-" + std::to_string(i);
     s = control.Create(TestNodeConfig(b.paths.test_node, name));
     if (!s.ok()) return daemon.WithLog(s);
-    auto started = WaitStatus(**events, name, 0, nullptr);
+    auto started = WaitStatus(events, name, 0, nullptr);
     if (!started) return daemon.WithLog(Status::Error("node " + name + " did not start"));
     pids[name] = started->pid;
   }
@@ -76,7 +73,7 @@ Status RunRevival(Bench& b) {
       return Status::Errno("kill node " + name, errno);
     }
     double exit_at = 0;
-    auto revived = WaitStatus(**events, name, pid, &exit_at);
+    auto revived = WaitStatus(events, name, pid, &exit_at);
     const double t = SecondsSince(t0);
     const double wall1 = WallNow();
     if (!revived) return daemon.WithLog(Status::Error("node " + name + " was not revived in 15 s"));
