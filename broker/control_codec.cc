@@ -59,7 +59,8 @@ void PackExit(Packer& pk, const ExitInfo& e) {
 void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   pk.pack_map(static_cast<uint32_t>(1 + s.pid.has_value() + s.state.has_value() +
                                     s.restarts.has_value() + s.started_at.has_value() +
-                                    s.last_exit.has_value() + s.last_error.has_value()));
+                                    s.last_exit.has_value() + s.last_error.has_value() +
+                                    s.next_start_at.has_value()));
   pk.pack("node");
   PackNodeConfig(pk, s.node);
   if (s.pid) pk.pack("pid"), pk.pack(*s.pid);
@@ -68,6 +69,7 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   if (s.started_at) pk.pack("started_at"), pk.pack(*s.started_at);
   if (s.last_exit) pk.pack("last_exit"), PackExit(pk, *s.last_exit);
   if (s.last_error) pk.pack("last_error"), pk.pack(*s.last_error);
+  if (s.next_start_at) pk.pack("next_start_at"), pk.pack(*s.next_start_at);
 }
 
 // Opens a reply map: returns the reader when `ok` is true, Refused(error)
@@ -113,6 +115,7 @@ Result<NodeStatus> ReadNodeStatus(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Optional("restarts", &ns.restarts);
   if (s.ok()) s = r->Optional("started_at", &ns.started_at);
   if (s.ok()) s = r->Optional("last_error", &ns.last_error);
+  if (s.ok()) s = r->Optional("next_start_at", &ns.next_start_at);
   if (!s.ok()) return s;
   if (state) {
     ns.state = ParseState(*state);

@@ -66,6 +66,17 @@ void Log(LogLevel level, std::string_view message) {
   line += ' ';
   line += message;
   line += '\n';
+  LogFormatted(line);
+}
+
+void LogFormatted(std::string_view text) {
+  std::string owned;
+  std::string_view line = text;
+  if (line.empty() || line.back() != '\n') {
+    owned.reserve(text.size() + 1);
+    owned.append(text).push_back('\n');
+    line = owned;
+  }
   if (const Sink& sink = CurrentSink(); sink.sink != nullptr) {
     sink.sink(line, sink.context);
     return;

@@ -23,6 +23,9 @@ using LogSink = void (*)(std::string_view line, void* context);
 void SetLogSink(LogSink sink, void* context);
 
 void Log(LogLevel level, std::string_view message);
+// A line another zsup process formatted (no newline): written as is, through
+// the sink if one is set. Not filtered by level.
+void LogFormatted(std::string_view line);
 inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
 inline void LogWarning(std::string_view m) { Log(LogLevel::kWarning, m); }
 inline void LogError(std::string_view m) { Log(LogLevel::kError, m); }

@@ -14,12 +14,13 @@ constexpr std::array<std::pair<ClusterRole, std::string_view>, 5> kRoles{{
     {ClusterRole::kWorker, "WORKER"},
 }};
 
-constexpr std::array<std::pair<NodeState, std::string_view>, 5> kStates{{
+constexpr std::array<std::pair<NodeState, std::string_view>, 6> kStates{{
     {NodeState::kStarting, "starting"},
     {NodeState::kRunning, "running"},
     {NodeState::kBackoff, "backoff"},
     {NodeState::kStopping, "stopping"},
     {NodeState::kExited, "exited"},
+    {NodeState::kWaiting, "waiting"},
 }};
 
 template <typename E, size_t N>

@@ -55,7 +55,9 @@ struct NodeConfig {
   bool operator==(const NodeConfig&) const = default;
 };
 
-enum class NodeState { kStarting, kRunning, kBackoff, kStopping, kExited };
+// kWaiting is zsupd's: desired up, no process yet (its start is with the
+// stem, or the stem is being replaced); the stem never reports it.
+enum class NodeState { kStarting, kRunning, kBackoff, kStopping, kExited, kWaiting };
 std::string_view StateName(NodeState state);  // "starting", ...
 std::optional<NodeState> ParseState(std::string_view text);
 
@@ -74,6 +76,7 @@ struct NodeStatus {
   std::optional<double> started_at;
   std::optional<ExitInfo> last_exit;
   std::optional<std::string> last_error;  // extension: why the last start failed
+  std::optional<double> next_start_at;    // v2: in backoff, when the revival is due
   bool operator==(const NodeStatus&) const = default;
 };
 

@@ -20,6 +20,15 @@ void PackOptional(StringPacker& pk, const std::optional<T>& v) {
   v ? pk.pack(*v) : pk.pack_nil();
 }
 
+// A NodeConfig as an embedded msgpack blob, packed by the public codec.
+void PackConfigBlob(StringPacker& pk, const NodeConfig& c) {
+  msgpack::sbuffer config;
+  Packer cpk(config);
+  PackNodeConfig(cpk, c);
+  pk.pack_bin(static_cast<uint32_t>(config.size()));
+  pk.pack_bin_body(config.data(), static_cast<uint32_t>(config.size()));
+}
+
 void PackExitInfo(StringPacker& pk, const std::optional<ExitInfo>& e) {
   if (!e) {
     pk.pack_nil();
@@ -51,13 +60,7 @@ struct Encoder {
   }
   void operator()(const CreateNode& m) {
     Header(pk, "create", 3);
-    // The config is packed through the public codec into a nested map.
-    msgpack::sbuffer config;
-    Packer cpk(config);
-    PackNodeConfig(cpk, m.config);
-    pk.pack("config");
-    pk.pack_bin(static_cast<uint32_t>(config.size()));
-    pk.pack_bin_body(config.data(), static_cast<uint32_t>(config.size()));
+    pk.pack("config"), PackConfigBlob(pk, m.config);
     pk.pack("fingerprint"), pk.pack(m.fingerprint);
     pk.pack("restarts"), pk.pack(m.restarts);
   }
@@ -71,7 +74,8 @@ struct Encoder {
     pk.pack("stem_pid"), pk.pack(m.stem_pid);
     pk.pack("nodes"), pk.pack_array(static_cast<uint32_t>(m.nodes.size()));
     for (const NodeReport& n : m.nodes) {
-      pk.pack_map(7);
+      pk.pack_map(n.config ? 8 : 7);
+      if (n.config) pk.pack("config"), PackConfigBlob(pk, *n.config);
       pk.pack("name"), pk.pack(n.name);
       pk.pack("fingerprint"), pk.pack(n.fingerprint);
       pk.pack("state"), pk.pack(StateName(n.state));
@@ -100,6 +104,13 @@ struct Encoder {
     Header(pk, "error", 2);
     pk.pack("name"), pk.pack(m.name), pk.pack("message"), pk.pack(m.message);
   }
+  void operator()(const NodeUpdate& m) {
+    Header(pk, "update", 6);
+    pk.pack("name"), pk.pack(m.name), pk.pack("state"), pk.pack(StateName(m.state));
+    pk.pack("pid"), PackOptional(pk, m.pid), pk.pack("restarts"), pk.pack(m.restarts);
+    pk.pack("next_start_at"), PackOptional(pk, m.next_start_at), pk.pack("gone"), pk.pack(m.gone);
+  }
+  void operator()(const StemLog& m) { Header(pk, "log", 1), pk.pack("line"), pk.pack(m.line); }
   void operator()(const Bye&) { Header(pk, "bye", 0); }
   void operator()(const ByeAck&) { Header(pk, "bye_ack", 0); }
   void operator()(const UnknownMessage& m) { Header(pk, m.type, 0); }
@@ -209,6 +220,11 @@ Result<Message> ReadWelcome(mp::MapReader& r) {
     auto exit = ReadExitInfo(*nr, "last_exit");
     if (!exit.ok()) return exit.status();
     n.last_exit = *exit;
+    if (const msgpack::object* c = nr->Take("config"); c != nullptr && c->type == msgpack::type::BIN) {
+      // A config this side cannot read (a newer stem's) is left out, not an error.
+      auto config = DecodeNodeConfig(std::string_view(c->via.bin.ptr, c->via.bin.size));
+      if (config.ok()) n.config = std::move(*config);
+    }
     m.nodes.push_back(std::move(n));
   }
   return Message(std::move(m));
@@ -351,6 +367,25 @@ Result<Message> Decode(std::string_view frame) {
     if (s.ok()) s = r->Required("pid", &m.pid);
     if (s.ok()) s = r->Required("restarts", &m.restarts);
     if (s.ok()) s = r->Required("at", &m.at);
+    if (!s.ok()) return s;
+    return Message(std::move(m));
+  }
+  if (type == "update") {
+    NodeUpdate m;
+    s = r->Required("name", &m.name);
+    if (s.ok()) s = r->Optional("pid", &m.pid);
+    if (s.ok()) s = r->Required("restarts", &m.restarts);
+    if (s.ok()) s = r->Optional("next_start_at", &m.next_start_at);
+    if (s.ok()) s = r->Default("gone", &m.gone);
+    if (!s.ok()) return s;
+    auto state = ReadState(*r, "state");
+    if (!state.ok()) return state.status();
+    m.state = *state;
+    return Message(std::move(m));
+  }
+  if (type == "log") {
+    StemLog m;
+    s = r->Required("line", &m.line);
     if (!s.ok()) return s;
     return Message(std::move(m));
   }

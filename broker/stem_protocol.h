@@ -21,7 +21,9 @@
 
 namespace zsup::stem {
 
-inline constexpr int64_t kProtocolVersion = 1;
+// Version 2 adds NodeUpdate and StemLog (sent only once both sides speak 2)
+// and NodeReport.config.
+inline constexpr int64_t kProtocolVersion = 2;
 
 // Behaviour zsupd asks of the stem; sent in every Hello so a stem adopted by
 // a newer zsupd takes the new settings.
@@ -70,6 +72,9 @@ struct NodeReport {
   int64_t restarts = 0;
   std::optional<double> started_at;
   std::optional<ExitInfo> last_exit;
+  // v2: the config the stem runs, so that a zsupd whose state.db was lost
+  // can take it back instead of stopping the node (docs/state.md).
+  std::optional<NodeConfig> config;
   bool operator==(const NodeReport&) const = default;
 };
 struct Welcome {
@@ -109,6 +114,26 @@ struct NodeError {
   std::string message;
   bool operator==(const NodeError&) const = default;
 };
+// v2: what the node's process is now, sent whenever that changes: spawned
+// (starting, with its pid), spawn failed (backoff), stopping (with its pid),
+// or the stem forgot the node (`gone`: no NodeExited follows). The pid-less
+// transitions are otherwise invisible to zsupd.
+struct NodeUpdate {
+  std::string name;
+  NodeState state = NodeState::kStarting;
+  std::optional<int64_t> pid;
+  int64_t restarts = 0;
+  std::optional<double> next_start_at;  // wall clock, in backoff
+  bool gone = false;
+  bool operator==(const NodeUpdate&) const = default;
+};
+// v2: one formatted log line of the stem ("<time> zsup-stem LEVEL text"),
+// which zsupd writes to its own log: an adopted stem logs where the zsupd
+// that adopted it logs, not into the stderr of the one that started it.
+struct StemLog {
+  std::string line;
+  bool operator==(const StemLog&) const = default;
+};
 struct Bye {  // the stem stopped every node and is exiting
   bool operator==(const Bye&) const = default;
 };
@@ -132,8 +157,8 @@ struct RejectedCreate {
 };
 
 using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, Shutdown, Heartbeat,
-                             Welcome, NodeStarted, NodeExited, NodeOutput, NodeError, Bye,
-                             ByeAck, UnknownMessage, RejectedCreate>;
+                             Welcome, NodeStarted, NodeExited, NodeOutput, NodeError, NodeUpdate,
+                             StemLog, Bye, ByeAck, UnknownMessage, RejectedCreate>;
 
 std::string Encode(const Message& message);
 Result<Message> Decode(std::string_view frame);

@@ -11,8 +11,9 @@ namespace zsup::stem {
 namespace {
 
 TEST(StemProtocolTest, EveryMessageRoundTrips) {
-  NodeReport report{"w1", "00ff", NodeState::kRunning, 42, 3, 1.5, ExitInfo{{}, 9, 1.0}};
-  NodeReport idle{"w2", "abcd", NodeState::kBackoff, {}, 0, {}, {}};
+  NodeReport report{"w1", "00ff", NodeState::kRunning, 42, 3, 1.5, ExitInfo{{}, 9, 1.0},
+                    testing::FullConfig()};
+  NodeReport idle{"w2", "abcd", NodeState::kBackoff, {}, 0, {}, {}, {}};
   std::vector<Message> messages = {
       Hello{1, 99, Settings{"/opt/zeek/bin/zeek", 5.0, 60.0, 0.0}},
       CreateNode{testing::FullConfig(), "0123456789abcdef", 4},
@@ -27,6 +28,10 @@ TEST(StemProtocolTest, EveryMessageRoundTrips) {
       NodeExited{"w1", 43, {}, 11, false, 4.5, NodeState::kBackoff, 7},
       NodeOutput{"w1", Stream::kStderr, 17, 5.5, {"a", "b c", std::string(70000, 'x')}},
       NodeError{"w1", "node 'w1' failed to exec 'nope': No such file or directory"},
+      NodeUpdate{"w1", NodeState::kStopping, 42, 3, {}, false},
+      NodeUpdate{"w1", NodeState::kBackoff, {}, 4, 1700000000.5, false},
+      NodeUpdate{"w1", NodeState::kExited, {}, 0, {}, true},
+      StemLog{"2026-12-01T00:00:00.000Z zsup-stem INFO hello"},
       Bye{},
   };
   for (const Message& m : messages) {
@@ -34,6 +39,20 @@ TEST(StemProtocolTest, EveryMessageRoundTrips) {
     ASSERT_TRUE(back.ok()) << back.error();
     EXPECT_EQ(*back, m) << "type index " << m.index();
   }
+}
+
+TEST(StemProtocolTest, AReportWithAConfigThisSideCannotReadKeepsTheRest) {
+  NodeReport report{"w1", "00ff", NodeState::kRunning, 42, 3, 1.5, {}, testing::FullConfig()};
+  std::string frame = Encode(Welcome{2, 1, {report}});
+  // A newer stem's config: an unknown field inside the blob.
+  const std::string known = "\xa4name";
+  ASSERT_NE(frame.find(known), std::string::npos);
+  frame.replace(frame.find(known), known.size(), "\xa4nam_");
+  auto back = Decode(frame);
+  ASSERT_TRUE(back.ok()) << back.error();
+  const NodeReport& got = std::get<Welcome>(*back).nodes.at(0);
+  EXPECT_FALSE(got.config.has_value());
+  EXPECT_EQ(got.pid, 42);
 }
 
 TEST(StemProtocolTest, OutputViewReadsLinesInPlace) {

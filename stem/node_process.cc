@@ -88,6 +88,7 @@ NodeActions NodeProcess::Stop(StopReason reason, TimePoint now) {
       state_ = NodeState::kExited;
       return NodeActions{.forget = true};
     case NodeState::kExited:
+    case NodeState::kWaiting:  // never a stem state
       return NodeActions{.forget = reason != StopReason::kRestart};
   }
   return {};

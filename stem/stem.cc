@@ -20,6 +20,7 @@
 #include "broker/link.h"
 #include "broker/log.h"
 #include "broker/signals.h"
+#include "broker/unsent_frames.h"
 #include "stem/stem_loop.h"
 
 namespace zsup {
@@ -69,10 +70,14 @@ int Stem::Run() {
   }
   LogInfo("listening on " + options_.endpoint);
   while (!done_) PollOnce();
-  // zsupd acknowledged the Bye (or is gone, or too slow): nothing it still
-  // needs is queued; a short linger covers a zsupd that predates ByeAck.
-  link_->socket().set(zmq::sockopt::linger, 1000);
   LogInfo("exiting");
+  FlushOutbound();
+  // zsupd acknowledged the Bye: nothing it still needs is queued, and a short
+  // linger covers a zsupd that predates ByeAck. Otherwise what it never read
+  // waits in a file for the next zsupd.
+  if (!bye_acked_) SaveUnsent();
+  SetLogSink(nullptr, nullptr);
+  link_->socket().set(zmq::sockopt::linger, 1000);
   return 0;
 }
 
@@ -233,7 +238,43 @@ void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
       Queue(stem::NodeError{node.name(), s.message()});
     }
   }
-  if (actions.forget) nodes_.erase(node.name());  // `node` is gone from here on
+  if (actions.forget) {
+    // Forgotten without an exit report (NodeExited with next `exited` says
+    // the same, and a second word could reach a re-created node): say so.
+    if (peer_version_ >= 2 && !actions.report_exit) {
+      stem::NodeUpdate gone;
+      gone.name = node.name();
+      gone.gone = true;
+      Queue(gone);
+    }
+    nodes_.erase(node.name());  // `node` is gone from here on
+    return;
+  }
+  ReportUpdate(node, now);
+}
+
+void Stem::ReportUpdate(SupervisedNode& node, TimePoint now) {
+  std::optional<stem::NodeUpdate> update = node.TakeUpdate(now);
+  if (update && peer_version_ >= 2) Queue(*update);
+}
+
+void Stem::ForwardLog(std::string_view line, void* stem) {
+  auto* self = static_cast<Stem*>(stem);
+  std::string text(line);
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  self->Queue(stem::StemLog{std::move(text)});
+}
+
+void Stem::SaveUnsent() {
+  std::vector<std::string> frames;
+  for (const std::string& frame : outbound_) {
+    if (!stem::DecodeOutputView(frame)) frames.push_back(frame);
+  }
+  Status s = stem::SaveUnsentFrames(options_.state_dir, frames);
+  if (!s.ok()) {
+    SetLogSink(nullptr, nullptr);
+    LogError(s.message());
+  }
 }
 
 void Stem::RunTimers(TimePoint now) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <deque>
 #include <map>
@@ -64,6 +65,12 @@ class Stem {
   void Apply(SupervisedNode& node, NodeActions actions, TimePoint now);
   void RunTimers(TimePoint now);
   std::optional<TimePoint> NextDeadline() const;
+  // Queues a NodeUpdate when the node's state or pid changed (v2 peers).
+  void ReportUpdate(SupervisedNode& node, TimePoint now);
+  // Messages zsupd never read (exits, errors, log lines; not output), left
+  // in DIR/stem.unsent for the next zsupd when the stem exits without one.
+  void SaveUnsent();
+  static void ForwardLog(std::string_view line, void* stem);
   void Queue(std::string frame);
   void Queue(const stem::Message& message) { Queue(stem::Encode(message)); }
   void QueueFrames(std::vector<std::string>& frames);
@@ -82,6 +89,8 @@ class Stem {
   size_t outbound_bytes_ = 0;
   bool connected_ = false;  // a Hello arrived on the current socket
   int64_t supervisor_pid_ = 0;
+  int64_t peer_version_ = 1;  // link version agreed with the last zsupd
+  const pid_t parent_pid_ = ::getppid();  // the zsupd whose stderr we inherited
   TimePoint last_heard_;
   TimePoint next_heartbeat_;
   std::optional<TimePoint> grace_deadline_;

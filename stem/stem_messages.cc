@@ -68,6 +68,12 @@ void Stem::OnHello(const stem::Hello& hello, TimePoint now) {
     LogWarning("cannot watch zsupd (pid " + std::to_string(hello.supervisor_pid) +
                "): " + std::strerror(errno) + "; relying on heartbeats");
   }
+  // The stem's stderr is the log of the zsupd that started it. Adopted by
+  // another (v2) zsupd, it logs into that one's log instead, over the link,
+  // and keeps what it logs while disconnected for the next zsupd.
+  peer_version_ = std::min(hello.version, stem::kProtocolVersion);
+  const bool own_zsupd = hello.supervisor_pid == parent_pid_;
+  SetLogSink(peer_version_ >= 2 && !own_zsupd ? &Stem::ForwardLog : nullptr, this);
   options_.settings = hello.settings;
   launch_.zeek_path = hello.settings.zeek_path;
   for (auto& [name, node] : nodes_) node->process().set_options(NodeOptions(hello.settings));
@@ -77,7 +83,11 @@ void Stem::OnHello(const stem::Hello& hello, TimePoint now) {
   stem::Welcome welcome;
   welcome.version = std::min(hello.version, stem::kProtocolVersion);
   welcome.stem_pid = ::getpid();
-  for (const auto& [name, node] : nodes_) welcome.nodes.push_back(node->Report());
+  for (const auto& [name, node] : nodes_) {
+    welcome.nodes.push_back(node->Report());
+    if (peer_version_ < 2) welcome.nodes.back().config.reset();
+    node->TakeUpdate(now);  // the report says it all
+  }
   LogInfo("zsupd (pid " + std::to_string(hello.supervisor_pid) + ") connected; reporting " +
           std::to_string(welcome.nodes.size()) + " node(s)");
   Queue(welcome);

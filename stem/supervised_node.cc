@@ -104,7 +104,23 @@ stem::NodeReport SupervisedNode::Report() const {
   r.restarts = process_.restarts();
   if (process_.pid()) r.started_at = started_wall_;  // of the current process only
   r.last_exit = process_.last_exit();
+  r.config = config_;
   return r;
+}
+
+std::optional<stem::NodeUpdate> SupervisedNode::TakeUpdate(TimePoint now) {
+  const std::pair<NodeState, std::optional<pid_t>> current{process_.state(), process_.pid()};
+  if (reported_ == current) return std::nullopt;
+  reported_ = current;
+  stem::NodeUpdate u;
+  u.name = config_.name;
+  u.state = current.first;
+  if (current.second) u.pid = *current.second;
+  u.restarts = process_.restarts();
+  if (u.state == NodeState::kBackoff && process_.deadline()) {
+    u.next_start_at = WallNow() + Seconds(*process_.deadline() - now).count();
+  }
+  return u;
 }
 
 }  // namespace zsup

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/fd.h"
@@ -53,6 +55,9 @@ class SupervisedNode {
   void DrainOutput(std::vector<std::string>* frames);
 
   stem::NodeReport Report() const;
+  // The node's state as a NodeUpdate when its state or pid changed since the
+  // last call (the first call always returns one).
+  std::optional<stem::NodeUpdate> TakeUpdate(TimePoint now);
 
  private:
   struct Pipe {
@@ -72,6 +77,7 @@ class SupervisedNode {
   double started_wall_ = 0;
   std::array<Pipe, 2> pipes_;
   stem::OutputEncoder encoder_;
+  std::optional<std::pair<NodeState, std::optional<pid_t>>> reported_;
 };
 
 }  // namespace zsup

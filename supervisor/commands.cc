@@ -105,12 +105,18 @@ std::string Daemon::Destroy(const std::string& node) {
   Status s = store_->DeleteNodes(*names);
   if (!s.ok()) return EncodeErrorReply(s.message());
   for (const std::string& name : *names) {
+    // A stem before link version 2 forgets a node without a process (in
+    // backoff) at once and says nothing: do not wait for its exit.
+    const NodeView* view = table_.Find(name);
+    const bool forgotten_at_once =
+        stem_->welcomed() && stem_->link_version() < 2 && view != nullptr && !view->pid;
     table_.Remove(name);
     output_.Forget(name);
     pending_create_.erase(name);
     pending_restart_.erase(name);
     LogInfo("destroyed node '" + name + "'");
     if (stem_->welcomed()) DestroyInStem(name);
+    if (forgotten_at_once) in_stem_.erase(name);
   }
   return EncodeOkReply();
 }
@@ -124,6 +130,7 @@ std::string Daemon::Restart(const std::string& node) {
       pending_restart_.insert(name);  // applied to the node if the next Welcome lists it
     } else if (in_stem_.contains(name) && !pending_create_.contains(name)) {
       stem_->Send(stem::RestartNode{name});
+      table_.OnStopSent(name);
     }  // else a fresh process is about to be started anyway
   }
   return EncodeOkReply();

@@ -10,10 +10,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "broker/log.h"
 #include "broker/paths.h"
 #include "broker/signals.h"
+#include "broker/unsent_frames.h"
 #include "stem/launch.h"
 #include "supervisor/notify.h"
 #include "supervisor/state_dir.h"
@@ -136,6 +138,7 @@ Status Daemon::Init() {
                           options_.grace};
   stem_ = std::make_unique<StemClient>(*context_,
                                        StemClientOptions{dir, options_.stem_path, settings});
+  TakeStemRemains(SteadyNow());  // a stem that exited while no zsupd ran
   return stem_->Connect(SteadyNow());
 }
 
@@ -288,13 +291,27 @@ void Daemon::OnStemGone(const std::string& how, TimePoint now) {
   }
   LogWarning("zsup-stem (pid " + std::to_string(stem_->pid()) + ") " + how +
              ": starting a new one, which starts every node again");
+  TakeStemRemains(now);
   // Its nodes got SIGKILL from the kernel (parent-death signal); make sure,
   // and wait for each to be gone so no node ever runs twice.
+  std::set<std::string> killed;
   for (auto& [name, fd] : node_pidfds_) {
-    ::syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+    if (::syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0) == 0) killed.insert(name);
     dying_.push_back(std::move(fd));
   }
   node_pidfds_.clear();
+  // Every process whose end the stem never reported still gets its
+  // node_exit: SIGKILL when zsupd just sent it, else how it ended is unknown.
+  for (const auto& [name, view] : table_.nodes()) {
+    if (!view.pid) continue;
+    stem::NodeExited lost;
+    lost.name = name;
+    lost.pid = *view.pid;
+    if (killed.contains(name)) lost.signal = SIGKILL;
+    lost.at = WallNow();
+    lost.next = NodeState::kExited;
+    OnExited(lost);
+  }
   stem_said_bye_ = false;
   table_.ForgetProcesses();
   in_stem_.clear();
@@ -302,6 +319,28 @@ void Daemon::OnStemGone(const std::string& how, TimePoint now) {
   stem_needed_ = true;
   next_stem_attempt_ = now;
   MaybeStartStem(now);
+}
+
+void Daemon::TakeStemRemains(TimePoint now) {
+  // First what is still on the link, then what the stem left in a file.
+  stem_->Receive(now, SIZE_MAX,
+                 {[this](const stem::OutputView& output) { OnOutput(output); },
+                  [this](stem::Message& message) { OnStemMessage(message); },
+                  [] { return false; }});
+  auto frames = stem::TakeUnsentFrames(options_.state_dir);
+  if (!frames.ok()) {
+    LogError(frames.error());
+    return;
+  }
+  for (const std::string& frame : *frames) {
+    auto message = stem::Decode(frame);
+    if (!message.ok()) continue;
+    if (std::holds_alternative<stem::NodeExited>(*message) ||
+        std::holds_alternative<stem::StemLog>(*message) ||
+        std::holds_alternative<stem::NodeError>(*message)) {
+      OnStemMessage(*message);
+    }
+  }
 }
 
 void Daemon::MaybeStartStem(TimePoint now) {

@@ -48,6 +48,9 @@ class Daemon {
   void Tick(TimePoint now);
   std::optional<TimePoint> NextDeadline() const;
   void OnStemGone(const std::string& how, TimePoint now);
+  // Handles what a stem that is gone said last: frames still on the link,
+  // and those it left in DIR/stem.unsent (broker/unsent_frames.h).
+  void TakeStemRemains(TimePoint now);
   void MaybeStartStem(TimePoint now);
   void Finish();
 
@@ -70,6 +73,7 @@ class Daemon {
   void OnStarted(const stem::NodeStarted& m);
   void OnExited(const stem::NodeExited& m);
   void OnOutput(const stem::OutputView& m);
+  void OnUpdate(const stem::NodeUpdate& m);
   void CreateInStem(const std::string& name);
   void DestroyInStem(const std::string& name);
   void WatchNode(const std::string& name, int64_t pid);

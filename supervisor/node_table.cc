@@ -31,6 +31,7 @@ StatusReport NodeTable::Status(const std::string& node) const {
     s.started_at = v.started_at;
     s.last_exit = v.last_exit;
     s.last_error = v.last_error;
+    if (v.state == NodeState::kBackoff) s.next_start_at = v.next_start_at;
     report.nodes.emplace(v.config.name, std::move(s));
   };
   if (node.empty()) {
@@ -80,10 +81,34 @@ void NodeTable::OnReport(const stem::NodeReport& r) {
   v->ever_started = true;
 }
 
+void NodeTable::OnUpdate(const stem::NodeUpdate& u) {
+  NodeView* v = Find(u.name);
+  if (v == nullptr || u.gone) return;
+  if (v->pid != u.pid) v->started_at.reset();  // NodeStarted sets it for the new process
+  v->state = u.state;
+  v->pid = u.pid;
+  v->restarts = u.restarts;
+  v->next_start_at = u.next_start_at;
+  if (u.pid) v->ever_started = true;
+}
+
+void NodeTable::OnStopSent(const std::string& name) {
+  if (NodeView* v = Find(name)) v->state = v->pid ? NodeState::kStopping : NodeState::kWaiting;
+}
+
+void NodeTable::OnCreateSent(const std::string& name) {
+  if (NodeView* v = Find(name)) {
+    v->state = NodeState::kWaiting;
+    v->pid.reset();
+    v->started_at.reset();
+  }
+}
+
 void NodeTable::ForgetProcesses() {
   for (auto& [name, v] : nodes_) {
     v.pid.reset();
-    v.state = NodeState::kStarting;
+    v.started_at.reset();
+    v.state = NodeState::kWaiting;
   }
 }
 

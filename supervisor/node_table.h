@@ -17,13 +17,14 @@ namespace zsup {
 struct NodeView {
   NodeConfig config;
   std::string fingerprint;
-  // Observed; `starting` without a pid until the stem reports the exec.
-  NodeState state = NodeState::kStarting;
+  // Observed: `waiting` until the stem reports a process.
+  NodeState state = NodeState::kWaiting;
   std::optional<int64_t> pid;
   int64_t restarts = 0;
   std::optional<double> started_at;
   std::optional<ExitInfo> last_exit;
   std::optional<std::string> last_error;
+  std::optional<double> next_start_at;  // in backoff
   bool ever_started = false;  // so a replay counts as a restart
 
   // The restart count a new stem should continue from.
@@ -46,6 +47,12 @@ class NodeTable {
   void OnExited(const stem::NodeExited& m);
   void OnError(const std::string& name, const std::string& message);
   void OnReport(const stem::NodeReport& report);
+  void OnUpdate(const stem::NodeUpdate& update);
+  // A stop or restart was sent: `stopping` while the process lasts, else
+  // `waiting` for the new one.
+  void OnStopSent(const std::string& name);
+  // A create was sent: `waiting` until the stem reports the process.
+  void OnCreateSent(const std::string& name);
   // The stem is gone: no node runs until a new one reports.
   void ForgetProcesses();
 

@@ -13,7 +13,7 @@ NodeConfig Config(const std::string& name, std::vector<std::string> command = {"
 }
 
 stem::NodeReport Report(const NodeConfig& c, int64_t pid) {
-  return {c.name, stem::Fingerprint(c), NodeState::kRunning, pid, 2, 100.0, {}};
+  return {c.name, stem::Fingerprint(c), NodeState::kRunning, pid, 2, 100.0, {}, {}};
 }
 
 TEST(NodeTableTest, StatusOfAllOneAndUnknown) {
@@ -24,7 +24,7 @@ TEST(NodeTableTest, StatusOfAllOneAndUnknown) {
   EXPECT_EQ(t.Status("a").nodes.size(), 1u);
   EXPECT_TRUE(t.Status("zzz").nodes.empty());
   const NodeStatus s = t.Status("a").nodes.at("a");
-  EXPECT_EQ(s.state, NodeState::kStarting);
+  EXPECT_EQ(s.state, NodeState::kWaiting);  // no process reported yet
   EXPECT_FALSE(s.pid.has_value());
   EXPECT_EQ(s.restarts, 0);
 }

@@ -24,11 +24,6 @@ constexpr Duration kSilenceLimit = seconds(5);
 constexpr Duration kMinStemInterval = seconds(1);
 constexpr size_t kMaxOutbound = 100000;  // messages; beyond this the stem is not reading
 
-std::string Number(double v) {
-  std::string s = std::to_string(v);
-  return s;
-}
-
 }  // namespace
 
 StemClient::StemClient(zmq::context_t& context, StemClientOptions options)
@@ -69,13 +64,9 @@ Status StemClient::Spawn() {
   if (::access(options_.stem_path.c_str(), X_OK) != 0) {
     return Status::Errno("cannot run zsup-stem at '" + options_.stem_path + "'", errno);
   }
-  const stem::Settings& s = options_.settings;
-  std::vector<std::string> args = {options_.stem_path,
-                                   "--state-dir", options_.state_dir,
-                                   "--zeek", s.zeek_path,
-                                   "--stop-timeout", Number(s.stop_timeout),
-                                   "--revival-cap", Number(s.revival_cap),
-                                   "--grace", Number(s.grace)};
+  // Settings travel in every Hello, not on the command line: an adopted stem
+  // takes the adopting zsupd's, and `ps` shows nothing stale.
+  std::vector<std::string> args = {options_.stem_path, "--state-dir", options_.state_dir};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -150,6 +141,7 @@ void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
     if (std::holds_alternative<stem::Welcome>(*decoded)) {
       if (welcomed_) continue;  // an answer to a repeated Hello
       welcomed_ = true;
+      link_version_ = std::get<stem::Welcome>(*decoded).version;
       next_heartbeat_ = now;
     }
     handlers.message(*decoded);

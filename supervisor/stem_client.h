@@ -44,6 +44,9 @@ class StemClient {
   bool connected() const { return pidfd_.valid(); }
   bool adopted() const { return adopted_; }
   bool welcomed() const { return welcomed_; }
+  // The link version agreed in the last Welcome (1 for a stem that predates
+  // NodeUpdate).
+  int64_t link_version() const { return link_version_; }
   pid_t pid() const { return pid_; }
 
   void Send(const stem::Message& message);
@@ -82,6 +85,7 @@ class StemClient {
   bool child_ = false;
   bool adopted_ = false;
   bool welcomed_ = false;
+  int64_t link_version_ = 1;
   TimePoint last_heard_;
   TimePoint next_hello_;
   TimePoint next_heartbeat_;

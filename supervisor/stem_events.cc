@@ -38,6 +38,10 @@ void Daemon::OnStemMessage(stem::Message& message) {
   } else if (auto* error = std::get_if<stem::NodeError>(&message)) {
     LogWarning(error->message);
     table_.OnError(error->name, error->message);
+  } else if (auto* update = std::get_if<stem::NodeUpdate>(&message)) {
+    OnUpdate(*update);
+  } else if (auto* log = std::get_if<stem::StemLog>(&message)) {
+    LogFormatted(log->line);
   } else if (auto* welcome = std::get_if<stem::Welcome>(&message)) {
     OnWelcome(*welcome);
   } else if (std::holds_alternative<stem::Bye>(message)) {
@@ -113,6 +117,17 @@ void Daemon::OnExited(const stem::NodeExited& m) {
   }
 }
 
+void Daemon::OnUpdate(const stem::NodeUpdate& u) {
+  if (!u.gone) {
+    table_.OnUpdate(u);
+    return;
+  }
+  // The stem forgot the node (destroyed, or stopped while it had no
+  // process): a create of that name waiting for it can go ahead.
+  in_stem_.erase(u.name);
+  if (pending_create_.erase(u.name) > 0) CreateInStem(u.name);
+}
+
 void Daemon::OnOutput(const stem::OutputView& m) {
   const int index = m.stream == Stream::kStdout ? 0 : 1;
   const std::string name(m.name);
@@ -162,6 +177,7 @@ void Daemon::CreateInStem(const std::string& name) {
   }
   stem_->Send(stem::CreateNode{view->config, view->fingerprint, view->NextRestarts()});
   in_stem_.insert(name);
+  table_.OnCreateSent(name);
 }
 
 void Daemon::DestroyInStem(const std::string& name) {

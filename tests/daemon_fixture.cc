@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,14 +60,14 @@ int ReapBy(pid_t pid, std::chrono::steady_clock::time_point deadline) {
   return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
 }
 
+}  // namespace
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
-
-}  // namespace
 
 std::string ZsupdPath() { return ZSUPD_PATH; }
 std::string StemPath() { return STEM_PATH; }
@@ -253,14 +254,22 @@ void DaemonTest::SetUp() {
   char tmpl[] = "/tmp/zt-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   dir_ = tmpl;
-  log_fd_ = ::open((dir_ + "/zsupd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  LogTo("zsupd.log");
+}
+
+void DaemonTest::LogTo(const std::string& file) {
+  if (log_fd_ >= 0) ::close(log_fd_);
+  log_file_ = file;
+  log_fd_ = ::open((dir_ + "/" + file).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   ASSERT_GE(log_fd_, 0);
 }
 
 void DaemonTest::TearDown() {
   if (daemon_pid_ > 0 && StopDaemon() < 0) KillDaemon();
   if (pid_t stem = StemPid(); stem > 0 && ProcessAlive(stem)) ::kill(stem, SIGKILL);
-  if (HasFailure()) std::cerr << "---- zsupd log (" << dir_ << ") ----\n" << Log() << "----\n";
+  if (HasFailure()) {
+    std::cerr << "---- zsupd log (" << dir_ << "/" << log_file_ << ") ----\n" << Log() << "----\n";
+  }
   ::close(log_fd_);
   RunCommand({"/bin/rm", "-rf", dir_});
 }
@@ -282,6 +291,10 @@ void DaemonTest::StartDaemon(const std::vector<std::string>& extra_args) {
     ::dup2(log_fd_, 1);
     ::dup2(log_fd_, 2);
     ::fcntl(ready[1], F_SETFD, 0);  // the one descriptor zsupd inherits on purpose
+    if (daemon_nofile_ > 0) {
+      const rlimit limit{static_cast<rlim_t>(daemon_nofile_), static_cast<rlim_t>(daemon_nofile_)};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -315,7 +328,8 @@ pid_t DaemonTest::StemPid() const {
   return text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
 }
 
-std::string DaemonTest::Log() const { return ReadFile(dir_ + "/zsupd.log"); }
+std::string DaemonTest::Log() const { return LogOf(log_file_); }
+std::string DaemonTest::LogOf(const std::string& file) const { return ReadFile(dir_ + "/" + file); }
 std::string DaemonTest::control_endpoint() const { return "ipc://" + dir_ + "/control.sock"; }
 std::string DaemonTest::events_endpoint() const { return "ipc://" + dir_ + "/events.sock"; }
 

@@ -36,6 +36,9 @@ bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout = se
 // A NodeConfig running tests/test_node with `args`.
 NodeConfig TestNode(const std::string& name, std::vector<std::string> args = {});
 
+// The whole content of a file ("" if it cannot be read).
+std::string ReadFile(const std::string& path);
+
 // Whether a process exists (and is not a zombie).
 bool ProcessAlive(pid_t pid);
 
@@ -96,7 +99,10 @@ class DaemonTest : public ::testing::Test {
   pid_t daemon_pid() const { return daemon_pid_; }
   // The pid in DIR/stem.lock (0 if none).
   pid_t StemPid() const;
-  std::string Log() const;  // everything zsupd and the stem wrote
+  std::string Log() const;  // everything zsupd and the stem wrote (to the current log file)
+  // Daemons started from now on log to DIR/<file> (default zsupd.log).
+  void LogTo(const std::string& file);
+  std::string LogOf(const std::string& file) const;
   const std::string& dir() const { return dir_; }
   std::string control_endpoint() const;
   std::string events_endpoint() const;
@@ -125,12 +131,16 @@ class DaemonTest : public ::testing::Test {
   zmq::context_t context_{1};
   // The program StartDaemon() runs instead of zsupd (given the same options).
   void set_daemon_binary(std::string path) { daemon_binary_ = std::move(path); }
+  // The open-file limit (soft and hard) StartDaemon() gives zsupd; 0: inherited.
+  void set_daemon_nofile(long limit) { daemon_nofile_ = limit; }
 
  private:
   std::string daemon_binary_;
+  long daemon_nofile_ = 0;
   std::string dir_;
   pid_t daemon_pid_ = 0;
   int log_fd_ = -1;
+  std::string log_file_;
 };
 
 }  // namespace zsup::testing
