@@ -94,6 +94,39 @@ Status ValidateNodeFields(const NodeConfig& c) {
   return Status::Ok();
 }
 
+Status ValidateExecSize(const NodeConfig& c, size_t budget) {
+  size_t total = 0;
+  auto count = [&](const std::string& field, size_t bytes) {
+    total += bytes + 1 + sizeof(char*);
+    if (bytes <= kMaxExecStringBytes) return Status::Ok();
+    return Status::Error("node '" + c.name + "': config." + field + " is " +
+                         std::to_string(bytes) + " bytes; exec takes at most " +
+                         std::to_string(kMaxExecStringBytes) +
+                         " bytes per argument or environment string");
+  };
+  Status s;
+  for (const std::string& arg : c.command) {
+    if (s.ok()) s = count("command", arg.size());
+  }
+  for (const auto* list : {&c.addl_base_scripts, &c.scripts, &c.addl_user_scripts}) {
+    for (const std::string& script : *list) {
+      if (s.ok()) s = count("scripts", script.size());
+    }
+  }
+  if (s.ok() && c.interface) s = count("interface", c.interface->size());
+  if (s.ok() && c.pcap_file) s = count("pcap_file", c.pcap_file->size());
+  for (const auto& [key, value] : c.env) {
+    if (s.ok()) s = count("env." + key, key.size() + 1 + value.size());
+  }
+  if (!s.ok()) return s;
+  if (total > budget) {
+    return Status::Error("node '" + c.name + "': its command and env take " +
+                         std::to_string(total) + " bytes; at most " + std::to_string(budget) +
+                         " can be exec'd");
+  }
+  return Status::Ok();
+}
+
 Status ValidateNodeConfig(const NodeConfig& config) {
   Status s = ValidateNodeName(config.name);
   return s.ok() ? ValidateNodeFields(config) : s;

@@ -21,6 +21,24 @@ Status ValidateNodeName(std::string_view name);
 // non-empty program, cpu_affinity a CPU number).
 Status ValidateNodeFields(const NodeConfig& config);
 
+// Linux refuses to exec an argument or environment string longer than this
+// (MAX_ARG_STRLEN, 32 pages, with its NUL).
+inline constexpr size_t kMaxExecStringBytes = 128 * 1024 - 1;
+// A config's command and env together, counted as exec counts them (each
+// string with its NUL, plus a pointer): at most this much, so that they fit
+// ARG_MAX (2 MiB with the default 8 MiB stack) beside zsupd's own
+// environment and ZEEK_SUPERVISED_NODE.
+inline constexpr size_t kMaxConfigExecBytes = 1 << 20;
+// A whole NodeConfig, msgpack-encoded: what zsupd keeps in memory and in
+// every status reply for the node.
+inline constexpr size_t kMaxConfigBytes = 1 << 20;
+
+// Whether the process the config describes can be exec'd: every string of
+// its argv (command, or Zeek's options and scripts) and environment (`env`
+// as KEY=VALUE) at most kMaxExecStringBytes, and all of them together at
+// most `budget` bytes. The error names the node and the field.
+Status ValidateExecSize(const NodeConfig& config, size_t budget = kMaxConfigExecBytes);
+
 // ValidateNodeName, then ValidateNodeFields.
 Status ValidateNodeConfig(const NodeConfig& config);
 

@@ -104,6 +104,36 @@ TEST(ValidationTest, FieldRules) {
   EXPECT_EQ(FieldError(c), "config.addl_base_scripts: must not contain NUL bytes");
 }
 
+TEST(ValidationTest, ExecSizeAllowsWhatLinuxCanExec) {
+  NodeConfig c = Named("w");
+  c.command = {"/bin/true", std::string(kMaxExecStringBytes, 'a')};
+  c.env["K"] = std::string(kMaxExecStringBytes - 2, 'v');  // "K=" + value + NUL: 128 KiB
+  EXPECT_TRUE(ValidateExecSize(c).ok()) << ValidateExecSize(c).message();
+}
+
+TEST(ValidationTest, ExecSizeRefusesAStringLongerThanOneExecArgument) {
+  NodeConfig c = Named("w");
+  c.env["BLOB"] = std::string(200 << 20, 'x');
+  EXPECT_EQ(ValidateExecSize(c).message(),
+            "node 'w': config.env.BLOB is 209715205 bytes; exec takes at most 131071 bytes per "
+            "argument or environment string");
+  c = Named("w");
+  c.command = {"/bin/echo", std::string(kMaxExecStringBytes + 1, 'a')};
+  EXPECT_NE(ValidateExecSize(c).message().find("config.command is 131072 bytes"),
+            std::string::npos);
+  c = Named("w");
+  c.addl_user_scripts = {std::string(kMaxExecStringBytes + 1, 's')};
+  EXPECT_NE(ValidateExecSize(c).message().find("config.scripts"), std::string::npos);
+}
+
+TEST(ValidationTest, ExecSizeRefusesACommandAndEnvBeyondTheBudget) {
+  NodeConfig c = Named("w");
+  for (int i = 0; i < 10; ++i) c.env["K" + std::to_string(i)] = std::string(120 << 10, 'v');
+  const Status s = ValidateExecSize(c);
+  EXPECT_NE(s.message().find("its command and env take"), std::string::npos) << s.message();
+  EXPECT_TRUE(ValidateExecSize(c, 4 << 20).ok());
+}
+
 TEST(ValidationTest, NameIsCheckedBeforeFields) {
   NodeConfig c = Named("");
   c.interface = "eth0";

@@ -64,7 +64,12 @@ std::string Daemon::Create(const NodeConfig& config) {
     return EncodeErrorReply("node with name '" + config.name + "' already exists");
   }
   s = ValidateNodeFields(config);
+  if (s.ok()) s = ValidateExecSize(config, exec_budget_);
   if (!s.ok()) return EncodeErrorReply(s.message());
+  if (const size_t bytes = EncodeNodeConfig(config).size(); bytes > kMaxConfigBytes) {
+    return EncodeErrorReply("node '" + config.name + "': its config is " + std::to_string(bytes) +
+                            " bytes encoded; at most " + std::to_string(kMaxConfigBytes));
+  }
   if (config.directory) {
     s = MakeDirs(*config.directory, 0755);
     if (!s.ok()) return EncodeErrorReply("node '" + config.name + "': " + s.message());

@@ -15,6 +15,7 @@
 #include "broker/log.h"
 #include "broker/paths.h"
 #include "broker/signals.h"
+#include "broker/validation.h"
 #include "broker/unsent_frames.h"
 #include "stem/launch.h"
 #include "supervisor/notify.h"
@@ -61,6 +62,19 @@ void LogToWriter(std::string_view line, void* writer) {
   w->OnWritable();
 }
 
+// What a node's own command and env may take: the config limit, or less
+// when this process's environment and stack limit leave less room in
+// ARG_MAX (the stem passes zsupd's environment on to every node, and
+// ZEEK_SUPERVISED_NODE takes up to 100 KB more).
+size_t ExecBudget() {
+  long arg_max = ::sysconf(_SC_ARG_MAX);
+  size_t own = 0;
+  for (char** e = environ; *e != nullptr; ++e) own += std::strlen(*e) + 1 + sizeof(char*);
+  const size_t reserved = own + (128 << 10);
+  if (arg_max <= 0 || static_cast<size_t>(arg_max) <= reserved) return 0;
+  return std::min(kMaxConfigExecBytes, static_cast<size_t>(arg_max) - reserved);
+}
+
 bool Readable(int fd) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0;
@@ -104,6 +118,7 @@ Status Daemon::Init() {
   wake_.Reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake_) return Status::Errno("eventfd", errno);
   RaiseFileLimit();
+  exec_budget_ = ExecBudget();
 
   auto lock = LockStateDir(dir);
   if (!lock.ok()) return lock.status();
@@ -118,6 +133,7 @@ Status Daemon::Init() {
   try {
     control_ = zmq::socket_t(*context_, zmq::socket_type::rep);
     control_.set(zmq::sockopt::linger, 0);
+    control_.set(zmq::sockopt::maxmsgsize, options_.max_request_bytes);
     control_.bind(options_.control_endpoint);
   } catch (const zmq::error_t& e) {
     return Status::Error("cannot bind the control socket " + options_.control_endpoint + ": " +

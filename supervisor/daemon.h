@@ -110,6 +110,7 @@ class Daemon {
   std::optional<TimePoint> drain_deadline_;
   bool stem_said_bye_ = false;
   TimePoint next_stem_attempt_;
+  size_t exec_budget_ = 0;  // bytes a config's command and env may take (ValidateExecSize)
 };
 
 }  // namespace zsup

@@ -55,6 +55,11 @@ int main(int argc, char** argv) {
                  "subscriber starts missing events (a gap in seq); 0: never wait")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-request-bytes", o.max_request_bytes,
+                 "largest request frame read on the control socket; a larger one closes its "
+                 "connection (no reply)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--ready-fd", o.ready_fd,
                  "descriptor to write \"READY=1\\n\" to (and close) once the nodes are running");
   try {

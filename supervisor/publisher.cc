@@ -11,6 +11,7 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t& context,
     zmq::socket_t socket(context, zmq::socket_type::pub);
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, high_water_mark);
+    socket.set(zmq::sockopt::maxmsgsize, kMaxSubscriptionBytes);
     socket.set(zmq::sockopt::xpub_nodrop, stall_limit > Duration::zero());
     socket.bind(endpoint);
     return std::unique_ptr<Publisher>(new Publisher(std::move(socket), stall_limit));

@@ -64,6 +64,11 @@ class Publisher {
   void Close(std::chrono::milliseconds linger);
 
   static constexpr Duration kRetryInterval = std::chrono::milliseconds(1);
+  // Longest message a subscriber may send (a subscription is one): the
+  // longest topic prefix is "node_status/" plus a 255-byte name. A longer
+  // one closes that subscriber's connection, so no client can make zsupd
+  // build a subscription trie of gigabytes.
+  static constexpr int64_t kMaxSubscriptionBytes = 1024;
   static constexpr Duration kProbeInterval = std::chrono::seconds(1);
 
  private:

@@ -48,6 +48,8 @@ struct SupervisorOptions {
   // before that subscriber starts missing events; 0: it never holds it back.
   double events_stall_limit = 1.0;
   int ready_fd = -1;         // gets "READY=1\n" once the nodes are adopted or started
+  // A larger request frame closes its connection instead of being read.
+  int64_t max_request_bytes = 16 << 20;
 };
 
 // Returns false to suppress the echo of this line (and skip later hooks).

@@ -1,15 +1,27 @@
 // Regressions for what fault and bad-input probes broke (issue "Hardening"):
 // each test names the probe it repeats, against the real binaries.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
 
 #include <set>
 
+#include "broker/fd.h"
 #include "tests/daemon_fixture.h"
 
 namespace zsup::testing {
 namespace {
 
 class HardeningTest : public DaemonTest {};
+
+// Resident memory of a process, KiB (from /proc/<pid>/status).
+long RssKiB(pid_t pid) {
+  const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
 
 bool PidMatchesState(const NodeStatus& s) {
   const bool has_process = s.state == NodeState::kStarting || s.state == NodeState::kRunning ||
@@ -164,6 +176,96 @@ TEST_F(HardeningTest, AnAdoptedStemLogsWhereTheAdoptingZsupdLogsAndShowsNoStaleS
   EXPECT_EQ(LogOf("zsupd.log").find("broken"), std::string::npos) << LogOf("zsupd.log");
   const std::string cmdline = ReadFile("/proc/" + std::to_string(StemPid()) + "/cmdline");
   EXPECT_EQ(cmdline.find("7.5"), std::string::npos) << cmdline;
+}
+
+// A SUB peer speaking ZMTP 3.0 by hand over the events socket (libzmq's own
+// SUB keeps every subscription in a trie too, and tears a 20 MB one down by
+// recursion deep enough to crash the test). Returns the bytes of the
+// subscription message the peer managed to send before zsupd closed it.
+size_t SendRawSubscription(const std::string& ipc_path, size_t topic_bytes) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, ipc_path.data(), ipc_path.size());
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
+  std::string greeting(64, '\0');
+  greeting[0] = '\xff';
+  greeting[9] = '\x7f';
+  greeting[10] = 3;
+  greeting.replace(12, 4, "NULL");
+  const std::string property = std::string("\x0bSocket-Type") + std::string("\0\0\0\x03SUB", 7);
+  std::string ready = std::string("\x05READY") + property;
+  std::string out = greeting + '\x04' + static_cast<char>(ready.size()) + ready;
+  const uint64_t size = topic_bytes + 1;
+  out += '\x02';
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>(size >> shift);
+  out += '\x01';
+  out += std::string(topic_bytes, 'x');
+  size_t sent = 0;
+  while (sent < out.size()) {
+    ssize_t n = ::send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  return sent;
+}
+
+// Probe 1: `setsockopt(SUBSCRIBE, b"x" * (20 << 20))` on the events socket,
+// then node output: zsupd grew by ~32x the prefix and stopped answering.
+TEST_F(HardeningTest, AHugeSubscriptionCostsZsupdNeitherMemoryNorTime) {
+  StartDaemon();
+  auto sub = Subscribe({"stdout/talker"});
+  const long before = RssKiB(daemon_pid());
+  const size_t topic = 20 << 20;
+  const size_t sent = SendRawSubscription(dir() + "/events.sock", topic);
+  EXPECT_LT(sent, topic) << "zsupd read the whole subscription";
+  ASSERT_TRUE(Create(TestNode("talker", {"--lines=2000"})).ok());
+  int lines = 0;
+  ASSERT_TRUE(sub->WaitFor([&](const Event& e) { return e.kind == EventKind::kStdout && ++lines == 2000; }))
+      << Log();
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Call(EncodeRequest(PingRequest{})).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(500));
+  EXPECT_LT(RssKiB(daemon_pid()) - before, 64 << 10);
+}
+
+// Probe 8: a 200 MB env value was accepted; the node could never exec
+// (E2BIG) and every status carried it.
+TEST_F(HardeningTest, ACreateThatCouldNeverExecIsRefusedNamingTheField) {
+  StartDaemon();
+  NodeConfig c = TestNode("big");
+  c.env["BLOB"] = std::string(10 << 20, 'x');
+  Status s = Create(c);
+  EXPECT_EQ(s.message(),
+            "node 'big': config.env.BLOB is 10485765 bytes; exec takes at most 131071 bytes per "
+            "argument or environment string");
+  c.env.clear();
+  for (int i = 0; i < 12; ++i) c.env["K" + std::to_string(i)] = std::string(100 << 10, 'v');
+  s = Create(c);
+  EXPECT_NE(s.message().find("its command and env take"), std::string::npos) << s.message();
+  c.env.clear();
+  c.cluster["x"].host = std::string(2 << 20, 'h');
+  s = Create(c);
+  EXPECT_NE(s.message().find("its config is"), std::string::npos) << s.message();
+  auto report = GetStatus();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->nodes.empty());
+}
+
+// Probe 8, the frame: a request beyond --max-request-bytes is not read; its
+// connection is closed and everyone else is served.
+TEST_F(HardeningTest, ARequestBeyondTheSizeLimitClosesItsConnectionOnly) {
+  StartDaemon({"--max-request-bytes", "1000000"});
+  const long before = RssKiB(daemon_pid());
+  NodeConfig c = TestNode("big");
+  c.env["BLOB"] = std::string(30 << 20, 'x');
+  auto reply = Call(EncodeRequest(CreateRequest{c}), seconds(2));
+  EXPECT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().code(), Status::Code::kUnreachable);
+  EXPECT_TRUE(Call(EncodeRequest(PingRequest{})).ok());
+  EXPECT_LT(RssKiB(daemon_pid()) - before, 20 << 10);
+  c.env["BLOB"] = std::string(200 << 10, 'x');  // under the frame limit: a reply
+  EXPECT_NE(Create(c).message().find("config.env.BLOB"), std::string::npos);
 }
 
 }  // namespace
