@@ -1,6 +1,7 @@
 #include "broker/link.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@ Result<UniqueFd> ListenUnix(const std::string& path) {
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     return Status::Errno("bind " + path, errno);
   }
+  // The file gets the umask's mode; only our user may connect.
+  if (::chmod(path.c_str(), 0600) != 0) return Status::Errno("chmod " + path, errno);
   if (::listen(fd.get(), 16) != 0) return Status::Errno("listen " + path, errno);
   return fd;
 }

@@ -120,8 +120,10 @@ Status Daemon::Init() {
   RaiseFileLimit();
   exec_budget_ = ExecBudget();
 
-  auto lock = LockStateDir(dir);
+  std::vector<std::string> warnings;
+  auto lock = LockStateDir(dir, &warnings);
   if (!lock.ok()) return lock.status();
+  for (const std::string& w : warnings) LogWarning(w);
   lock_ = std::move(*lock);
   auto store = Store::Open(dir + "/state.db", options_.durability);
   if (!store.ok()) return store.status();
@@ -144,6 +146,11 @@ Status Daemon::Init() {
                       FromSeconds(options_.events_stall_limit));
   if (!publisher.ok()) return publisher.status();
   publisher_ = std::move(*publisher);
+  // Their files get the umask's mode; only zsupd's user may connect.
+  for (const std::string& endpoint : {options_.control_endpoint, options_.events_endpoint}) {
+    Status restricted = RestrictIpcSocket(endpoint);
+    if (!restricted.ok()) return restricted;
+  }
 
   SetLogSink(LogToWriter, &echo_err_);
   LogInfo(std::string("zsupd ") + ZSUP_VERSION + " (pid " + std::to_string(::getpid()) +

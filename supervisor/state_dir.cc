@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 
 namespace zsup {
 namespace {
@@ -38,8 +41,83 @@ Status MakeDirs(const std::string& path, mode_t mode) {
   return Status::Ok();
 }
 
-Result<UniqueFd> LockStateDir(const std::string& dir) {
+namespace {
+
+std::string Octal(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+// Every directory above `dir`, nearest first ("/a/b/c" -> "/a/b", "/a", "/").
+std::vector<std::string> Ancestors(const std::string& dir) {
+  std::vector<std::string> out;
+  std::string path = dir;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  for (;;) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) break;
+    path = slash == 0 ? "/" : path.substr(0, slash);
+    out.push_back(path);
+    if (path == "/") break;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings) {
   Status s = MakeDirs(dir, 0700);
+  if (!s.ok()) return s;
+  char real[PATH_MAX];
+  if (::realpath(dir.c_str(), real) == nullptr) return Status::Errno("cannot resolve " + dir, errno);
+  const uid_t me = ::geteuid();
+  struct stat st {};
+  if (::stat(real, &st) != 0) return Status::Errno("cannot stat " + dir, errno);
+  if (st.st_uid != me) {
+    return Status::Error("state directory " + dir + " belongs to uid " + std::to_string(st.st_uid) +
+                         ", not to zsupd's uid " + std::to_string(me) +
+                         ": whoever owns it could replace its database; use a directory of "
+                         "your own");
+  }
+  for (const std::string& up : Ancestors(real)) {
+    struct stat a {};
+    if (::stat(up.c_str(), &a) != 0) return Status::Errno("cannot stat " + up, errno);
+    const bool sticky = (a.st_mode & S_ISVTX) != 0;
+    if (a.st_uid != 0 && a.st_uid != me) {
+      return Status::Error("state directory " + dir + " is inside " + up + ", which belongs to uid " +
+                           std::to_string(a.st_uid) + ": that user could replace it");
+    }
+    if ((a.st_mode & S_IWOTH) != 0 && !sticky) {
+      return Status::Error("state directory " + dir + " is inside " + up + " (mode " +
+                           Octal(a.st_mode) +
+                           "), which anyone can write to: they could replace it");
+    }
+    if ((a.st_mode & S_IWGRP) != 0 && !sticky && warnings != nullptr) {
+      warnings->push_back(up + " (above the state directory) is group-writable (mode " +
+                          Octal(a.st_mode) + "): its group could replace " + dir);
+    }
+  }
+  if ((st.st_mode & 077) != 0) {
+    if (::chmod(real, 0700) != 0) return Status::Errno("cannot chmod 0700 " + dir, errno);
+    if (warnings != nullptr) {
+      warnings->push_back("state directory " + dir + " was mode " + Octal(st.st_mode) +
+                          " (others could reach its sockets and files): set to 0700");
+    }
+  }
+  return Status::Ok();
+}
+
+Status RestrictIpcSocket(const std::string& endpoint) {
+  constexpr std::string_view kIpc = "ipc://";
+  if (!endpoint.starts_with(kIpc)) return Status::Ok();
+  const std::string path = endpoint.substr(kIpc.size());
+  if (::chmod(path.c_str(), 0600) != 0) return Status::Errno("cannot chmod 0600 " + path, errno);
+  return Status::Ok();
+}
+
+Result<UniqueFd> LockStateDir(const std::string& dir, std::vector<std::string>* warnings) {
+  Status s = SecureStateDir(dir, warnings);
   if (!s.ok()) return s;
   const std::string path = dir + "/zsupd.lock";
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/fd.h"
 #include "broker/status.h"
@@ -15,9 +16,23 @@ namespace zsup {
 // mkdir -p with `mode` for the directories it creates.
 Status MakeDirs(const std::string& path, mode_t mode);
 
-// Creates `dir` (0700) and takes DIR/zsupd.lock for the life of the returned
+// Whoever can write to the state directory, or to a directory above it,
+// can replace state.db or reach the sockets of a zsupd that may run nodes
+// as root. Creates `dir` (0700) and makes sure only this user can use it:
+// - `dir` must belong to this process's effective uid; its mode loses any
+//   group/other bits (with a warning in `warnings`), whatever the umask;
+// - no directory above it may be writable by others without the sticky
+//   bit, or belong to another user than root or this one.
+// Refused with a message naming the directory and what is wrong.
+Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings);
+
+// SecureStateDir(), then takes DIR/zsupd.lock for the life of the returned
 // descriptor. Refused with "another zsupd (pid N) already uses DIR" when held.
-Result<UniqueFd> LockStateDir(const std::string& dir);
+Result<UniqueFd> LockStateDir(const std::string& dir, std::vector<std::string>* warnings);
+
+// Sets a socket file zsupd bound to 0600 (ZeroMQ creates it with the
+// process's umask); nothing for endpoints that are not ipc://.
+Status RestrictIpcSocket(const std::string& endpoint);
 
 // The pid of the stem holding DIR/stem.lock, if one is running.
 std::optional<pid_t> RunningStem(const std::string& dir);

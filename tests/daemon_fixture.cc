@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -291,6 +292,7 @@ void DaemonTest::StartDaemon(const std::vector<std::string>& extra_args) {
     ::dup2(log_fd_, 1);
     ::dup2(log_fd_, 2);
     ::fcntl(ready[1], F_SETFD, 0);  // the one descriptor zsupd inherits on purpose
+    if (daemon_umask_ >= 0) ::umask(static_cast<mode_t>(daemon_umask_));
     if (daemon_nofile_ > 0) {
       const rlimit limit{static_cast<rlim_t>(daemon_nofile_), static_cast<rlim_t>(daemon_nofile_)};
       ::setrlimit(RLIMIT_NOFILE, &limit);

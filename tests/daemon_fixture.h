@@ -133,10 +133,13 @@ class DaemonTest : public ::testing::Test {
   void set_daemon_binary(std::string path) { daemon_binary_ = std::move(path); }
   // The open-file limit (soft and hard) StartDaemon() gives zsupd; 0: inherited.
   void set_daemon_nofile(long limit) { daemon_nofile_ = limit; }
+  // The umask StartDaemon() gives zsupd; -1: inherited.
+  void set_daemon_umask(int mask) { daemon_umask_ = mask; }
 
  private:
   std::string daemon_binary_;
   long daemon_nofile_ = 0;
+  int daemon_umask_ = -1;
   std::string dir_;
   pid_t daemon_pid_ = 0;
   int log_fd_ = -1;

@@ -2,6 +2,8 @@
 // each test names the probe it repeats, against the real binaries.
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 
 #include <cstring>
@@ -266,6 +268,65 @@ TEST_F(HardeningTest, ARequestBeyondTheSizeLimitClosesItsConnectionOnly) {
   EXPECT_LT(RssKiB(daemon_pid()) - before, 20 << 10);
   c.env["BLOB"] = std::string(200 << 10, 'x');  // under the frame limit: a reply
   EXPECT_NE(Create(c).message().find("config.env.BLOB"), std::string::npos);
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 07777;
+}
+
+// Whether user nobody can connect to a unix socket (run as root only).
+bool NobodyCanConnect(const std::string& path) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    ::_exit(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Probe 2: `mkdir -m 777 D; (umask 000; zsupd --state-dir D)` gave sockets
+// 0777, and user nobody created a node that ran as root.
+TEST_F(HardeningTest, AStateDirOthersCanWriteIsMadePrivateWhateverTheUmask) {
+  ASSERT_EQ(::chmod(dir().c_str(), 0777), 0);
+  set_daemon_umask(0);
+  StartDaemon();
+  EXPECT_EQ(ModeOf(dir()), 0700u);
+  for (const char* file : {"control.sock", "events.sock", "stem.sock", "state.db", "zsupd.lock",
+                           "stem.lock"}) {
+    EXPECT_EQ(ModeOf(dir() + "/" + file) & 077, 0u) << file << " is " << std::oct << ModeOf(dir() + "/" + file);
+  }
+  EXPECT_NE(Log().find("was mode 0777"), std::string::npos) << Log();
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chmod(dir().c_str(), 0755), 0);  // even with the directory open to all
+    EXPECT_FALSE(NobodyCanConnect(dir() + "/control.sock"));
+    EXPECT_FALSE(NobodyCanConnect(dir() + "/events.sock"));
+  }
+}
+
+TEST_F(HardeningTest, AStateDirOthersCouldReplaceIsRefused) {
+  const std::string open = dir() + "/open";
+  ASSERT_EQ(::mkdir(open.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
+  CommandResult r = RunCommand({ZsupdPath(), "--state-dir", open + "/state", "--stem", StemPath()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is inside " + open + " (mode 0777), which anyone can write to"),
+            std::string::npos)
+      << r.err;
+  if (::geteuid() == 0) {
+    const std::string theirs = dir() + "/theirs";
+    ASSERT_EQ(::mkdir(theirs.c_str(), 0700), 0);
+    ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
+    r = RunCommand({ZsupdPath(), "--state-dir", theirs, "--stem", StemPath()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("belongs to uid 65534"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
