@@ -5,6 +5,7 @@
 // inherit none of them; store_test checks this through /proc/self/fdinfo.
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "broker/codec.h"
+#include "store/file_watch.h"
 #include "store/schema.h"
 #include "store/sqlite_util.h"
 #include "store/store.h"
@@ -48,7 +50,8 @@ Status CreateFile(const std::string& path) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sql::DbPtr db, Durability durability) : db_(std::move(db)), durability_(durability) {}
+  SqliteStore(sql::DbPtr db, Durability durability, const std::string& path, bool fresh)
+      : db_(std::move(db)), durability_(durability), watch_(path), fresh_(fresh) {}
 
   Status Prepare();
 
@@ -58,8 +61,16 @@ class SqliteStore final : public Store {
   Status RecordExit(std::string_view name, const StoredExit& exit, int64_t restarts) override;
   Status RecordRestarts(std::string_view name, int64_t restarts) override;
   Result<std::vector<StoredExit>> Exits(std::string_view name) override;
+  Status Import(const std::vector<StoredNode>& nodes) override;
+  Status Verify() const override { return watch_.Check(); }
+  bool fresh() const override { return fresh_; }
 
  private:
+  // After a successful write: the files as they are now are the good ones.
+  Status Written(Status s) {
+    if (s.ok()) watch_.Remember();
+    return s;
+  }
   Status RecordExitTransaction(std::string_view name, const StoredExit& exit, int64_t restarts);
   sql::Statement Use(const sql::StmtPtr& stmt) { return {db_.get(), stmt.get()}; }
 
@@ -75,6 +86,8 @@ class SqliteStore final : public Store {
   sql::StmtPtr insert_exit_;
   sql::StmtPtr trim_exits_;
   sql::StmtPtr exits_;
+  FileWatch watch_;
+  bool fresh_;
 };
 
 Status SqliteStore::Prepare() {
@@ -108,6 +121,7 @@ Status SqliteStore::Prepare() {
     if (!stmt.ok()) return stmt.status();
     *s.stmt = std::move(*stmt);
   }
+  watch_.Remember();
   return Status::Ok();
 }
 
@@ -128,7 +142,7 @@ Status SqliteStore::PutNode(const NodeConfig& config) {
     }
     return s;
   }
-  return txn.Commit(what);
+  return Written(txn.Commit(what));
 }
 
 Status SqliteStore::DeleteNodes(const std::vector<std::string>& names) {
@@ -144,7 +158,33 @@ Status SqliteStore::DeleteNodes(const std::vector<std::string>& names) {
     if (!s.ok()) return s;
     if (sqlite3_changes64(db_.get()) == 0) return Status::Refused("no node named " + Quoted(name));
   }
-  return txn.Commit(what);
+  return Written(txn.Commit(what));
+}
+
+Status SqliteStore::Import(const std::vector<StoredNode>& nodes) {
+  const std::string what = "import " + std::to_string(nodes.size()) + " nodes";
+  sql::Transaction txn(db_.get(), txn_);
+  Status s = txn.Begin(what);
+  for (const StoredNode& n : nodes) {
+    if (!s.ok()) return s;
+    s = Use(insert_node_)
+            .BindText(1, n.config.name)
+            .BindBlob(2, EncodeNodeConfig(n.config))
+            .BindDouble(3, Now())
+            .Run(what);
+    if (s.ok()) s = Use(update_restarts_).BindText(1, n.config.name).BindInt(2, n.restarts).Run(what);
+    if (s.ok() && n.last_exit) {
+      s = Use(insert_exit_)
+              .BindText(1, n.config.name)
+              .BindDouble(2, n.last_exit->exit.at)
+              .BindOptInt(3, n.last_exit->exit.code)
+              .BindOptInt(4, n.last_exit->exit.signal)
+              .BindInt(5, n.last_exit->commanded ? 1 : 0)
+              .Run(what);
+    }
+  }
+  if (!s.ok()) return s;
+  return Written(txn.Commit(what));
 }
 
 Result<std::vector<StoredNode>> SqliteStore::LoadAll() {
@@ -182,7 +222,7 @@ Status SqliteStore::RecordExit(std::string_view name, const StoredExit& exit, in
   if (s.ok()) s = RecordExitTransaction(name, exit, restarts);
   // Restore even after a failure: PutNode/DeleteNode rely on it.
   Status restored = sql::Exec(db_.get(), SynchronousPragma(durability_), what);
-  return s.ok() ? restored : s;
+  return Written(s.ok() ? restored : s);
 }
 
 Status SqliteStore::RecordRestarts(std::string_view name, int64_t restarts) {
@@ -190,7 +230,7 @@ Status SqliteStore::RecordRestarts(std::string_view name, int64_t restarts) {
   Status s = sql::Exec(db_.get(), SynchronousPragma(Durability::kNormal), what);
   if (s.ok()) s = Use(update_restarts_).BindText(1, name).BindInt(2, restarts).Run(what);
   Status restored = sql::Exec(db_.get(), SynchronousPragma(durability_), what);
-  return s.ok() ? restored : s;
+  return Written(s.ok() ? restored : s);
 }
 
 Status SqliteStore::RecordExitTransaction(std::string_view name, const StoredExit& exit,
@@ -255,6 +295,8 @@ Status Configure(sqlite3* db, const std::string& path, Durability durability) {
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability durability) {
+  struct stat st {};
+  const bool fresh = ::stat(path.c_str(), &st) != 0 || st.st_size == 0;
   Status s = CreateFile(path);
   if (!s.ok()) return s;
   sqlite3* raw = nullptr;
@@ -270,7 +312,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Durability d
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   s = Configure(db.get(), path, durability);
   if (!s.ok()) return s;
-  auto store = std::make_unique<SqliteStore>(std::move(db), durability);
+  auto store = std::make_unique<SqliteStore>(std::move(db), durability, path, fresh);
   s = store->Prepare();
   if (!s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));

@@ -12,6 +12,7 @@
 //   databases forward and refuses newer ones with a clear message.
 // - Errors come back as Status with SQLite's message and the operation, e.g.
 //   "store: put node 'w1': database is locked". Nothing throws.
+// - Every write re-checks that the file is still there (Verify()).
 // - Stored configs are the canonical msgpack encoding (broker/codec.h); a row
 //   that no longer decodes is reported by LoadAll, not skipped.
 #pragma once
@@ -71,6 +72,18 @@ class Store {
   virtual Status RecordRestarts(std::string_view name, int64_t restarts) = 0;
   // A node's recorded exits, newest first.
   virtual Result<std::vector<StoredExit>> Exits(std::string_view name) = 0;
+  // Inserts nodes with their restart counts and last exits, in one
+  // transaction: rebuilding a database from a copy in memory. Refused as a
+  // whole when a name is taken.
+  virtual Status Import(const std::vector<StoredNode>& nodes) = 0;
+
+  // OK while the database file (and its -wal) are still the ones this Store
+  // opened and wrote (store/file_watch.h); else what happened to them. A
+  // write through a Store whose file was deleted would be lost at the next
+  // open: check before writing, and rebuild if this fails.
+  virtual Status Verify() const = 0;
+  // Whether Open() found no database, or an empty (0-byte) file.
+  virtual bool fresh() const = 0;
 };
 
 }  // namespace zsup

@@ -395,5 +395,53 @@ TEST_F(StoreTest, CommittedPutSurvivesTheProcessBeingKilled) {
   EXPECT_EQ((*nodes)[0].config, Config("w1"));
 }
 
+TEST_F(StoreTest, FreshSaysWhetherThereWasADatabaseBefore) {
+  EXPECT_TRUE(OpenStore()->fresh());
+  { auto store = OpenStore(); ASSERT_TRUE(store->PutNode(Config("w1")).ok()); }
+  EXPECT_FALSE(OpenStore()->fresh());
+  ASSERT_EQ(::truncate(path_.c_str(), 0), 0);
+  EXPECT_TRUE(OpenStore()->fresh());
+}
+
+TEST_F(StoreTest, VerifyNoticesTheFileDeletedReplacedOrTruncated) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  EXPECT_TRUE(store->Verify().ok()) << store->Verify().message();
+  ASSERT_EQ(::unlink(path_.c_str()), 0);
+  EXPECT_EQ(store->Verify().message(), path_ + " was deleted");
+
+  store = OpenStore();
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  const std::string other = dir_ + "/other";
+  std::ofstream(other) << "x";
+  ASSERT_EQ(::rename(other.c_str(), path_.c_str()), 0);
+  EXPECT_EQ(store->Verify().message(), path_ + " was replaced by another file");
+
+  std::filesystem::remove(path_);
+  std::filesystem::remove(path_ + "-wal");
+  store = OpenStore();
+  ASSERT_TRUE(store->PutNode(Config("w1")).ok());
+  ASSERT_EQ(::truncate((path_ + "-wal").c_str(), 0), 0);
+  EXPECT_NE(store->Verify().message().find("-wal was truncated (0 bytes"), std::string::npos)
+      << store->Verify().message();
+}
+
+TEST_F(StoreTest, ImportWritesNodesWithTheirRestartsAndLastExit) {
+  auto store = OpenStore();
+  StoredNode a{Config("a"), 7, Exit(12.5, 3, {})};
+  StoredNode b{Config("b"), 0, std::nullopt};
+  ASSERT_TRUE(store->Import({a, b}).ok());
+  store = OpenStore();
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_EQ((*nodes)[0].config, a.config);
+  EXPECT_EQ((*nodes)[0].restarts, 7);
+  ASSERT_TRUE((*nodes)[0].last_exit);
+  EXPECT_EQ(Key(*(*nodes)[0].last_exit), Key(*a.last_exit));
+  EXPECT_FALSE((*nodes)[1].last_exit);
+  EXPECT_EQ(store->Import({b}).code(), Status::Code::kError);  // b exists: all or nothing
+}
+
 }  // namespace
 }  // namespace zsup

@@ -63,6 +63,8 @@ std::string Daemon::Create(const NodeConfig& config) {
   if (table_.Find(config.name) != nullptr) {
     return EncodeErrorReply("node with name '" + config.name + "' already exists");
   }
+  if (s.ok()) s = CheckedStore();
+  if (!s.ok()) return EncodeErrorReply(s.message());
   s = ValidateNodeFields(config);
   if (s.ok()) s = ValidateExecSize(config, exec_budget_);
   if (!s.ok()) return EncodeErrorReply(s.message());
@@ -106,6 +108,7 @@ Result<std::vector<std::string>> Daemon::SelectNodes(const std::string& node) {
 std::string Daemon::Destroy(const std::string& node) {
   auto names = SelectNodes(node);
   if (!names.ok()) return EncodeErrorReply(names.error());
+  if (Status checked = CheckedStore(); !checked.ok()) return EncodeErrorReply(checked.message());
   // One transaction: `destroy` of every node costs one fsync, not one each.
   Status s = store_->DeleteNodes(*names);
   if (!s.ok()) return EncodeErrorReply(s.message());

@@ -30,6 +30,7 @@ constexpr Duration kStopSlack = seconds(10);  // beyond the stop timeout, for th
 constexpr Duration kStemRetry = seconds(1);
 constexpr Duration kDrainTimeout = seconds(1);  // for the stem's last messages after it exited
 constexpr std::chrono::milliseconds kPublishLinger{500};
+constexpr Duration kStoreCheckInterval = seconds(5);
 
 // Every node holds a pidfd here and two pipes in the stem: lift the soft
 // descriptor limit to the hard one so a thousand nodes fit.
@@ -125,10 +126,7 @@ Status Daemon::Init() {
   if (!lock.ok()) return lock.status();
   for (const std::string& w : warnings) LogWarning(w);
   lock_ = std::move(*lock);
-  auto store = Store::Open(dir + "/state.db", options_.durability);
-  if (!store.ok()) return store.status();
-  store_ = std::move(*store);
-  Status s = LoadDesiredState();
+  Status s = OpenDesiredState();
   if (!s.ok()) return s;
 
   context_ = std::make_unique<zmq::context_t>(1);
@@ -165,20 +163,6 @@ Status Daemon::Init() {
   return stem_->Connect(SteadyNow());
 }
 
-Status Daemon::LoadDesiredState() {
-  auto nodes = store_->LoadAll();
-  if (!nodes.ok()) return nodes.status();
-  for (StoredNode& stored : *nodes) {
-    NodeView& view = table_.Add(std::move(stored.config));
-    view.restarts = stored.restarts;
-    if (stored.last_exit) {
-      view.last_exit = stored.last_exit->exit;
-      view.ever_started = true;
-    }
-    if (stored.restarts > 0) view.ever_started = true;
-  }
-  return Status::Ok();
-}
 
 Status Daemon::Run() {
   Status s = Init();
@@ -274,6 +258,12 @@ void Daemon::Tick(TimePoint now) {
   stem_->Flush();
   publisher_->Flush(now);
   MaybeStartStem(now);
+  if (now >= next_store_check_) {
+    // Also without commands: a state.db deleted while nothing is written is
+    // as lost at the next start.
+    if (Status s = CheckedStore(); !s.ok()) LogError(s.message());
+    next_store_check_ = now + kStoreCheckInterval;
+  }
   if (phase_ == Phase::kStopping && drain_deadline_ && now >= *drain_deadline_) {
     LogWarning("zsup-stem exited without its final report; some node exits may be missing");
     phase_ = Phase::kDone;
@@ -295,6 +285,7 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
   if (auto retry = publisher_->NextDeadline()) consider(*retry);
   if (stem_needed_ && dying_.empty()) consider(std::max(next_stem_attempt_, stem_->earliest_restart()));
   if (stop_deadline_) consider(*stop_deadline_);
+  consider(next_store_check_);
   if (drain_deadline_) consider(*drain_deadline_);
   return next;
 }

@@ -41,7 +41,16 @@ class Daemon {
 
   // daemon.cc
   Status Init();
-  Status LoadDesiredState();
+  // state_db.cc
+  Status OpenDesiredState();
+  // OK when store_ is the database on disk; else rewrites the desired state
+  // from memory into a new state.db first (it was deleted, replaced or
+  // truncated), or says why it cannot. Call before every write.
+  Status CheckedStore();
+  // The first Welcome after zsupd found state.db new or empty: nodes the
+  // stem runs were lost with the database; take them back.
+  void TakeBackLostNodes(const stem::Welcome& welcome);
+
   void PollOnce();
   void HandleSignals(TimePoint now);
   void BeginShutdown(TimePoint now, const std::string& why);
@@ -86,6 +95,8 @@ class Daemon {
   UniqueFd signals_;
   UniqueFd wake_;  // eventfd for RequestStop()
   std::unique_ptr<Store> store_;
+  bool store_was_fresh_ = false;
+  TimePoint next_store_check_{};
   zmq::socket_t control_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<StemClient> stem_;

@@ -55,6 +55,7 @@ void Daemon::OnStemMessage(stem::Message& message) {
 }
 
 void Daemon::OnWelcome(const stem::Welcome& welcome) {
+  TakeBackLostNodes(welcome);
   ReconcilePlan plan = Reconcile(table_, welcome.nodes);
   in_stem_.clear();
   for (const stem::NodeReport& r : welcome.nodes) {
@@ -105,7 +106,8 @@ void Daemon::OnExited(const stem::NodeExited& m) {
   publisher_->NodeExit(NodeExitEvent{m.name, m.pid, m.code, m.signal, m.commanded, m.at});
   if (NodeView* view = table_.Find(m.name)) {
     table_.OnExited(m);
-    Status s = store_->RecordExit(m.name, StoredExit{ExitInfo{m.code, m.signal, m.at}, m.commanded},
+    Status s = CheckedStore();
+    if (s.ok()) s = store_->RecordExit(m.name, StoredExit{ExitInfo{m.code, m.signal, m.at}, m.commanded},
                                   view->restarts);
     if (!s.ok()) LogError(s.message());
   }
@@ -164,7 +166,8 @@ void Daemon::OnOutput(const stem::OutputView& m) {
 }
 
 void Daemon::RecordRestarts(const std::string& name, int64_t restarts) {
-  Status s = store_->RecordRestarts(name, restarts);
+  Status s = CheckedStore();
+  if (s.ok()) s = store_->RecordRestarts(name, restarts);
   if (!s.ok()) LogError(s.message());
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -327,6 +328,66 @@ TEST_F(HardeningTest, AStateDirOthersCouldReplaceIsRefused) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("belongs to uid 65534"), std::string::npos) << r.err;
   }
+}
+
+// Probe 5: state.db deleted or truncated while zsupd runs went unnoticed;
+// zsupd kept acknowledging creates, and after a restart the nodes were gone
+// and their processes stopped.
+TEST_F(HardeningTest, AStateDbDeletedOrTruncatedWhileZsupdRunsIsRewrittenFromMemory) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("a")).ok());
+  const std::string db = dir() + "/state.db";
+  ASSERT_EQ(::unlink(db.c_str()), 0);
+  ASSERT_TRUE(Create(TestNode("b")).ok());
+  EXPECT_NE(Log().find(db + " was deleted while zsupd ran"), std::string::npos) << Log();
+  ASSERT_EQ(::truncate(db.c_str(), 0), 0);
+  ASSERT_TRUE(Create(TestNode("c")).ok());
+  EXPECT_NE(Log().find("was truncated"), std::string::npos) << Log();
+  ASSERT_TRUE(Destroy("a").ok());
+  const int64_t b = WaitRunning("b"), c = WaitRunning("c");
+  KillDaemon();
+  StartDaemon();
+  auto report = GetStatus();
+  ASSERT_TRUE(report.ok());
+  std::set<std::string> names;
+  for (const auto& [name, st] : report->nodes) names.insert(name);
+  EXPECT_EQ(names, (std::set<std::string>{"b", "c"}));
+  EXPECT_EQ(WaitRunning("b"), b);
+  EXPECT_EQ(WaitRunning("c"), c);
+}
+
+TEST_F(HardeningTest, AStateDbDeletedWhileNothingIsWrittenIsRewrittenToo) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("a")).ok());
+  ASSERT_EQ(::unlink((dir() + "/state.db").c_str()), 0);
+  ASSERT_TRUE(WaitUntil([&] { return Log().find("wrote 1 node(s) into a new") != std::string::npos; }))
+      << Log();
+  const int64_t a = WaitRunning("a");
+  KillDaemon();
+  StartDaemon();
+  EXPECT_EQ(WaitRunning("a"), a);
+}
+
+// Probe 5, at start: an empty state.db next to a running stem that reports
+// nodes is said loudly, and the nodes are taken back, not stopped.
+TEST_F(HardeningTest, AZsupdThatFindsStateDbLostTakesTheStemsNodesBack) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("a")).ok());
+  ASSERT_TRUE(Create(TestNode("b", {"--print-pid"})).ok());
+  const int64_t a = WaitRunning("a"), b = WaitRunning("b");
+  KillDaemon();
+  for (const char* f : {"/state.db", "/state.db-wal", "/state.db-shm"}) ::unlink((dir() + f).c_str());
+  StartDaemon();
+  EXPECT_NE(Log().find("the database was lost while no zsupd ran"), std::string::npos) << Log();
+  EXPECT_EQ(WaitRunning("a"), a);
+  EXPECT_EQ(WaitRunning("b"), b);
+  auto s = NodeStatusOf("b");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->node, TestNode("b", {"--print-pid"}));
+  KillDaemon();
+  StartDaemon();  // and they are in the new state.db
+  EXPECT_EQ(WaitRunning("a"), a);
+  EXPECT_EQ(WaitRunning("b"), b);
 }
 
 }  // namespace
