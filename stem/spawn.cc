@@ -75,6 +75,9 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
   ResetSignalsForChild();
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // What the node starts stays below it even when it daemonizes (a double
+  // fork re-parents to the nearest subreaper): stopping the node can find it.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   if (::getppid() != parent) {  // the stem died before prctl took effect
     Report(status_fd, kParentGone, 0);
     ::_exit(127);

@@ -21,6 +21,7 @@
 #include "broker/log.h"
 #include "broker/signals.h"
 #include "broker/unsent_frames.h"
+#include "stem/process_tree.h"
 #include "stem/stem_loop.h"
 
 namespace zsup {
@@ -199,9 +200,11 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
   std::vector<std::string> frames;
   node.DrainOutput(&frames);
   QueueFrames(frames);
-  // Whatever the node left in its process group goes with it, so that a
-  // replacement never runs beside remains of the process it replaces.
+  // Whatever the node left goes with it, so that a replacement never runs
+  // beside remains of the process it replaces: its process group, and what
+  // left the group (re-parented to the stem when the node died).
   ::kill(-pid, SIGKILL);
+  KillLeftovers();
 
   ExitInfo exit;
   exit.at = WallNow();
@@ -223,6 +226,9 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
 void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
   if (actions.signal != 0 && node.process().pid()) {
     const pid_t pid = *node.process().pid();
+    // Descendants that left its process group (setsid) first, while they are
+    // still below it; then the group.
+    SignalDescendantsOutsideGroup(pid, actions.signal);
     if (::kill(-pid, actions.signal) != 0) ::kill(pid, actions.signal);
   }
   if (actions.report_started) {
@@ -251,6 +257,16 @@ void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
     return;
   }
   ReportUpdate(node, now);
+}
+
+void Stem::KillLeftovers() {
+  // Every node is a subreaper, so a child of the stem that is not a node's
+  // main process was left behind by a node that has died.
+  for (pid_t child : ChildrenOf(::getpid())) {
+    if (by_pid_.contains(child)) continue;
+    for (pid_t d : DescendantsOf(child)) ::kill(d, SIGKILL);
+    ::kill(child, SIGKILL);
+  }
 }
 
 void Stem::ReportUpdate(SupervisedNode& node, TimePoint now) {

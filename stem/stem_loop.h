@@ -67,6 +67,8 @@ class Stem {
   std::optional<TimePoint> NextDeadline() const;
   // Queues a NodeUpdate when the node's state or pid changed (v2 peers).
   void ReportUpdate(SupervisedNode& node, TimePoint now);
+  // SIGKILL to what dead nodes left behind (re-parented to the stem).
+  void KillLeftovers();
   // Messages zsupd never read (exits, errors, log lines; not output), left
   // in DIR/stem.unsent for the next zsupd when the stem exits without one.
   void SaveUnsent();

@@ -390,5 +390,40 @@ TEST_F(HardeningTest, AZsupdThatFindsStateDbLostTakesTheStemsNodesBack) {
   EXPECT_EQ(WaitRunning("b"), b);
 }
 
+// The pid a node printed as its first stdout line.
+int64_t FirstLinePid(Subscriber& sub) {
+  auto line = sub.WaitFor([](const Event& e) { return e.kind == EventKind::kStdout; });
+  return line ? std::stoll(std::get<OutputEvent>(line->payload).msg) : 0;
+}
+
+// Probe 7: `sh -c 'setsid sleep 999 & exec sleep 1000'`: after destroy, and
+// after an orderly zsupd stop, the escaped grandchild still ran.
+TEST_F(HardeningTest, StoppingANodeStopsWhatItStartedOutsideItsSession) {
+  StartDaemon();
+  auto sub = Subscribe({"stdout/escaper", "stdout/daemon"});
+  ASSERT_TRUE(Create(Command("escaper", {"/bin/sh", "-c", "setsid sleep 999 & echo $!; exec sleep 1000"})).ok());
+  const int64_t escaped = FirstLinePid(*sub);
+  ASSERT_GT(escaped, 0);
+  // A double fork: re-parented to the node, which is a subreaper.
+  ASSERT_TRUE(Create(Command("daemon", {"/bin/sh", "-c", "(setsid sleep 998 & echo $!); exec sleep 1000"})).ok());
+  const int64_t daemonized = FirstLinePid(*sub);
+  ASSERT_GT(daemonized, 0);
+  ASSERT_TRUE(ProcessAlive(escaped) && ProcessAlive(daemonized));
+  ASSERT_TRUE(Destroy("escaper").ok());
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(escaped); })) << "destroy left it running";
+  EXPECT_TRUE(ProcessAlive(daemonized)) << "another node's process was stopped";
+  EXPECT_EQ(StopDaemon(), 0);
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(daemonized); })) << "shutdown left it running";
+}
+
+TEST_F(HardeningTest, WhatACrashedNodeLeftOutsideItsSessionGoesWithIt) {
+  StartDaemon();
+  auto sub = Subscribe({"stdout/crasher"});
+  ASSERT_TRUE(Create(Command("crasher", {"/bin/sh", "-c", "setsid sleep 997 & echo $!; sleep 0.3; exit 3"})).ok());
+  const int64_t escaped = FirstLinePid(*sub);
+  ASSERT_GT(escaped, 0);
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(escaped); })) << "the crash left it running";
+}
+
 }  // namespace
 }  // namespace zsup::testing
