@@ -130,25 +130,8 @@ Status Daemon::Init() {
   if (!s.ok()) return s;
 
   context_ = std::make_unique<zmq::context_t>(1);
-  try {
-    control_ = zmq::socket_t(*context_, zmq::socket_type::rep);
-    control_.set(zmq::sockopt::linger, 0);
-    control_.set(zmq::sockopt::maxmsgsize, options_.max_request_bytes);
-    control_.bind(options_.control_endpoint);
-  } catch (const zmq::error_t& e) {
-    return Status::Error("cannot bind the control socket " + options_.control_endpoint + ": " +
-                         e.what());
-  }
-  auto publisher =
-      Publisher::Bind(*context_, options_.events_endpoint, options_.events_high_water_mark,
-                      FromSeconds(options_.events_stall_limit));
-  if (!publisher.ok()) return publisher.status();
-  publisher_ = std::move(*publisher);
-  // Their files get the umask's mode; only zsupd's user may connect.
-  for (const std::string& endpoint : {options_.control_endpoint, options_.events_endpoint}) {
-    Status restricted = RestrictIpcSocket(endpoint);
-    if (!restricted.ok()) return restricted;
-  }
+  s = OpenListeners();
+  if (!s.ok()) return s;
 
   SetLogSink(LogToWriter, &echo_err_);
   LogInfo(std::string("zsupd ") + ZSUP_VERSION + " (pid " + std::to_string(::getpid()) +
@@ -188,6 +171,8 @@ void Daemon::PollOnce() {
   const size_t signals = add(nullptr, signals_.get(), ZMQ_POLLIN);
   const size_t wake = add(nullptr, wake_.get(), ZMQ_POLLIN);
   const size_t control = add(control_.handle(), 0, ZMQ_POLLIN);
+  const size_t monitors[2] = {add(control_connections_->monitor().handle(), 0, ZMQ_POLLIN),
+                              add(events_connections_->monitor().handle(), 0, ZMQ_POLLIN)};
   size_t stem_socket = SIZE_MAX, stem_pid = SIZE_MAX;
   // Output waits in the stem (and then in the nodes) while it cannot go out.
   const bool backpressure = OutputBlocked();
@@ -222,6 +207,7 @@ void Daemon::PollOnce() {
     if (auto how = stem_->CheckExited()) OnStemGone(*how, now);
   }
   if (ready(stem_socket)) ServeStem(now);
+  if (ready(monitors[0]) || ready(monitors[1])) ServeMonitors(now);
   if (ready(control)) ServeControl(now);
   if (ready(out)) echo_out_.OnWritable();
   if (ready(err)) echo_err_.OnWritable();
@@ -258,6 +244,7 @@ void Daemon::Tick(TimePoint now) {
   stem_->Flush();
   publisher_->Flush(now);
   MaybeStartStem(now);
+  if (auto recount = admission_->NextRecount(); recount && now >= *recount) RecountDescriptors(now);
   if (now >= next_store_check_) {
     // Also without commands: a state.db deleted while nothing is written is
     // as lost at the next start.
@@ -286,6 +273,7 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
   if (stem_needed_ && dying_.empty()) consider(std::max(next_stem_attempt_, stem_->earliest_restart()));
   if (stop_deadline_) consider(*stop_deadline_);
   consider(next_store_check_);
+  if (auto recount = admission_->NextRecount()) consider(*recount);
   if (drain_deadline_) consider(*drain_deadline_);
   return next;
 }

@@ -18,6 +18,8 @@
 #include "broker/messages.h"
 #include "broker/stem_protocol.h"
 #include "store/store.h"
+#include "supervisor/admission.h"
+#include "supervisor/connections.h"
 #include "supervisor/echo_writer.h"
 #include "supervisor/node_table.h"
 #include "supervisor/output_log.h"
@@ -63,6 +65,15 @@ class Daemon {
   void MaybeStartStem(TimePoint now);
   void Finish();
 
+  // listeners.cc
+  // Creates and binds the control and events sockets, each watched by a
+  // Connections monitor, and the Admission that keeps descriptors in reserve.
+  Status OpenListeners();
+  Status BindListeners();
+  void UnbindListeners();
+  void ServeMonitors(TimePoint now);
+  void RecountDescriptors(TimePoint now);
+
   // commands.cc
   void ServeControl(TimePoint now);
   std::string Execute(std::string_view request_bytes);
@@ -99,6 +110,9 @@ class Daemon {
   TimePoint next_store_check_{};
   zmq::socket_t control_;
   std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<Connections> control_connections_;
+  std::unique_ptr<Connections> events_connections_;
+  std::unique_ptr<Admission> admission_;
   std::unique_ptr<StemClient> stem_;
   NodeTable table_;
   OutputLog output_;

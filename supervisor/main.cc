@@ -50,9 +50,15 @@ int main(int argc, char** argv) {
                  "events queued per subscriber; when one's queue is full, output waits for it")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--events-queue-bytes", o.events_queue_bytes,
+                 "bytes of events queued per subscriber, about (the queue holds fewer events "
+                 "when lines are long)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--events-stall-limit", o.events_stall_limit,
-                 "seconds output waits for a subscriber whose queue is full before that "
-                 "subscriber starts missing events (a gap in seq); 0: never wait")
+                 "seconds output waits for a subscriber whose queue is full and that reads "
+                 "nothing; then it is cut off (it misses what was queued: a gap in seq) and "
+                 "output goes on for the others; 0: never wait, drop instead")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-request-bytes", o.max_request_bytes,

@@ -1,29 +1,77 @@
 #include "supervisor/publisher.h"
 
+#include <algorithm>
+
 #include "broker/log.h"
 
 namespace zsup {
 
-Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t& context,
-                                                   const std::string& endpoint,
-                                                   int high_water_mark, Duration stall_limit) {
+Result<std::unique_ptr<Publisher>> Publisher::Create(zmq::context_t& context, Options options) {
   try {
     zmq::socket_t socket(context, zmq::socket_type::pub);
     socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::sndhwm, high_water_mark);
     socket.set(zmq::sockopt::maxmsgsize, kMaxSubscriptionBytes);
-    socket.set(zmq::sockopt::xpub_nodrop, stall_limit > Duration::zero());
-    socket.bind(endpoint);
-    return std::unique_ptr<Publisher>(new Publisher(std::move(socket), stall_limit));
+    socket.set(zmq::sockopt::xpub_nodrop, options.stall_limit > Duration::zero());
+    std::unique_ptr<Publisher> p(new Publisher(std::move(socket), std::move(options)));
+    p->SetHighWaterMark(kMinEventBytes);  // before bind: every pipe gets it
+    return p;
+  } catch (const zmq::error_t& e) {
+    return Status::Error(std::string("cannot create the events socket: ") + e.what());
+  }
+}
+
+Result<std::unique_ptr<Publisher>> Publisher::Bind(zmq::context_t& context,
+                                                   const std::string& endpoint, Options options) {
+  auto p = Create(context, std::move(options));
+  if (!p.ok()) return p;
+  Status s = (*p)->Bind(endpoint);
+  if (!s.ok()) return s;
+  return p;
+}
+
+Status Publisher::Bind(const std::string& endpoint) {
+  try {
+    socket_.bind(endpoint);
+    return Status::Ok();
   } catch (const zmq::error_t& e) {
     return Status::Error("cannot bind the events socket " + endpoint + ": " + e.what());
   }
 }
 
-Publisher::Publisher(zmq::socket_t socket, Duration stall_limit)
+Status Publisher::Unbind(const std::string& endpoint) {
+  try {
+    socket_.unbind(endpoint);
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return Status::Error("cannot unbind the events socket " + endpoint + ": " + e.what());
+  }
+}
+
+Publisher::Publisher(zmq::socket_t socket, Options options)
     : socket_(std::move(socket)),
-      stall_limit_(stall_limit),
-      mode_(stall_limit > Duration::zero() ? Mode::kLossless : Mode::kLossy) {}
+      options_(std::move(options)),
+      stall_limit_(options_.stall_limit),
+      mode_(stall_limit_ > Duration::zero() ? Mode::kLossless : Mode::kLossy) {}
+
+void Publisher::SetHighWaterMark(size_t event_bytes) {
+  hwm_event_bytes_ = std::max(event_bytes, kMinEventBytes);
+  const auto by_bytes = static_cast<int64_t>(options_.queue_bytes) /
+                        static_cast<int64_t>(hwm_event_bytes_);
+  const int hwm = static_cast<int>(
+      std::clamp<int64_t>(by_bytes, 1, std::max(1, options_.high_water_mark)));
+  if (hwm == hwm_) return;
+  hwm_ = hwm;
+  try {
+    socket_.set(zmq::sockopt::sndhwm, hwm_);  // ZeroMQ applies it to existing pipes too
+  } catch (const zmq::error_t& e) {
+    LogError(std::string("events socket: ") + e.what());
+  }
+}
+
+void Publisher::Account(size_t bytes) {
+  window_max_ = std::max(window_max_, bytes);
+  if (bytes > hwm_event_bytes_) SetHighWaterMark(bytes);
+}
 
 bool Publisher::TrySend(std::string_view topic, zmq::message_t& payload) {
   try {
@@ -59,6 +107,7 @@ void Publisher::Publish(std::string_view topic, std::string_view payload) {
 }
 
 void Publisher::Publish(std::string_view topic, zmq::message_t& payload) {
+  Account(topic.size() + payload.size());
   if (mode_ == Mode::kStalled) {
     backlog_.push_back(Event{std::string(topic), payload.to_string()});
     return;
@@ -81,6 +130,12 @@ void Publisher::Publish(std::string_view topic, zmq::message_t& payload) {
 }
 
 void Publisher::Flush(TimePoint now) {
+  if (now - window_start_ >= kHwmWindow) {
+    // No event as large as the mark is set for lately: raise it again.
+    if (window_max_ < hwm_event_bytes_) SetHighWaterMark(window_max_);
+    window_max_ = 0;
+    window_start_ = now;
+  }
   if (mode_ == Mode::kLossy) {
     if (now >= next_probe_) {
       probe_due_ = true;
@@ -90,15 +145,30 @@ void Publisher::Flush(TimePoint now) {
   }
   if (mode_ != Mode::kStalled || now < next_retry_) return;
   if (!stalled_since_) stalled_since_ = now;
+  bool moved = false;
   while (!backlog_.empty() && TrySend(backlog_.front())) {
     backlog_.pop_front();
+    moved = true;
   }
   if (backlog_.empty()) {
     mode_ = Mode::kLossless;
     return;
   }
   next_retry_ = now + kRetryInterval;
+  if (moved) stalled_since_ = now;  // a slow subscriber, not a stuck one
   if (now - *stalled_since_ < stall_limit_) return;
+  if (options_.cut_off) {
+    if (const size_t cut = options_.cut_off(); cut > 0) {
+      cut_offs_ += cut;
+      LogWarning("events: cut off " + std::to_string(cut) + " subscriber(s) that read nothing for " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)
+                                    .count()) +
+                 " ms; they miss what was queued for them (a gap in seq) and get what follows "
+                 "once they reconnect");
+      stalled_since_ = now;  // until ZeroMQ has dropped their queues
+      return;
+    }
+  }
   LogWarning("events: a subscriber has not read for " +
              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)
                                 .count()) +

@@ -8,21 +8,34 @@
 //             output from the stem, so the stem stops reading the nodes'
 //             pipes and the nodes block on their writes. Nothing is lost.
 //   stalled   Flush() retries the backlog, in order, every millisecond.
-//             Once it is out, back to lossless. If it is still stuck after
-//             `stall_limit`, a subscriber has stopped reading: the backlog
-//             goes out lossy and the publisher turns lossy.
+//             Once it is out, back to lossless. If nothing could be sent for
+//             `stall_limit`, a subscriber has stopped reading: `cut_off` is
+//             asked to close the connections of the subscribers that do not
+//             read (zsupd finds them by their unread kernel queues; they
+//             reconnect and see a gap in seq), and the stall goes on for the
+//             others. Only if it cuts none off does the backlog go out lossy
+//             and the publisher turn lossy.
 //   lossy     a full subscriber queue drops the event for that subscriber
 //             only (it sees the gap in `seq`); the others get everything.
 //             Every second one event is tried lossless again; when it goes
 //             through, every subscriber has caught up: back to lossless.
 // A stall_limit of zero means always lossy: a slow subscriber never holds
 // up the nodes.
+//
+// Bytes: ZeroMQ bounds a subscriber's queue in messages (the high-water
+// mark). The publisher sets that mark to `queue_bytes` divided by the
+// largest event it has seen lately (at most `high_water_mark`), so a
+// subscriber's queue holds about `queue_bytes` whatever the line length:
+// lowered at once when longer events appear, raised again once they have
+// not been seen for kHwmWindow. While the mark goes up, events queued under
+// the lower one are still there: a queue holds at most twice `queue_bytes`.
 #pragma once
 
 #include <zmq.hpp>
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,9 +51,23 @@ class Publisher {
  public:
   enum class Mode { kLossless, kStalled, kLossy };
 
+  struct Options {
+    int high_water_mark = 100000;       // events per subscriber, at most
+    int64_t queue_bytes = 64 << 20;     // bytes per subscriber, about
+    Duration stall_limit = std::chrono::seconds(1);
+    // Closes the connections of subscribers that do not read; returns how
+    // many. Unset: none can be found (then lossy, as above).
+    std::function<size_t()> cut_off;
+  };
+
+  // A publisher whose socket is not bound yet (so that it can be monitored
+  // first), then Bind(); Bind(context, endpoint, options) does both.
+  static Result<std::unique_ptr<Publisher>> Create(zmq::context_t& context, Options options);
   static Result<std::unique_ptr<Publisher>> Bind(zmq::context_t& context,
-                                                 const std::string& endpoint, int high_water_mark,
-                                                 Duration stall_limit);
+                                                 const std::string& endpoint, Options options);
+  Status Bind(const std::string& endpoint);
+  Status Unbind(const std::string& endpoint);
+  zmq::socket_t& socket() { return socket_; }
 
   void Publish(std::string_view topic, std::string_view payload);
   void NodeStatus(const NodeStatusEvent& e);
@@ -57,6 +84,9 @@ class Publisher {
   bool stalled() const { return mode_ == Mode::kStalled; }
   Mode mode() const { return mode_; }
   size_t backlog() const { return backlog_.size(); }
+  int high_water_mark() const { return hwm_; }
+  // Subscribers cut off so far (see `cut_off`).
+  uint64_t cut_off_count() const { return cut_offs_; }
 
   // Sends the backlog lossy and sets how long queued events may still go out
   // once the socket is closed (0: a subscriber that is gone cannot hold up an
@@ -70,6 +100,8 @@ class Publisher {
   // build a subscription trie of gigabytes.
   static constexpr int64_t kMaxSubscriptionBytes = 1024;
   static constexpr Duration kProbeInterval = std::chrono::seconds(1);
+  static constexpr Duration kHwmWindow = std::chrono::seconds(10);
+  static constexpr size_t kMinEventBytes = 256;  // the size the mark starts from
 
  private:
   struct Event {
@@ -77,7 +109,11 @@ class Publisher {
     std::string payload;
   };
 
-  Publisher(zmq::socket_t socket, Duration stall_limit);
+  Publisher(zmq::socket_t socket, Options options);
+  // Lowers the high-water mark when `bytes` is a larger event than it was
+  // set for.
+  void Account(size_t bytes);
+  void SetHighWaterMark(size_t event_bytes);
   void Publish(std::string_view topic, zmq::message_t& payload);
   // False when a subscriber's queue is full (only without drops).
   bool TrySend(std::string_view topic, zmq::message_t& payload);
@@ -86,7 +122,13 @@ class Publisher {
   void GoLossy();
 
   zmq::socket_t socket_;
+  Options options_;
   const Duration stall_limit_;
+  int hwm_ = 0;
+  size_t hwm_event_bytes_ = 0;  // the event size hwm_ was set for
+  size_t window_max_ = 0;       // the largest event since window_start_
+  TimePoint window_start_{};
+  uint64_t cut_offs_ = 0;
   Mode mode_;
   std::deque<Event> backlog_;
   std::optional<TimePoint> stalled_since_;  // set by the first Flush() after the stall

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,10 @@ constexpr int kHwm = 10;  // inproc: a subscriber's queue holds sndhwm + rcvhwm
 class PublisherTest : public ::testing::Test {
  protected:
   void Start(Duration stall_limit) {
-    auto p = Publisher::Bind(context_, "inproc://events", kHwm, stall_limit);
+    Start(Publisher::Options{kHwm, 1 << 20, stall_limit, cut_off_});
+  }
+  void Start(Publisher::Options options) {
+    auto p = Publisher::Bind(context_, "inproc://events", std::move(options));
     ASSERT_TRUE(p.ok()) << p.error();
     publisher_ = std::move(*p);
     sub_.set(zmq::sockopt::rcvhwm, kHwm);
@@ -71,6 +75,7 @@ class PublisherTest : public ::testing::Test {
   }
 
   zmq::context_t context_;
+  std::function<size_t()> cut_off_;
   zmq::socket_t sub_{context_, zmq::socket_type::sub};
   std::unique_ptr<Publisher> publisher_;
   TimePoint t0_ = SteadyNow();
@@ -150,6 +155,46 @@ TEST_F(PublisherTest, BackToLosslessOnceTheSubscriberCaughtUp) {
   EXPECT_EQ(publisher_->mode(), Publisher::Mode::kLossless);
   PublishNumbered(0, 100);
   EXPECT_TRUE(publisher_->stalled());
+}
+
+TEST_F(PublisherTest, AtTheStallLimitSubscribersThatDoNotReadAreCutOffAndTheRestStaysLossless) {
+  int asked = 0;
+  cut_off_ = [&] { return ++asked == 1 ? size_t{1} : size_t{0}; };
+  Start(milliseconds(500));
+  PublishNumbered(0, 100);
+  publisher_->Flush(t0_);
+  publisher_->Flush(t0_ + milliseconds(500));
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(publisher_->cut_off_count(), 1u);
+  EXPECT_TRUE(publisher_->stalled()) << "cutting one off must not drop for the others";
+  // The stall timer starts over; still stuck then and none to cut: lossy.
+  publisher_->Flush(t0_ + milliseconds(999));
+  EXPECT_TRUE(publisher_->stalled());
+  publisher_->Flush(t0_ + milliseconds(1000));
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(publisher_->mode(), Publisher::Mode::kLossy);
+}
+
+TEST_F(PublisherTest, ProgressRestartsTheStallLimit) {
+  Start(milliseconds(500));
+  PublishNumbered(0, 100);
+  publisher_->Flush(t0_);
+  Drain();  // a slow reader: some room now
+  publisher_->Flush(t0_ + milliseconds(400));
+  publisher_->Flush(t0_ + milliseconds(800));
+  EXPECT_NE(publisher_->mode(), Publisher::Mode::kLossy);
+}
+
+TEST_F(PublisherTest, TheHighWaterMarkFollowsTheLargestEventToBoundBytes) {
+  Start(Publisher::Options{1000, 64 << 10, seconds(1), {}});
+  EXPECT_EQ(publisher_->high_water_mark(), 256);  // 64 KiB / 256 B
+  publisher_->Publish("stdout/n", std::string(10000, 'x'));
+  EXPECT_EQ(publisher_->high_water_mark(), 6);  // 64 KiB / 10 KB
+  publisher_->Flush(t0_ + Publisher::kHwmWindow);
+  EXPECT_EQ(publisher_->high_water_mark(), 6) << "seen within the window";
+  publisher_->Publish("stdout/n", "short");
+  publisher_->Flush(t0_ + 2 * Publisher::kHwmWindow);
+  EXPECT_EQ(publisher_->high_water_mark(), 256);
 }
 
 TEST_F(PublisherTest, AZeroStallLimitNeverHoldsOutputBack) {

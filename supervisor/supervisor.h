@@ -44,6 +44,8 @@ struct SupervisorOptions {
   Durability durability = Durability::kFull;
   bool echo = true;          // echo node output as "[node] line" on stdout/stderr
   int events_high_water_mark = 100000;
+  // About how many bytes of events one subscriber's queue may hold.
+  int64_t events_queue_bytes = 64 << 20;
   // How long a full subscriber queue may hold output back (the nodes block)
   // before that subscriber starts missing events; 0: it never holds it back.
   double events_stall_limit = 1.0;

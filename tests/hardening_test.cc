@@ -9,6 +9,8 @@
 
 #include <cstring>
 
+#include <algorithm>
+#include <memory>
 #include <set>
 
 #include "broker/fd.h"
@@ -18,6 +20,21 @@ namespace zsup::testing {
 namespace {
 
 class HardeningTest : public DaemonTest {};
+
+// Whether resident memory says anything: AddressSanitizer keeps freed memory
+// in quarantine (256 MiB by default), so under it the figures only grow.
+constexpr bool kMemoryFiguresMeaningful =
+#if defined(__SANITIZE_ADDRESS__)
+    false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    false;
+#else
+    true;
+#endif
+#else
+    true;
+#endif
 
 // Resident memory of a process, KiB (from /proc/<pid>/status).
 long RssKiB(pid_t pid) {
@@ -229,7 +246,9 @@ TEST_F(HardeningTest, AHugeSubscriptionCostsZsupdNeitherMemoryNorTime) {
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(Call(EncodeRequest(PingRequest{})).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(500));
-  EXPECT_LT(RssKiB(daemon_pid()) - before, 64 << 10);
+  if (kMemoryFiguresMeaningful) {
+    EXPECT_LT(RssKiB(daemon_pid()) - before, 64 << 10);
+  }
 }
 
 // Probe 8: a 200 MB env value was accepted; the node could never exec
@@ -266,7 +285,9 @@ TEST_F(HardeningTest, ARequestBeyondTheSizeLimitClosesItsConnectionOnly) {
   EXPECT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().code(), Status::Code::kUnreachable);
   EXPECT_TRUE(Call(EncodeRequest(PingRequest{})).ok());
-  EXPECT_LT(RssKiB(daemon_pid()) - before, 20 << 10);
+  if (kMemoryFiguresMeaningful) {
+    EXPECT_LT(RssKiB(daemon_pid()) - before, 20 << 10);
+  }
   c.env["BLOB"] = std::string(200 << 10, 'x');  // under the frame limit: a reply
   EXPECT_NE(Create(c).message().find("config.env.BLOB"), std::string::npos);
 }
@@ -423,6 +444,77 @@ TEST_F(HardeningTest, WhatACrashedNodeLeftOutsideItsSessionGoesWithIt) {
   const int64_t escaped = FirstLinePid(*sub);
   ASSERT_GT(escaped, 0);
   EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(escaped); })) << "the crash left it running";
+}
+
+// Probe 4: alone, a reading SUB lost no line of a flood; with three SUBs
+// connected that never read, it lost 59%.
+TEST_F(HardeningTest, SubscribersThatNeverReadAreCutOffAndTheReaderLosesNothing) {
+  StartDaemon({"--no-echo", "--events-stall-limit", "0.3"});
+  std::vector<std::unique_ptr<Subscriber>> stuck;
+  for (int i = 0; i < 3; ++i) stuck.push_back(Subscribe({"stdout/flood"}, 100));
+  auto reader = Subscribe({"stdout/flood"});
+  constexpr int kLines = 200000;
+  ASSERT_TRUE(Create(TestNode("flood", {"--lines=" + std::to_string(kLines), "--burst"})).ok());
+  int64_t expected = 1;
+  while (expected <= kLines) {
+    auto e = reader->Next(seconds(15));
+    ASSERT_TRUE(e.has_value()) << "line " << expected << " never came\n" << Log();
+    ASSERT_EQ(std::get<OutputEvent>(e->payload).seq, expected) << "the reader lost lines";
+    ++expected;
+  }
+  EXPECT_NE(Log().find("cut off"), std::string::npos) << Log();
+}
+
+// Probe 3: one SUB that never reads and a node writing 60,000-byte lines:
+// zsupd passed 4 GiB in 12 s (the queue was bounded in events, not bytes).
+TEST_F(HardeningTest, ASubscribersQueueIsBoundedInBytes) {
+  StartDaemon({"--no-echo", "--events-stall-limit", "0", "--events-queue-bytes", "8388608"});
+  auto stuck = Subscribe({"stdout/big"}, 100);
+  const long before = RssKiB(daemon_pid());
+  constexpr int kLines = 3000;  // 180 MB
+  ASSERT_TRUE(
+      Create(TestNode("big", {"--lines=" + std::to_string(kLines), "--line-bytes=60000"})).ok());
+  long peak = 0;
+  ASSERT_TRUE(WaitUntil([&] {
+    peak = std::max(peak, RssKiB(daemon_pid()) - before);
+    auto lines = Tail("big", Stream::kStdout, 1);
+    return lines.ok() && !lines->empty() && lines->back().seq == kLines;
+  }, seconds(60))) << Log();
+  // Without a subscriber the flood itself costs about 60 MiB here (link
+  // queues, the allocator's caches); the old code queued all 180 MB.
+  if (kMemoryFiguresMeaningful) {
+    EXPECT_LT(peak, 128 << 10) << "KiB more than before the flood";
+  }
+}
+
+// Probe 6: with the open-file limit at 1024, 1,100 idle connections made
+// zsupd abort inside ZeroMQ (`Too many open files (src/ipc_listener.cpp)`).
+TEST_F(HardeningTest, RunningShortOfDescriptorsRefusesConnectionsAndRecovers) {
+  set_daemon_nofile(256);
+  StartDaemon();
+  std::vector<UniqueFd> idle;
+  for (const char* socket : {"/control.sock", "/events.sock"}) {
+    const std::string path = dir() + socket;
+    for (int i = 0; i < 200; ++i) {
+      UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      std::memcpy(addr.sun_path, path.data(), path.size());
+      if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        idle.push_back(std::move(fd));
+      }
+    }
+  }
+  ASSERT_TRUE(WaitUntil([&] { return Log().find("refusing new connections") != std::string::npos; }))
+      << Log();
+  EXPECT_TRUE(ProcessAlive(daemon_pid())) << Log();
+  idle.clear();
+  EXPECT_TRUE(WaitUntil([&] { return Call(EncodeRequest(PingRequest{}), seconds(1)).ok(); }))
+      << Log();
+  EXPECT_NE(Log().find("accepting connections again"), std::string::npos) << Log();
+  auto sub = Subscribe({"node_status/w1"});
+  ASSERT_TRUE(Create(TestNode("w1")).ok());
+  EXPECT_TRUE(sub->Next().has_value()) << "the events socket is back";
 }
 
 }  // namespace

@@ -1,0 +1,115 @@
+// The control and events sockets as listeners: bound with their files made
+// private, watched connection by connection, and unbound while descriptors
+// run short (admission.h) so that ZeroMQ never meets EMFILE in accept(2).
+#include <dirent.h>
+#include <sys/resource.h>
+
+#include "broker/log.h"
+#include "supervisor/daemon.h"
+#include "supervisor/state_dir.h"
+
+namespace zsup {
+namespace {
+
+size_t DescriptorLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 1 << 20;
+  return static_cast<size_t>(limit.rlim_cur);
+}
+
+size_t OpenDescriptors() {
+  size_t n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+  }
+  return n;
+}
+
+}  // namespace
+
+Status Daemon::OpenListeners() {
+  admission_ = std::make_unique<Admission>(DescriptorLimit());
+  try {
+    control_ = zmq::socket_t(*context_, zmq::socket_type::rep);
+    control_.set(zmq::sockopt::linger, 0);
+    control_.set(zmq::sockopt::maxmsgsize, options_.max_request_bytes);
+  } catch (const zmq::error_t& e) {
+    return Status::Error(std::string("cannot create the control socket: ") + e.what());
+  }
+  Publisher::Options events;
+  events.high_water_mark = options_.events_high_water_mark;
+  events.queue_bytes = options_.events_queue_bytes;
+  events.stall_limit = FromSeconds(options_.events_stall_limit);
+  events.cut_off = [this] { return events_connections_->CutOffBacklogged(); };
+  auto publisher = Publisher::Create(*context_, std::move(events));
+  if (!publisher.ok()) return publisher.status();
+  publisher_ = std::move(*publisher);
+  auto control = Connections::Watch(*context_, control_, "control");
+  if (!control.ok()) return control.status();
+  control_connections_ = std::move(*control);
+  auto watched = Connections::Watch(*context_, publisher_->socket(), "events");
+  if (!watched.ok()) return watched.status();
+  events_connections_ = std::move(*watched);
+  return BindListeners();
+}
+
+Status Daemon::BindListeners() {
+  try {
+    control_.bind(options_.control_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Error("cannot bind the control socket " + options_.control_endpoint + ": " +
+                         e.what());
+  }
+  Status s = publisher_->Bind(options_.events_endpoint);
+  if (!s.ok()) {
+    UnbindListeners();
+    return s;
+  }
+  // Their files get the umask's mode; only zsupd's user may connect.
+  for (const std::string& endpoint : {options_.control_endpoint, options_.events_endpoint}) {
+    s = RestrictIpcSocket(endpoint);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+void Daemon::UnbindListeners() {
+  try {
+    control_.unbind(options_.control_endpoint);
+  } catch (const zmq::error_t& e) {
+    LogError("cannot unbind the control socket: " + std::string(e.what()));
+  }
+  Status s = publisher_->Unbind(options_.events_endpoint);
+  if (!s.ok()) LogError(s.message());
+}
+
+void Daemon::ServeMonitors(TimePoint now) {
+  for (Connections* c : {control_connections_.get(), events_connections_.get()}) {
+    c->Drain();
+    for (int fd : c->TakeAccepted()) {
+      if (admission_->OnAccepted(fd, now) != Admission::Action::kStopAccepting) continue;
+      LogWarning("a new connection got descriptor " + std::to_string(fd) + " of at most " +
+                 std::to_string(DescriptorLimit()) + " (" +
+                 std::to_string(control_connections_->count()) + " control and " +
+                 std::to_string(events_connections_->count()) +
+                 " events connections): refusing new connections until fewer than " +
+                 std::to_string(admission_->low()) + " descriptors are open");
+      UnbindListeners();
+    }
+  }
+}
+
+void Daemon::RecountDescriptors(TimePoint now) {
+  const size_t open = OpenDescriptors();
+  if (admission_->OnCount(open, now) != Admission::Action::kAcceptAgain) return;
+  Status s = BindListeners();
+  if (!s.ok()) {
+    LogError(s.message() + "; trying again");
+    admission_->RetryLater(now);
+    return;
+  }
+  LogInfo("accepting connections again (" + std::to_string(open) + " descriptors open)");
+}
+
+}  // namespace zsup
