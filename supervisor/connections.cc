@@ -70,7 +70,17 @@ void Connections::Drain() {
     std::memcpy(&value, static_cast<const char*>(head.data()) + 2, sizeof value);
     if (event == ZMQ_EVENT_ACCEPTED) {
       struct stat st {};
-      if (::fstat(value, &st) == 0 && S_ISSOCK(st.st_mode)) open_[value] = st.st_ino;
+      if (::fstat(value, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        Connection c{st.st_ino, 0, false};
+        ucred cred{};
+        socklen_t len = sizeof cred;
+        if (::getsockopt(value, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0) {
+          c.peer = cred.pid;
+          auto cut = cut_peers_.find(cred.pid);
+          c.probation = cut != cut_peers_.end() && now_ - cut->second < kProbation;
+        }
+        open_[value] = c;
+      }
       accepted_.push_back(value);
     } else if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CLOSED) {
       open_.erase(value);
@@ -78,13 +88,18 @@ void Connections::Drain() {
   }
 }
 
-size_t Connections::CutOffBacklogged() {
+size_t Connections::CutOffBacklogged(bool on_probation_only, TimePoint now) {
+  now_ = now;
+  std::erase_if(cut_peers_, [now](const auto& p) { return now - p.second >= kProbation; });
   Drain();  // drop what has gone meanwhile
   size_t n = 0;
-  for (const auto& [fd, ino] : open_) {
+  for (const auto& [fd, c] : open_) {
+    if (on_probation_only && !c.probation) continue;
     int unread = 0;
-    if (::ioctl(fd, SIOCOUTQ, &unread) != 0 || unread <= 0 || !Same(fd, ino)) continue;
-    if (::shutdown(fd, SHUT_RDWR) == 0) ++n;
+    if (::ioctl(fd, SIOCOUTQ, &unread) != 0 || unread <= 0 || !Same(fd, c.ino)) continue;
+    if (::shutdown(fd, SHUT_RDWR) != 0) continue;
+    ++n;
+    if (c.peer > 0) cut_peers_[c.peer] = now;
   }
   return n;
 }

@@ -20,6 +20,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "broker/clock.h"
 #include "broker/status.h"
 
 namespace zsup {
@@ -43,8 +44,15 @@ class Connections {
 
   // Closes (shutdown(2)) every connection whose kernel send queue still
   // holds data (SIOCOUTQ): a peer that reads nothing. ZeroMQ notices, drops
-  // what it queued for it, and the peer may connect again. Returns how many.
-  size_t CutOffBacklogged();
+  // what it queued for it, and the peer may connect again. With
+  // `on_probation_only`, only connections on probation: made by a process
+  // (SO_PEERCRED) one of whose connections was cut off within
+  // kProbation, i.e. a stuck subscriber that reconnected, which then costs
+  // the others a millisecond instead of another stall limit. Connections
+  // that process already had are not on probation. Returns how many.
+  size_t CutOffBacklogged(bool on_probation_only, TimePoint now);
+
+  static constexpr Duration kProbation = std::chrono::seconds(60);
 
  private:
   Connections(zmq::socket_t monitor, std::string name);
@@ -53,8 +61,15 @@ class Connections {
 
   zmq::socket_t monitor_;
   std::string name_;
-  std::map<int, ino_t> open_;  // descriptor -> inode, per accepted connection
+  struct Connection {
+    ino_t ino = 0;
+    pid_t peer = 0;  // 0: unknown (not a unix socket)
+    bool probation = false;
+  };
+  std::map<int, Connection> open_;  // by descriptor
   std::vector<int> accepted_;
+  std::map<pid_t, TimePoint> cut_peers_;  // when a connection of that process was cut off
+  TimePoint now_{};                       // of the last CutOffBacklogged()
 };
 
 }  // namespace zsup

@@ -41,7 +41,9 @@ Status Daemon::OpenListeners() {
   events.high_water_mark = options_.events_high_water_mark;
   events.queue_bytes = options_.events_queue_bytes;
   events.stall_limit = FromSeconds(options_.events_stall_limit);
-  events.cut_off = [this] { return events_connections_->CutOffBacklogged(); };
+  events.cut_off = [this](bool probation) {
+    return events_connections_->CutOffBacklogged(probation, SteadyNow());
+  };
   auto publisher = Publisher::Create(*context_, std::move(events));
   if (!publisher.ok()) return publisher.status();
   publisher_ = std::move(*publisher);

@@ -144,7 +144,10 @@ void Publisher::Flush(TimePoint now) {
     return;
   }
   if (mode_ != Mode::kStalled || now < next_retry_) return;
-  if (!stalled_since_) stalled_since_ = now;
+  if (!stalled_since_) {
+    stalled_since_ = now;
+    if (options_.cut_off) cut_offs_ += options_.cut_off(/*on_probation_only=*/true);
+  }
   bool moved = false;
   while (!backlog_.empty() && TrySend(backlog_.front())) {
     backlog_.pop_front();
@@ -158,7 +161,7 @@ void Publisher::Flush(TimePoint now) {
   if (moved) stalled_since_ = now;  // a slow subscriber, not a stuck one
   if (now - *stalled_since_ < stall_limit_) return;
   if (options_.cut_off) {
-    if (const size_t cut = options_.cut_off(); cut > 0) {
+    if (const size_t cut = options_.cut_off(false); cut > 0) {
       cut_offs_ += cut;
       LogWarning("events: cut off " + std::to_string(cut) + " subscriber(s) that read nothing for " +
                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)

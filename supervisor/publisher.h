@@ -14,7 +14,8 @@
 //             read (zsupd finds them by their unread kernel queues; they
 //             reconnect and see a gap in seq), and the stall goes on for the
 //             others. Only if it cuts none off does the backlog go out lossy
-//             and the publisher turn lossy.
+//             and the publisher turn lossy. A cut-off subscriber that comes
+//             back and is stuck again is cut off as soon as a stall begins.
 //   lossy     a full subscriber queue drops the event for that subscriber
 //             only (it sees the gap in `seq`); the others get everything.
 //             Every second one event is tried lossless again; when it goes
@@ -55,9 +56,10 @@ class Publisher {
     int high_water_mark = 100000;       // events per subscriber, at most
     int64_t queue_bytes = 64 << 20;     // bytes per subscriber, about
     Duration stall_limit = std::chrono::seconds(1);
-    // Closes the connections of subscribers that do not read; returns how
-    // many. Unset: none can be found (then lossy, as above).
-    std::function<size_t()> cut_off;
+    // Closes the connections of subscribers that do not read (with `true`:
+    // only those on probation, see connections.h); returns how many.
+    // Unset: none can be found (then lossy, as above).
+    std::function<size_t(bool on_probation_only)> cut_off;
   };
 
   // A publisher whose socket is not bound yet (so that it can be monitored

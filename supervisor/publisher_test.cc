@@ -75,7 +75,7 @@ class PublisherTest : public ::testing::Test {
   }
 
   zmq::context_t context_;
-  std::function<size_t()> cut_off_;
+  std::function<size_t(bool)> cut_off_;
   zmq::socket_t sub_{context_, zmq::socket_type::sub};
   std::unique_ptr<Publisher> publisher_;
   TimePoint t0_ = SteadyNow();
@@ -159,7 +159,10 @@ TEST_F(PublisherTest, BackToLosslessOnceTheSubscriberCaughtUp) {
 
 TEST_F(PublisherTest, AtTheStallLimitSubscribersThatDoNotReadAreCutOffAndTheRestStaysLossless) {
   int asked = 0;
-  cut_off_ = [&] { return ++asked == 1 ? size_t{1} : size_t{0}; };
+  cut_off_ = [&](bool probation_only) {
+    if (probation_only) return size_t{0};
+    return ++asked == 1 ? size_t{1} : size_t{0};
+  };
   Start(milliseconds(500));
   PublishNumbered(0, 100);
   publisher_->Flush(t0_);
