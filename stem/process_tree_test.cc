@@ -14,7 +14,9 @@
 namespace zsup {
 namespace {
 
-bool Contains(const std::vector<pid_t>& v, pid_t p) { return std::find(v.begin(), v.end(), p) != v.end(); }
+bool Contains(const std::vector<pid_t>& v, pid_t p) {
+  return std::find(v.begin(), v.end(), p) != v.end();
+}
 
 // A child in its own process group that starts a grandchild in its own
 // session; both sleep. Returns {child, grandchild}.
@@ -36,7 +38,8 @@ std::pair<pid_t, pid_t> Family() {
   }
   ::close(fds[1]);
   pid_t grandchild = 0;
-  EXPECT_EQ(::read(fds[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+  EXPECT_EQ(::read(fds[0], &grandchild, sizeof grandchild),
+            static_cast<ssize_t>(sizeof grandchild));
   ::close(fds[0]);
   return {child, grandchild};
 }

@@ -165,16 +165,21 @@ void Stem::HandleSignals(TimePoint now) {
 }
 
 void Stem::Reap(TimePoint now) {
+  bool node_exited = false;
   for (;;) {
     int status = 0;
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) return;  // 0: none left to reap now; -1: no children
+    if (pid <= 0) break;  // 0: none left to reap now; -1: no children
     auto it = by_pid_.find(pid);
     if (it == by_pid_.end()) continue;  // an orphan we adopted as subreaper
     SupervisedNode* node = it->second;
     by_pid_.erase(it);
     HandleExit(*node, pid, status, now);
+    node_exited = true;
   }
+  // Once per batch of exits, not per exit: a thousand nodes stopping at once
+  // would read the stem's list of children a thousand times.
+  if (node_exited) KillLeftovers();
 }
 
 void Stem::HandleExecStatus(SupervisedNode& node, TimePoint now) {
@@ -201,10 +206,10 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
   node.DrainOutput(&frames);
   QueueFrames(frames);
   // Whatever the node left goes with it, so that a replacement never runs
-  // beside remains of the process it replaces: its process group, and what
-  // left the group (re-parented to the stem when the node died).
+  // beside remains of the process it replaces: its process group here, and
+  // what left the group (re-parented to the stem when the node died) once
+  // Reap() is through.
   ::kill(-pid, SIGKILL);
-  KillLeftovers();
 
   ExitInfo exit;
   exit.at = WallNow();

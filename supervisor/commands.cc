@@ -63,7 +63,7 @@ std::string Daemon::Create(const NodeConfig& config) {
   if (table_.Find(config.name) != nullptr) {
     return EncodeErrorReply("node with name '" + config.name + "' already exists");
   }
-  if (s.ok()) s = CheckedStore();
+  s = CheckedStore();
   if (!s.ok()) return EncodeErrorReply(s.message());
   s = ValidateNodeFields(config);
   if (s.ok()) s = ValidateExecSize(config, exec_budget_);

@@ -25,8 +25,8 @@ std::string MonitorEndpoint() {
 }  // namespace
 
 Result<std::unique_ptr<Connections>> Connections::Watch(zmq::context_t& context,
-                                                       zmq::socket_t& socket,
-                                                       const std::string& name) {
+                                                        zmq::socket_t& socket,
+                                                        const std::string& name) {
   const std::string endpoint = MonitorEndpoint();
   if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), kEvents) != 0) {
     return Status::Error("cannot monitor the " + name + " socket: " + zmq_strerror(zmq_errno()));

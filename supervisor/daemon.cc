@@ -15,8 +15,8 @@
 #include "broker/log.h"
 #include "broker/paths.h"
 #include "broker/signals.h"
-#include "broker/validation.h"
 #include "broker/unsent_frames.h"
+#include "broker/validation.h"
 #include "stem/launch.h"
 #include "supervisor/notify.h"
 #include "supervisor/state_dir.h"
@@ -145,7 +145,6 @@ Status Daemon::Init() {
   TakeStemRemains(SteadyNow());  // a stem that exited while no zsupd ran
   return stem_->Connect(SteadyNow());
 }
-
 
 Status Daemon::Run() {
   Status s = Init();

@@ -1,6 +1,9 @@
 // The implementation behind Supervisor (supervisor.h): zsupd's one loop.
 // Internal to supervisor/. Split across files by concern:
 //   daemon.cc       setup, the poll loop, signals, shutdown, losing the stem
+//   listeners.cc    binding the control and events sockets, their connections,
+//                   refusing connections while descriptors run short
+//   state_db.cc     state.db: loading, noticing it lost, rewriting it
 //   commands.cc     the control socket (ping/create/destroy/restart/status/tail)
 //   stem_events.cc  what the stem reports: Welcome (adoption), starts, exits, output
 #pragma once

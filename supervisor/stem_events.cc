@@ -106,9 +106,9 @@ void Daemon::OnExited(const stem::NodeExited& m) {
   publisher_->NodeExit(NodeExitEvent{m.name, m.pid, m.code, m.signal, m.commanded, m.at});
   if (NodeView* view = table_.Find(m.name)) {
     table_.OnExited(m);
+    const StoredExit exit{ExitInfo{m.code, m.signal, m.at}, m.commanded};
     Status s = CheckedStore();
-    if (s.ok()) s = store_->RecordExit(m.name, StoredExit{ExitInfo{m.code, m.signal, m.at}, m.commanded},
-                                  view->restarts);
+    if (s.ok()) s = store_->RecordExit(m.name, exit, view->restarts);
     if (!s.ok()) LogError(s.message());
   }
   if (m.next == NodeState::kExited) {

@@ -3,13 +3,12 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <set>
 
@@ -243,8 +242,9 @@ TEST_F(HardeningTest, AHugeSubscriptionCostsZsupdNeitherMemoryNorTime) {
   EXPECT_LT(sent, topic) << "zsupd read the whole subscription";
   ASSERT_TRUE(Create(TestNode("talker", {"--lines=2000"})).ok());
   int lines = 0;
-  ASSERT_TRUE(sub->WaitFor([&](const Event& e) { return e.kind == EventKind::kStdout && ++lines == 2000; }))
-      << Log();
+  ASSERT_TRUE(sub->WaitFor([&](const Event& e) {
+    return e.kind == EventKind::kStdout && ++lines == 2000;
+  })) << Log();
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(Call(EncodeRequest(PingRequest{})).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(500));
@@ -322,9 +322,10 @@ TEST_F(HardeningTest, AStateDirOthersCanWriteIsMadePrivateWhateverTheUmask) {
   set_daemon_umask(0);
   StartDaemon();
   EXPECT_EQ(ModeOf(dir()), 0700u);
-  for (const char* file : {"control.sock", "events.sock", "stem.sock", "state.db", "zsupd.lock",
-                           "stem.lock"}) {
-    EXPECT_EQ(ModeOf(dir() + "/" + file) & 077, 0u) << file << " is " << std::oct << ModeOf(dir() + "/" + file);
+  for (const char* file :
+       {"control.sock", "events.sock", "stem.sock", "state.db", "zsupd.lock", "stem.lock"}) {
+    EXPECT_EQ(ModeOf(dir() + "/" + file) & 077, 0u)
+        << file << " is " << std::oct << ModeOf(dir() + "/" + file);
   }
   EXPECT_NE(Log().find("was mode 0777"), std::string::npos) << Log();
   if (::geteuid() == 0) {
@@ -383,8 +384,9 @@ TEST_F(HardeningTest, AStateDbDeletedWhileNothingIsWrittenIsRewrittenToo) {
   StartDaemon();
   ASSERT_TRUE(Create(TestNode("a")).ok());
   ASSERT_EQ(::unlink((dir() + "/state.db").c_str()), 0);
-  ASSERT_TRUE(WaitUntil([&] { return Log().find("wrote 1 node(s) into a new") != std::string::npos; }))
-      << Log();
+  ASSERT_TRUE(WaitUntil([&] {
+    return Log().find("wrote 1 node(s) into a new") != std::string::npos;
+  })) << Log();
   const int64_t a = WaitRunning("a");
   KillDaemon();
   StartDaemon();
@@ -399,7 +401,8 @@ TEST_F(HardeningTest, AZsupdThatFindsStateDbLostTakesTheStemsNodesBack) {
   ASSERT_TRUE(Create(TestNode("b", {"--print-pid"})).ok());
   const int64_t a = WaitRunning("a"), b = WaitRunning("b");
   KillDaemon();
-  for (const char* f : {"/state.db", "/state.db-wal", "/state.db-shm"}) ::unlink((dir() + f).c_str());
+  for (const char* f : {"/state.db", "/state.db-wal", "/state.db-shm"})
+    ::unlink((dir() + f).c_str());
   StartDaemon();
   EXPECT_NE(Log().find("the database was lost while no zsupd ran"), std::string::npos) << Log();
   EXPECT_EQ(WaitRunning("a"), a);
@@ -424,11 +427,15 @@ int64_t FirstLinePid(Subscriber& sub) {
 TEST_F(HardeningTest, StoppingANodeStopsWhatItStartedOutsideItsSession) {
   StartDaemon();
   auto sub = Subscribe({"stdout/escaper", "stdout/daemon"});
-  ASSERT_TRUE(Create(Command("escaper", {"/bin/sh", "-c", "setsid sleep 999 & echo $!; exec sleep 1000"})).ok());
+  ASSERT_TRUE(
+      Create(Command("escaper", {"/bin/sh", "-c", "setsid sleep 999 & echo $!; exec sleep 1000"}))
+          .ok());
   const int64_t escaped = FirstLinePid(*sub);
   ASSERT_GT(escaped, 0);
   // A double fork: re-parented to the node, which is a subreaper.
-  ASSERT_TRUE(Create(Command("daemon", {"/bin/sh", "-c", "(setsid sleep 998 & echo $!); exec sleep 1000"})).ok());
+  ASSERT_TRUE(
+      Create(Command("daemon", {"/bin/sh", "-c", "(setsid sleep 998 & echo $!); exec sleep 1000"}))
+          .ok());
   const int64_t daemonized = FirstLinePid(*sub);
   ASSERT_GT(daemonized, 0);
   ASSERT_TRUE(ProcessAlive(escaped) && ProcessAlive(daemonized));
@@ -442,7 +449,9 @@ TEST_F(HardeningTest, StoppingANodeStopsWhatItStartedOutsideItsSession) {
 TEST_F(HardeningTest, WhatACrashedNodeLeftOutsideItsSessionGoesWithIt) {
   StartDaemon();
   auto sub = Subscribe({"stdout/crasher"});
-  ASSERT_TRUE(Create(Command("crasher", {"/bin/sh", "-c", "setsid sleep 997 & echo $!; sleep 0.3; exit 3"})).ok());
+  ASSERT_TRUE(
+      Create(Command("crasher", {"/bin/sh", "-c", "setsid sleep 997 & echo $!; sleep 0.3; exit 3"}))
+          .ok());
   const int64_t escaped = FirstLinePid(*sub);
   ASSERT_GT(escaped, 0);
   EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(escaped); })) << "the crash left it running";
@@ -477,11 +486,14 @@ TEST_F(HardeningTest, ASubscribersQueueIsBoundedInBytes) {
   ASSERT_TRUE(
       Create(TestNode("big", {"--lines=" + std::to_string(kLines), "--line-bytes=60000"})).ok());
   long peak = 0;
-  ASSERT_TRUE(WaitUntil([&] {
-    peak = std::max(peak, RssKiB(daemon_pid()) - before);
-    auto lines = Tail("big", Stream::kStdout, 1);
-    return lines.ok() && !lines->empty() && lines->back().seq == kLines;
-  }, seconds(60))) << Log();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        peak = std::max(peak, RssKiB(daemon_pid()) - before);
+        auto lines = Tail("big", Stream::kStdout, 1);
+        return lines.ok() && !lines->empty() && lines->back().seq == kLines;
+      },
+      seconds(60)))
+      << Log();
   // Without a subscriber the flood itself costs about 60 MiB here (link
   // queues, the allocator's caches); the old code queued all 180 MB.
   if (kMemoryFiguresMeaningful) {
@@ -507,8 +519,9 @@ TEST_F(HardeningTest, RunningShortOfDescriptorsRefusesConnectionsAndRecovers) {
       }
     }
   }
-  ASSERT_TRUE(WaitUntil([&] { return Log().find("refusing new connections") != std::string::npos; }))
-      << Log();
+  ASSERT_TRUE(WaitUntil([&] {
+    return Log().find("refusing new connections") != std::string::npos;
+  })) << Log();
   EXPECT_TRUE(ProcessAlive(daemon_pid())) << Log();
   idle.clear();
   EXPECT_TRUE(WaitUntil([&] { return Call(EncodeRequest(PingRequest{}), seconds(1)).ok(); }))
