@@ -81,12 +81,12 @@ std::string Daemon::Create(const NodeConfig& config) {
   // crash loses the node. A zsupd that dies before the commit leaves a node
   // nobody asked for, which the next zsupd stops (docs/state.md).
   table_.Add(config);
-  if (stem_->welcomed()) CreateInStem(config.name);  // else the Welcome's reconcile does it
+  Carry(slots_.Create(config.name, stem_->welcomed()));
   s = store_->PutNode(config);
   if (!s.ok()) {
     table_.Remove(config.name);
     output_.Forget(config.name);
-    if (stem_->welcomed()) DestroyInStem(config.name);
+    Carry(slots_.Destroy(config.name, stem_->welcomed()));
     return EncodeErrorReply(s.message());
   }
   LogInfo("created node '" + config.name + "'");
@@ -120,11 +120,8 @@ std::string Daemon::Destroy(const std::string& node) {
         stem_->welcomed() && stem_->link_version() < 2 && view != nullptr && !view->pid;
     table_.Remove(name);
     output_.Forget(name);
-    pending_create_.erase(name);
-    pending_restart_.erase(name);
     LogInfo("destroyed node '" + name + "'");
-    if (stem_->welcomed()) DestroyInStem(name);
-    if (forgotten_at_once) in_stem_.erase(name);
+    Carry(slots_.Destroy(name, stem_->welcomed(), forgotten_at_once));
   }
   return EncodeOkReply();
 }
@@ -134,12 +131,7 @@ std::string Daemon::Restart(const std::string& node) {
   if (!names.ok()) return EncodeErrorReply(names.error());
   for (const std::string& name : *names) {
     LogInfo("restarting node '" + name + "'");
-    if (!stem_->welcomed()) {
-      pending_restart_.insert(name);  // applied to the node if the next Welcome lists it
-    } else if (in_stem_.contains(name) && !pending_create_.contains(name)) {
-      stem_->Send(stem::RestartNode{name});
-      table_.OnStopSent(name);
-    }  // else a fresh process is about to be started anyway
+    Carry(slots_.Restart(name, stem_->welcomed()));
   }
   return EncodeOkReply();
 }

@@ -315,8 +315,7 @@ void Daemon::OnStemGone(const std::string& how, TimePoint now) {
   }
   stem_said_bye_ = false;
   table_.ForgetProcesses();
-  in_stem_.clear();
-  pending_create_.clear();
+  slots_.StemLost();
   stem_needed_ = true;
   next_stem_attempt_ = now;
   MaybeStartStem(now);

@@ -28,6 +28,7 @@
 #include "supervisor/output_log.h"
 #include "supervisor/publisher.h"
 #include "supervisor/stem_client.h"
+#include "supervisor/stem_slots.h"
 #include "supervisor/supervisor.h"
 
 namespace zsup {
@@ -97,8 +98,8 @@ class Daemon {
   void OnExited(const stem::NodeExited& m);
   void OnOutput(const stem::OutputView& m);
   void OnUpdate(const stem::NodeUpdate& m);
-  void CreateInStem(const std::string& name);
-  void DestroyInStem(const std::string& name);
+  // Sends what StemSlots decided.
+  void Carry(const StemSlots::Actions& actions);
   void WatchNode(const std::string& name, int64_t pid);
   void RecordRestarts(const std::string& name, int64_t restarts);
 
@@ -127,9 +128,7 @@ class Daemon {
   std::map<std::string, UniqueFd> node_pidfds_;
   std::vector<UniqueFd> dying_;
   bool stem_needed_ = false;
-  std::set<std::string> in_stem_;          // names the stem holds
-  std::set<std::string> pending_create_;   // created once the old process of that name is gone
-  std::set<std::string> pending_restart_;  // asked for before the stem said Welcome
+  StemSlots slots_;  // what the stem holds under each name
   bool ready_notified_ = false;
   Phase phase_ = Phase::kRunning;
   std::optional<TimePoint> stop_deadline_;

@@ -60,7 +60,9 @@ void NodeTable::OnExited(const stem::NodeExited& m) {
   if (v->pid && *v->pid != m.pid) return;
   v->pid.reset();
   v->started_at.reset();  // it describes the current process, and there is none
-  v->state = m.next;
+  // `starting` means a process exists: until the stem reports the new one,
+  // a node about to be started again has none.
+  v->state = m.next == NodeState::kStarting ? NodeState::kWaiting : m.next;
   v->restarts = std::max(v->restarts, m.restarts);
   v->last_exit = ExitInfo{m.code, m.signal, m.at};
   v->ever_started = true;

@@ -52,6 +52,32 @@ TEST(NodeTableTest, StaleExitDoesNotClearNewerPid) {
   EXPECT_EQ(t.Status("a").nodes.at("a").pid, 43);
 }
 
+TEST(NodeTableTest, APidIsShownExactlyWhileStartingRunningOrStopping) {
+  NodeTable t;
+  t.Add(Config("a"));
+  auto state = [&] { return t.Status("a").nodes.at("a"); };
+  t.OnUpdate({"a", NodeState::kStarting, 42, 0, {}, false});
+  EXPECT_EQ(state().state, NodeState::kStarting);
+  EXPECT_EQ(state().pid, 42);
+  t.OnStarted({"a", 42, 0, 5.0});
+  t.OnStopSent("a");  // restart: the old pid until it is gone
+  EXPECT_EQ(state().state, NodeState::kStopping);
+  EXPECT_EQ(state().pid, 42);
+  t.OnExited({"a", 42, {}, 15, true, 6.0, NodeState::kStarting, 1});
+  EXPECT_EQ(state().state, NodeState::kWaiting) << "no process until the new one is reported";
+  EXPECT_FALSE(state().pid.has_value());
+  t.OnUpdate({"a", NodeState::kStarting, 43, 1, {}, false});
+  EXPECT_EQ(state().pid, 43);
+  EXPECT_EQ(state().restarts, 1);
+  t.OnUpdate({"a", NodeState::kBackoff, {}, 1, 1700000000.0, false});
+  EXPECT_EQ(state().state, NodeState::kBackoff);
+  EXPECT_FALSE(state().pid.has_value());
+  EXPECT_EQ(state().next_start_at, 1700000000.0);
+  t.OnStopSent("a");  // restart in backoff: a new process is on its way
+  EXPECT_EQ(state().state, NodeState::kWaiting);
+  EXPECT_FALSE(state().next_start_at.has_value());
+}
+
 TEST(NodeTableTest, ExitsCarryTheRestartCountOfNodesThatNeverStart) {
   NodeTable t;
   t.Add(Config("a"));

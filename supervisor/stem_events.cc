@@ -3,6 +3,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <set>
+
 #include "broker/log.h"
 #include "broker/utf8.h"
 #include "supervisor/daemon.h"
@@ -57,31 +59,30 @@ void Daemon::OnStemMessage(stem::Message& message) {
 void Daemon::OnWelcome(const stem::Welcome& welcome) {
   TakeBackLostNodes(welcome);
   ReconcilePlan plan = Reconcile(table_, welcome.nodes);
-  in_stem_.clear();
+  slots_.BeginWelcome();
+  std::set<std::string> reported;
   for (const stem::NodeReport& r : welcome.nodes) {
-    in_stem_.insert(r.name);
-    if (table_.Find(r.name) != nullptr && r.pid) WatchNode(r.name, *r.pid);
-  }
-  for (const std::string& name : plan.adopt) {
-    for (const stem::NodeReport& r : welcome.nodes) {
-      if (r.name != name) continue;
+    reported.insert(r.name);
+    NodeView* view = table_.Find(r.name);
+    const bool same = view != nullptr && view->fingerprint == r.fingerprint;
+    if (same) {
       // Revived while no zsupd was listening: keep the count for a replay.
-      if (r.restarts != table_.Find(name)->restarts) RecordRestarts(name, r.restarts);
+      if (r.restarts != view->restarts) RecordRestarts(r.name, r.restarts);
       table_.OnReport(r);
     }
-    if (pending_restart_.contains(name)) stem_->Send(stem::RestartNode{name});
+    if (view != nullptr && r.pid) WatchNode(r.name, *r.pid);
+    if (view != nullptr && !same) {
+      LogInfo("node '" + r.name + "' runs with an older config: replacing it");
+    } else if (view == nullptr) {
+      LogInfo("node '" + r.name + "' is no longer configured: stopping it");
+    }
+    Carry(slots_.Welcome(r.name, view != nullptr,
+                         same ? StemSlots::Reported::kSameConfig : StemSlots::Reported::kOtherConfig));
   }
-  for (const std::string& name : plan.replace) {
-    LogInfo("node '" + name + "' runs with an older config: replacing it");
-    DestroyInStem(name);
-    pending_create_.insert(name);
+  for (const auto& [name, view] : table_.nodes()) {
+    if (!reported.contains(name)) Carry(slots_.Welcome(name, true, StemSlots::Reported::kNothing));
   }
-  for (const std::string& name : plan.destroy) {
-    LogInfo("node '" + name + "' is no longer configured: stopping it");
-    DestroyInStem(name);
-  }
-  for (const std::string& name : plan.create) CreateInStem(name);
-  pending_restart_.clear();
+  slots_.EndWelcome();
   LogInfo("zsup-stem (pid " + std::to_string(welcome.stem_pid) + ") ready: " +
           std::to_string(plan.adopt.size()) + " node(s) adopted, " +
           std::to_string(plan.create.size()) + " started, " +
@@ -111,12 +112,7 @@ void Daemon::OnExited(const stem::NodeExited& m) {
     if (s.ok()) s = store_->RecordExit(m.name, exit, view->restarts);
     if (!s.ok()) LogError(s.message());
   }
-  if (m.next == NodeState::kExited) {
-    in_stem_.erase(m.name);
-    if (pending_create_.erase(m.name) > 0 && table_.Find(m.name) != nullptr) {
-      CreateInStem(m.name);
-    }
-  }
+  if (m.next == NodeState::kExited) Carry(slots_.Gone(m.name));
 }
 
 void Daemon::OnUpdate(const stem::NodeUpdate& u) {
@@ -126,8 +122,7 @@ void Daemon::OnUpdate(const stem::NodeUpdate& u) {
   }
   // The stem forgot the node (destroyed, or stopped while it had no
   // process): a create of that name waiting for it can go ahead.
-  in_stem_.erase(u.name);
-  if (pending_create_.erase(u.name) > 0) CreateInStem(u.name);
+  Carry(slots_.Gone(u.name));
 }
 
 void Daemon::OnOutput(const stem::OutputView& m) {
@@ -171,20 +166,22 @@ void Daemon::RecordRestarts(const std::string& name, int64_t restarts) {
   if (!s.ok()) LogError(s.message());
 }
 
-void Daemon::CreateInStem(const std::string& name) {
-  NodeView* view = table_.Find(name);
-  if (view == nullptr) return;
-  if (in_stem_.contains(name)) {
-    pending_create_.insert(name);  // the old process of that name is still stopping
-    return;
+void Daemon::Carry(const StemSlots::Actions& actions) {
+  for (const StemSlots::Action& a : actions) {
+    switch (a.send) {
+      case StemSlots::Send::kCreate:
+        if (const NodeView* view = table_.Find(a.name)) {
+          stem_->Send(stem::CreateNode{view->config, view->fingerprint, view->NextRestarts()});
+          table_.OnCreateSent(a.name);
+        }
+        break;
+      case StemSlots::Send::kDestroy: stem_->Send(stem::DestroyNode{a.name}); break;
+      case StemSlots::Send::kRestart:
+        stem_->Send(stem::RestartNode{a.name});
+        table_.OnStopSent(a.name);
+        break;
+    }
   }
-  stem_->Send(stem::CreateNode{view->config, view->fingerprint, view->NextRestarts()});
-  in_stem_.insert(name);
-  table_.OnCreateSent(name);
-}
-
-void Daemon::DestroyInStem(const std::string& name) {
-  if (in_stem_.contains(name)) stem_->Send(stem::DestroyNode{name});
 }
 
 void Daemon::WatchNode(const std::string& name, int64_t pid) {
