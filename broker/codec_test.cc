@@ -99,12 +99,49 @@ TEST(CodecTest, EveryRequestRoundTrips) {
       StatusRequest{""},
       StatusRequest{"c"},
       TailRequest{"d", Stream::kStderr, 50},
+      StopRequest{"e"},
+      StartRequest{""},
   };
+  StopRequest by_names;
+  by_names.nodes = std::vector<std::string>{"a", "b"};
+  requests.push_back(by_names);
+  StartRequest none;
+  none.nodes = std::vector<std::string>{};
+  requests.push_back(none);
+  RestartRequest by_namespace;
+  by_namespace.name_space = "zeek";
+  requests.push_back(by_namespace);
+  StatusRequest status_by_namespace;
+  status_by_namespace.name_space = "zeek";
+  requests.push_back(status_by_namespace);
   for (const Request& r : requests) {
     auto back = DecodeRequest(EncodeRequest(r));
     ASSERT_TRUE(back.ok()) << back.error();
     EXPECT_EQ(*back, r);
   }
+}
+
+TEST(CodecTest, AtMostOneSelectorIsGiven) {
+  auto r = DecodeRequest(Mp({{"cmd", "stop"}, {"node", "a"}, {"namespace", "z"}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "at most one of node, nodes and namespace may be given");
+  r = DecodeRequest(Mp({{"cmd", "stop"}, {"node", ""}, {"namespace", "z"}}));
+  EXPECT_TRUE(r.ok()) << "an empty node is no selector";
+}
+
+TEST(CodecTest, Version2ConfigFieldsRoundTripAndLeaveOldFingerprintsAlone) {
+  NodeConfig c = FullConfig();
+  const std::string before = EncodeNodeConfig(c);
+  c.name_space = "zeek";
+  c.stop_signal = "INT";
+  c.stop_timeout = 2.5;
+  auto back = DecodeNodeConfig(EncodeNodeConfig(c));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, c);
+  c.name_space.reset();
+  c.stop_signal.reset();
+  c.stop_timeout.reset();
+  EXPECT_EQ(EncodeNodeConfig(c), before) << "unset, they are not encoded";
 }
 
 TEST(CodecTest, SelectorDefaultsToAllNodes) {
@@ -142,8 +179,15 @@ TEST(CodecTest, StatusReplyRoundTrips) {
   idle.node.name = "idle";
   idle.state = NodeState::kBackoff;
   idle.last_exit = ExitInfo{3, {}, 1.0};
+  idle.next_start_at = 1700000001.5;
+  running.desired_up = true;
+  NodeStatus stopped;
+  stopped.node.name = "stopped";
+  stopped.state = NodeState::kStopped;
+  stopped.desired_up = false;
   report.nodes["worker-1"] = running;
   report.nodes["idle"] = idle;
+  report.nodes["stopped"] = stopped;
   auto back = DecodeStatusReply(EncodeStatusReply(report));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(*back, report);

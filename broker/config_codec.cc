@@ -89,7 +89,9 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
   const size_t n = 1 + c.interface.has_value() + c.pcap_file.has_value() +
                    c.directory.has_value() + c.stdout_file.has_value() +
                    c.stderr_file.has_value() + c.bare_mode.has_value() + 2 + !c.scripts.empty() +
-                   1 + c.cpu_affinity.has_value() + 1 + !c.command.empty();
+                   1 + c.cpu_affinity.has_value() + 1 + !c.command.empty() +
+                   c.name_space.has_value() + c.stop_signal.has_value() +
+                   c.stop_timeout.has_value();
   pk.pack_map(static_cast<uint32_t>(n));
   pk.pack("name"), pk.pack(c.name);
   if (c.interface) pk.pack("interface"), pk.pack(*c.interface);
@@ -110,6 +112,9 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
     PackEndpoint(pk, ep);
   }
   if (!c.command.empty()) pk.pack("command"), pk.pack(c.command);
+  if (c.name_space) pk.pack("namespace"), pk.pack(*c.name_space);
+  if (c.stop_signal) pk.pack("stop_signal"), pk.pack(*c.stop_signal);
+  if (c.stop_timeout) pk.pack("stop_timeout"), pk.pack(*c.stop_timeout);
 }
 
 std::string EncodeNodeConfig(const NodeConfig& config) {
@@ -136,6 +141,9 @@ Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Default("env", &c.env);
   if (s.ok()) s = r->Optional("cpu_affinity", &c.cpu_affinity);
   if (s.ok()) s = r->Default("command", &c.command);
+  if (s.ok()) s = r->Optional("namespace", &c.name_space);
+  if (s.ok()) s = r->Optional("stop_signal", &c.stop_signal);
+  if (s.ok()) s = r->Optional("stop_timeout", &c.stop_timeout);
   if (!s.ok()) return s;
   if (const msgpack::object* cluster = r->Take("cluster")) {
     const std::string cpath = r->FieldPath("cluster");

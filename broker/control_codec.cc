@@ -7,8 +7,27 @@
 namespace zsup {
 namespace {
 
-// A request's optional `node` selector; absent or "" means every node.
-Status ReadSelector(mp::MapReader& r, std::string* node) { return r.Default("node", node); }
+// `node` (absent or "" means every node), or `nodes`, or `namespace`: at
+// most one of them.
+Status ReadSelector(mp::MapReader& r, Selector* s) {
+  Status st = r.Default("node", &s->node);
+  if (st.ok()) st = r.Optional("nodes", &s->nodes);
+  if (st.ok()) st = r.Optional("namespace", &s->name_space);
+  if (!st.ok()) return st;
+  if (!s->node.empty() + s->nodes.has_value() + s->name_space.has_value() > 1) {
+    return Status::Error("at most one of node, nodes and namespace may be given");
+  }
+  return Status::Ok();
+}
+
+void PackSelector(Packer& pk, const std::string& cmd, const Selector& s) {
+  const bool node = !s.nodes && !s.name_space;
+  pk.pack_map(static_cast<uint32_t>(1 + node + s.nodes.has_value() + s.name_space.has_value()));
+  pk.pack("cmd"), pk.pack(cmd);
+  if (node) pk.pack("node"), pk.pack(s.node);
+  if (s.nodes) pk.pack("nodes"), pk.pack(*s.nodes);
+  if (s.name_space) pk.pack("namespace"), pk.pack(*s.name_space);
+}
 
 Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
   Status s;
@@ -20,13 +39,16 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
     if (!c.ok()) return c.status();
     return Request(CreateRequest{std::move(*c)});
   }
-  if (cmd == "destroy" || cmd == "restart" || cmd == "status") {
-    std::string node;
-    s = ReadSelector(r, &node);
+  if (cmd == "destroy" || cmd == "restart" || cmd == "status" || cmd == "stop" ||
+      cmd == "start") {
+    Selector selector;
+    s = ReadSelector(r, &selector);
     if (!s.ok()) return s;
-    if (cmd == "destroy") return Request(DestroyRequest{std::move(node)});
-    if (cmd == "restart") return Request(RestartRequest{std::move(node)});
-    return Request(StatusRequest{std::move(node)});
+    if (cmd == "destroy") return Request(DestroyRequest{std::move(selector)});
+    if (cmd == "restart") return Request(RestartRequest{std::move(selector)});
+    if (cmd == "stop") return Request(StopRequest{std::move(selector)});
+    if (cmd == "start") return Request(StartRequest{std::move(selector)});
+    return Request(StatusRequest{std::move(selector)});
   }
   if (cmd == "tail") {
     TailRequest t;
@@ -43,7 +65,7 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
     return Request(std::move(t));
   }
   return Status::Error("unknown command '" + cmd +
-                       "' (expected ping, create, destroy, restart, status or tail)");
+                       "' (expected ping, create, destroy, restart, status, tail, stop or start)");
 }
 
 void PackExit(Packer& pk, const ExitInfo& e) {
@@ -60,7 +82,7 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   pk.pack_map(static_cast<uint32_t>(1 + s.pid.has_value() + s.state.has_value() +
                                     s.restarts.has_value() + s.started_at.has_value() +
                                     s.last_exit.has_value() + s.last_error.has_value() +
-                                    s.next_start_at.has_value()));
+                                    s.next_start_at.has_value() + s.desired_up.has_value()));
   pk.pack("node");
   PackNodeConfig(pk, s.node);
   if (s.pid) pk.pack("pid"), pk.pack(*s.pid);
@@ -70,6 +92,7 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   if (s.last_exit) pk.pack("last_exit"), PackExit(pk, *s.last_exit);
   if (s.last_error) pk.pack("last_error"), pk.pack(*s.last_error);
   if (s.next_start_at) pk.pack("next_start_at"), pk.pack(*s.next_start_at);
+  if (s.desired_up) pk.pack("desired"), pk.pack(*s.desired_up ? "up" : "down");
 }
 
 // Opens a reply map: returns the reader when `ok` is true, Refused(error)
@@ -116,7 +139,15 @@ Result<NodeStatus> ReadNodeStatus(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Optional("started_at", &ns.started_at);
   if (s.ok()) s = r->Optional("last_error", &ns.last_error);
   if (s.ok()) s = r->Optional("next_start_at", &ns.next_start_at);
+  std::optional<std::string> desired;
+  if (s.ok()) s = r->Optional("desired", &desired);
   if (!s.ok()) return s;
+  if (desired) {
+    if (*desired != "up" && *desired != "down") {
+      return Status::Error(r->FieldPath("desired") + ": must be \"up\" or \"down\"");
+    }
+    ns.desired_up = *desired == "up";
+  }
   if (state) {
     ns.state = ParseState(*state);
     if (!ns.state) return Status::Error(r->FieldPath("state") + ": unknown state '" + *state + "'");
@@ -141,11 +172,15 @@ std::string EncodeRequest(const Request& request) {
     pk.pack_map(2), pk.pack("cmd"), pk.pack("create"), pk.pack("config");
     PackNodeConfig(pk, c->config);
   } else if (const auto* d = std::get_if<DestroyRequest>(&request)) {
-    pk.pack_map(2), pk.pack("cmd"), pk.pack("destroy"), pk.pack("node"), pk.pack(d->node);
+    PackSelector(pk, "destroy", *d);
   } else if (const auto* re = std::get_if<RestartRequest>(&request)) {
-    pk.pack_map(2), pk.pack("cmd"), pk.pack("restart"), pk.pack("node"), pk.pack(re->node);
+    PackSelector(pk, "restart", *re);
   } else if (const auto* st = std::get_if<StatusRequest>(&request)) {
-    pk.pack_map(2), pk.pack("cmd"), pk.pack("status"), pk.pack("node"), pk.pack(st->node);
+    PackSelector(pk, "status", *st);
+  } else if (const auto* stop = std::get_if<StopRequest>(&request)) {
+    PackSelector(pk, "stop", *stop);
+  } else if (const auto* start = std::get_if<StartRequest>(&request)) {
+    PackSelector(pk, "start", *start);
   } else if (const auto* t = std::get_if<TailRequest>(&request)) {
     pk.pack_map(4), pk.pack("cmd"), pk.pack("tail"), pk.pack("node"), pk.pack(t->node);
     pk.pack("stream"), pk.pack(StreamName(t->stream)), pk.pack("lines"), pk.pack(t->lines);

@@ -66,6 +66,9 @@ std::string NodeConfigToJson(const NodeConfig& c) {
   j["cluster"] = ordered_json::object();
   for (const auto& [name, ep] : c.cluster) j["cluster"][name] = EndpointJson(ep);
   if (!c.command.empty()) j["command"] = c.command;
+  if (c.name_space) j["namespace"] = *c.name_space;
+  if (c.stop_signal) j["stop_signal"] = *c.stop_signal;
+  if (c.stop_timeout) j["stop_timeout"] = *c.stop_timeout;
   // Replace rather than throw on invalid UTF-8 (decoded configs never have any).
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -102,7 +102,8 @@ TEST(MalformedTest, CmdOfWrongType) {
 
 TEST(MalformedTest, UnknownCommand) {
   EXPECT_EQ(RequestError(Mp({{"cmd", "launch"}})),
-            "unknown command 'launch' (expected ping, create, destroy, restart, status or tail)");
+            "unknown command 'launch' (expected ping, create, destroy, restart, status, tail, "
+            "stop or start)");
 }
 
 TEST(MalformedTest, UnknownRequestField) {

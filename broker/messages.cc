@@ -14,13 +14,14 @@ constexpr std::array<std::pair<ClusterRole, std::string_view>, 5> kRoles{{
     {ClusterRole::kWorker, "WORKER"},
 }};
 
-constexpr std::array<std::pair<NodeState, std::string_view>, 6> kStates{{
+constexpr std::array<std::pair<NodeState, std::string_view>, 7> kStates{{
     {NodeState::kStarting, "starting"},
     {NodeState::kRunning, "running"},
     {NodeState::kBackoff, "backoff"},
     {NodeState::kStopping, "stopping"},
     {NodeState::kExited, "exited"},
     {NodeState::kWaiting, "waiting"},
+    {NodeState::kStopped, "stopped"},
 }};
 
 template <typename E, size_t N>

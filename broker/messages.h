@@ -52,12 +52,17 @@ struct NodeConfig {
   std::optional<int64_t> cpu_affinity;
   std::map<std::string, ClusterEndpoint> cluster;
   std::vector<std::string> command;  // extension: exec'd as is, no shell
+  // ---- version 2 (docs/protocol.md) ----
+  std::optional<std::string> name_space = {};  // "namespace": a label for selection
+  std::optional<std::string> stop_signal = {};  // "TERM", "INT", ...: sent first on a stop
+  std::optional<double> stop_timeout = {};      // seconds to SIGKILL; default zsupd's
   bool operator==(const NodeConfig&) const = default;
 };
 
-// kWaiting is zsupd's: desired up, no process yet (its start is with the
-// stem, or the stem is being replaced); the stem never reports it.
-enum class NodeState { kStarting, kRunning, kBackoff, kStopping, kExited, kWaiting };
+// kWaiting and kStopped are zsupd's; the stem never reports them. kWaiting:
+// desired up, no process yet (its start is with the stem, or the stem is
+// being replaced). kStopped (v2): desired down (`stop`), no process.
+enum class NodeState { kStarting, kRunning, kBackoff, kStopping, kExited, kWaiting, kStopped };
 std::string_view StateName(NodeState state);  // "starting", ...
 std::optional<NodeState> ParseState(std::string_view text);
 
@@ -77,6 +82,7 @@ struct NodeStatus {
   std::optional<ExitInfo> last_exit;
   std::optional<std::string> last_error;  // extension: why the last start failed
   std::optional<double> next_start_at;    // v2: in backoff, when the revival is due
+  std::optional<bool> desired_up;         // v2: "desired": "up" or "down"
   bool operator==(const NodeStatus&) const = default;
 };
 
@@ -98,17 +104,29 @@ struct CreateRequest {
   NodeConfig config;
   bool operator==(const CreateRequest&) const = default;
 };
-struct DestroyRequest {
-  std::string node;  // "" = every node
+// Which nodes a command is for: `node` (one exact name; "" = every node),
+// or (version 2) `nodes` (exact names) or `name_space` ("namespace": every
+// node whose config has it). At most one of the three is given.
+struct Selector {
+  std::string node;
+  std::optional<std::vector<std::string>> nodes = {};
+  std::optional<std::string> name_space = {};
+  bool operator==(const Selector&) const = default;
+};
+struct DestroyRequest : Selector {
   bool operator==(const DestroyRequest&) const = default;
 };
-struct RestartRequest {
-  std::string node;  // "" = every node
+struct RestartRequest : Selector {
   bool operator==(const RestartRequest&) const = default;
 };
-struct StatusRequest {
-  std::string node;  // "" = every node
+struct StatusRequest : Selector {
   bool operator==(const StatusRequest&) const = default;
+};
+struct StopRequest : Selector {  // v2
+  bool operator==(const StopRequest&) const = default;
+};
+struct StartRequest : Selector {  // v2
+  bool operator==(const StartRequest&) const = default;
 };
 struct TailRequest {
   std::string node;
@@ -117,7 +135,7 @@ struct TailRequest {
   bool operator==(const TailRequest&) const = default;
 };
 using Request = std::variant<PingRequest, CreateRequest, DestroyRequest, RestartRequest,
-                             StatusRequest, TailRequest>;
+                             StatusRequest, TailRequest, StopRequest, StartRequest>;
 
 // ---- control replies ----
 

@@ -32,6 +32,14 @@ std::vector<int> ReadSignals(int signal_fd) {
   return out;
 }
 
+std::optional<int> SignalNumber(std::string_view name) {
+  for (int sig = 1; sig < SIGRTMIN; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev != nullptr && name == abbrev) return sig;
+  }
+  return std::nullopt;
+}
+
 void ResetSignalsForChild() {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;

@@ -9,6 +9,8 @@
 #include <signal.h>
 
 #include <initializer_list>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "broker/fd.h"
@@ -22,6 +24,10 @@ Result<UniqueFd> BlockSignals(std::initializer_list<int> signals);
 
 // Reads every pending signal number from the signalfd (non-blocking).
 std::vector<int> ReadSignals(int signal_fd);
+
+// A signal by its name without "SIG" ("TERM", "INT", "USR1", ...), as
+// glibc's sigabbrev_np() names them; nullopt for anything else.
+std::optional<int> SignalNumber(std::string_view name);
 
 // Async-signal-safe: empty signal mask, default dispositions for every
 // signal zsup changes. For use in a child between fork and exec.

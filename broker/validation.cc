@@ -1,7 +1,9 @@
 #include "broker/validation.h"
 
+#include <algorithm>
 #include <string>
 
+#include "broker/signals.h"
 #include "broker/utf8.h"
 
 namespace zsup {
@@ -90,6 +92,24 @@ Status ValidateNodeFields(const NodeConfig& c) {
   }
   if (c.cpu_affinity && (*c.cpu_affinity < 0 || *c.cpu_affinity >= 1024)) {
     return Status::Error("config.cpu_affinity: must be a CPU number between 0 and 1023");
+  }
+  const std::string node = "node '" + c.name + "': ";
+  if (c.name_space) {
+    if (c.name_space->empty() || c.name_space->size() > kMaxNodeNameBytes ||
+        !IsValidUtf8(*c.name_space) ||
+        std::any_of(c.name_space->begin(), c.name_space->end(),
+                    [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; })) {
+      return Status::Error(node +
+                           "config.namespace: must be 1 to 255 bytes of UTF-8 without control "
+                           "characters");
+    }
+  }
+  if (c.stop_signal && !SignalNumber(*c.stop_signal)) {
+    return Status::Error(node + "config.stop_signal: unknown signal '" + *c.stop_signal +
+                         "' (a name without SIG, e.g. TERM, INT, QUIT, HUP, USR1)");
+  }
+  if (c.stop_timeout && !(*c.stop_timeout >= 0 && *c.stop_timeout <= 86400 * 365)) {
+    return Status::Error(node + "config.stop_timeout: must be a number of seconds >= 0");
   }
   return Status::Ok();
 }

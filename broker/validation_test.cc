@@ -134,6 +134,24 @@ TEST(ValidationTest, ExecSizeRefusesACommandAndEnvBeyondTheBudget) {
   EXPECT_TRUE(ValidateExecSize(c, 4 << 20).ok());
 }
 
+TEST(ValidationTest, Version2FieldsNameTheNodeAndTheKey) {
+  NodeConfig c = Named("w");
+  c.stop_signal = "INT";
+  c.stop_timeout = 2.5;
+  c.name_space = "zeek";
+  EXPECT_TRUE(ValidateNodeFields(c).ok()) << ValidateNodeFields(c).message();
+  c.stop_signal = "SIGTERM";
+  EXPECT_EQ(FieldError(c),
+            "node 'w': config.stop_signal: unknown signal 'SIGTERM' (a name without SIG, e.g. "
+            "TERM, INT, QUIT, HUP, USR1)");
+  c.stop_signal = "TERM";
+  c.stop_timeout = -1;
+  EXPECT_EQ(FieldError(c), "node 'w': config.stop_timeout: must be a number of seconds >= 0");
+  c.stop_timeout.reset();
+  c.name_space = "";
+  EXPECT_NE(FieldError(c).find("config.namespace"), std::string::npos);
+}
+
 TEST(ValidationTest, NameIsCheckedBeforeFields) {
   NodeConfig c = Named("");
   c.interface = "eth0";

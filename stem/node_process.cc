@@ -74,7 +74,7 @@ NodeActions NodeProcess::Stop(StopReason reason, TimePoint now) {
       stop_reason_ = reason;
       killed_ = false;
       deadline_ = now + options_.stop_timeout;
-      return NodeActions{.signal = SIGTERM};
+      return NodeActions{.signal = options_.stop_signal};
     case NodeState::kStopping:
       // A destroy or shutdown outranks a pending restart.
       if (reason != StopReason::kRestart) stop_reason_ = reason;
@@ -88,7 +88,8 @@ NodeActions NodeProcess::Stop(StopReason reason, TimePoint now) {
       state_ = NodeState::kExited;
       return NodeActions{.forget = true};
     case NodeState::kExited:
-    case NodeState::kWaiting:  // never a stem state
+    case NodeState::kWaiting:  // never stem states
+    case NodeState::kStopped:
       return NodeActions{.forget = reason != StopReason::kRestart};
   }
   return {};

@@ -16,6 +16,7 @@
 // process it replaces has been reaped, so the two never run together.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -43,6 +44,7 @@ class NodeProcess {
   struct Options {
     Duration stop_timeout = std::chrono::seconds(26);
     Duration revival_cap = std::chrono::minutes(5);
+    int stop_signal = SIGTERM;  // sent first on a stop; SIGKILL after stop_timeout
   };
 
   explicit NodeProcess(Options options, int64_t restarts = 0);

@@ -20,6 +20,7 @@
 #include "broker/clock.h"
 #include "broker/fd.h"
 #include "broker/link.h"
+#include "broker/signals.h"
 #include "broker/stem_protocol.h"
 #include "stem/launch.h"
 #include "stem/node_process.h"
@@ -38,8 +39,12 @@ inline constexpr size_t kMaxQueuedBytes = 8 << 20;
 // Per pipe and wakeup, so one flooding node cannot starve the others.
 inline constexpr size_t kMaxReadPerWakeup = 256 << 10;
 
-inline NodeProcess::Options NodeOptions(const stem::Settings& s) {
-  return {FromSeconds(s.stop_timeout), FromSeconds(s.revival_cap)};
+// zsupd's settings, with what the node's own config overrides (v2).
+inline NodeProcess::Options NodeOptions(const stem::Settings& s, const NodeConfig& config) {
+  NodeProcess::Options o{FromSeconds(config.stop_timeout.value_or(s.stop_timeout)),
+                         FromSeconds(s.revival_cap)};
+  if (config.stop_signal) o.stop_signal = SignalNumber(*config.stop_signal).value_or(SIGTERM);
+  return o;
 }
 
 class Stem {

@@ -76,7 +76,9 @@ void Stem::OnHello(const stem::Hello& hello, TimePoint now) {
   SetLogSink(peer_version_ >= 2 && !own_zsupd ? &Stem::ForwardLog : nullptr, this);
   options_.settings = hello.settings;
   launch_.zeek_path = hello.settings.zeek_path;
-  for (auto& [name, node] : nodes_) node->process().set_options(NodeOptions(hello.settings));
+  for (auto& [name, node] : nodes_) {
+    node->process().set_options(NodeOptions(hello.settings, node->config()));
+  }
   connected_ = true;
   grace_deadline_.reset();
   next_heartbeat_ = now + kHeartbeatInterval;
@@ -105,8 +107,9 @@ void Stem::OnCreate(stem::CreateNode create, TimePoint now) {
     }
     return;  // same config: a repeated create is a no-op
   }
+  const NodeProcess::Options options = NodeOptions(options_.settings, create.config);
   auto node = std::make_unique<SupervisedNode>(std::move(create.config), create.fingerprint,
-                                               NodeOptions(options_.settings), create.restarts);
+                                               options, create.restarts);
   SupervisedNode& ref = *node;
   nodes_.emplace(name, std::move(node));
   Apply(ref, ref.process().Start(now), now);

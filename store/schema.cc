@@ -30,12 +30,18 @@ Status CreateVersion1(sqlite3* db, const std::string& what) {
                    what);
 }
 
+// Version 2: whether each node is desired up (1) or down (0: `stop`).
+Status AddDesired(sqlite3* db, const std::string& what) {
+  return sql::Exec(db, "ALTER TABLE nodes ADD COLUMN desired INTEGER NOT NULL DEFAULT 1;", what);
+}
+
 using Migration = Status (*)(sqlite3* db, const std::string& what);
 
 // kMigrations[i] takes the schema from version i to i + 1. Append only: a
 // shipped migration is never edited, since databases out there already ran it.
 constexpr Migration kMigrations[] = {
     &CreateVersion1,
+    &AddDesired,
 };
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));
 

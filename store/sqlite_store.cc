@@ -57,6 +57,7 @@ class SqliteStore final : public Store {
 
   Status PutNode(const NodeConfig& config) override;
   Status DeleteNodes(const std::vector<std::string>& names) override;
+  Status SetDesired(const std::vector<std::string>& names, bool up) override;
   Result<std::vector<StoredNode>> LoadAll() override;
   Status RecordExit(std::string_view name, const StoredExit& exit, int64_t restarts) override;
   Status RecordRestarts(std::string_view name, int64_t restarts) override;
@@ -81,6 +82,7 @@ class SqliteStore final : public Store {
   sql::TxnStatements txn_;
   sql::StmtPtr insert_node_;
   sql::StmtPtr delete_node_;
+  sql::StmtPtr set_desired_;
   sql::StmtPtr load_all_;
   sql::StmtPtr update_restarts_;
   sql::StmtPtr insert_exit_;
@@ -101,9 +103,10 @@ Status SqliteStore::Prepare() {
       {&insert_node_,
        "INSERT INTO nodes (name, config, restarts, created_at) VALUES (?1, ?2, 0, ?3)"},
       {&delete_node_, "DELETE FROM nodes WHERE name = ?1"},
+      {&set_desired_, "UPDATE nodes SET desired = ?2 WHERE name = ?1"},
       // The newest exit per node; (node, id) is indexed, so this is a probe per node.
       {&load_all_,
-       "SELECT n.name, n.config, n.restarts, e.at, e.code, e.signal, e.commanded "
+       "SELECT n.name, n.config, n.restarts, e.at, e.code, e.signal, e.commanded, n.desired "
        "FROM nodes AS n LEFT JOIN exits AS e ON e.id = "
        "  (SELECT id FROM exits WHERE node = n.name ORDER BY id DESC LIMIT 1) "
        "ORDER BY n.name"},
@@ -161,6 +164,21 @@ Status SqliteStore::DeleteNodes(const std::vector<std::string>& names) {
   return Written(txn.Commit(what));
 }
 
+Status SqliteStore::SetDesired(const std::vector<std::string>& names, bool up) {
+  const std::string what = std::string(up ? "start " : "stop ") +
+                           (names.size() == 1 ? "node " + Quoted(names[0])
+                                              : std::to_string(names.size()) + " nodes");
+  sql::Transaction txn(db_.get(), txn_);
+  Status s = txn.Begin(what);
+  if (!s.ok()) return s;
+  for (const std::string& name : names) {
+    s = Use(set_desired_).BindText(1, name).BindInt(2, up ? 1 : 0).Run(what);
+    if (!s.ok()) return s;
+    if (sqlite3_changes64(db_.get()) == 0) return Status::Refused("no node named " + Quoted(name));
+  }
+  return Written(txn.Commit(what));
+}
+
 Status SqliteStore::Import(const std::vector<StoredNode>& nodes) {
   const std::string what = "import " + std::to_string(nodes.size()) + " nodes";
   sql::Transaction txn(db_.get(), txn_);
@@ -173,6 +191,7 @@ Status SqliteStore::Import(const std::vector<StoredNode>& nodes) {
             .BindDouble(3, Now())
             .Run(what);
     if (s.ok()) s = Use(update_restarts_).BindText(1, n.config.name).BindInt(2, n.restarts).Run(what);
+    if (s.ok() && !n.desired_up) s = Use(set_desired_).BindText(1, n.config.name).BindInt(2, 0).Run(what);
     if (s.ok() && n.last_exit) {
       s = Use(insert_exit_)
               .BindText(1, n.config.name)
@@ -208,6 +227,7 @@ Result<std::vector<StoredNode>> SqliteStore::LoadAll() {
     if (!q.IsNull(6)) {
       node.last_exit = StoredExit{{q.OptInt(4), q.OptInt(5), q.Double(3)}, q.Int(6) != 0};
     }
+    node.desired_up = q.Int(7) != 0;
     nodes.push_back(std::move(node));
   }
   return nodes;

@@ -43,6 +43,7 @@ struct StoredNode {
   NodeConfig config;
   int64_t restarts = 0;                 // as last recorded by RecordExit/RecordRestarts
   std::optional<StoredExit> last_exit;  // the most recent recorded exit
+  bool desired_up = true;               // false once `stop`ped, until `start`
 };
 
 class Store {
@@ -59,6 +60,9 @@ class Store {
   // "no node named '<name>'", and nothing is deleted.
   virtual Status DeleteNodes(const std::vector<std::string>& names) = 0;
   Status DeleteNode(std::string_view name) { return DeleteNodes({std::string(name)}); }
+  // Sets whether nodes are desired up or down, in one transaction, durable
+  // like PutNode. An unknown name refuses the whole call.
+  virtual Status SetDesired(const std::vector<std::string>& names, bool up) = 0;
   // Every node, sorted by name.
   virtual Result<std::vector<StoredNode>> LoadAll() = 0;
   // Appends an exit to the node's history (trimmed to kExitHistoryPerNode)

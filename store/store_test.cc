@@ -283,7 +283,7 @@ TEST_F(StoreTest, UsesWalModeAndTheLatestSchema) {
   ASSERT_TRUE(store);
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.Text("PRAGMA user_version"), "1");
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), "2");
   EXPECT_EQ(raw.Text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                      "WHERE name IN ('nodes', 'exits', 'exits_by_node') ORDER BY name)"),
             "exits,exits_by_node,nodes");
@@ -333,7 +333,7 @@ TEST_F(StoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
   auto store = Store::Open(path_, Durability::kFull);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error(), "store: " + path_ +
-                               " has schema version 99, newer than this zsupd understands (1); "
+                               " has schema version 99, newer than this zsupd understands (2); "
                                "upgrade zsupd");
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "delete");
@@ -441,6 +441,34 @@ TEST_F(StoreTest, ImportWritesNodesWithTheirRestartsAndLastExit) {
   EXPECT_EQ(Key(*(*nodes)[0].last_exit), Key(*a.last_exit));
   EXPECT_FALSE((*nodes)[1].last_exit);
   EXPECT_EQ(store->Import({b}).code(), Status::Code::kError);  // b exists: all or nothing
+}
+
+TEST_F(StoreTest, DesiredDownIsKeptAndAVersion1DatabaseMigratesToUp) {
+  {
+    // A version 1 database, as an older zsupd left it.
+    RawDb raw(path_);
+    raw.Exec(
+        "CREATE TABLE nodes (name TEXT PRIMARY KEY, config BLOB NOT NULL, restarts INTEGER "
+        "NOT NULL DEFAULT 0, created_at REAL NOT NULL);"
+        "CREATE TABLE exits (id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL "
+        "REFERENCES nodes(name) ON DELETE CASCADE, at REAL, code INTEGER NULL, signal INTEGER "
+        "NULL, commanded INTEGER NOT NULL);"
+        "CREATE INDEX exits_by_node ON exits(node, id); PRAGMA user_version = 1;");
+  }
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->PutNode(Config("a")).ok());
+  ASSERT_TRUE(store->PutNode(Config("b")).ok());
+  ASSERT_TRUE(store->SetDesired({"a"}, false).ok());
+  EXPECT_EQ(store->SetDesired({"b", "zzz"}, false).message(), "no node named 'zzz'");
+  store = OpenStore();
+  auto nodes = store->LoadAll();
+  ASSERT_TRUE(nodes.ok()) << nodes.error();
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_FALSE((*nodes)[0].desired_up);
+  EXPECT_TRUE((*nodes)[1].desired_up) << "the refused call changed nothing";
+  ASSERT_TRUE(store->SetDesired({"a"}, true).ok());
+  EXPECT_TRUE(store->LoadAll()->at(0).desired_up);
 }
 
 }  // namespace

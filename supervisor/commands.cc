@@ -1,6 +1,8 @@
 // The control socket: one request, one reply, in the order they come.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "broker/codec.h"
 #include "broker/log.h"
 #include "broker/validation.h"
@@ -45,15 +47,21 @@ std::string Daemon::Execute(std::string_view request_bytes) {
   if (std::holds_alternative<PingRequest>(*request)) {
     return EncodePingReply(PingReply{ZSUP_VERSION, ::getpid()});
   }
-  if (const auto* status = std::get_if<StatusRequest>(&*request)) {
-    return EncodeStatusReply(table_.Status(status->node));
-  }
+  if (const auto* status = std::get_if<StatusRequest>(&*request)) return GetStatus(*status);
   if (const auto* tail = std::get_if<TailRequest>(&*request)) return Tail(*tail);
   if (phase_ != Phase::kRunning) return EncodeErrorReply("zsupd is shutting down");
   if (const auto* create = std::get_if<CreateRequest>(&*request)) return Create(create->config);
-  if (const auto* destroy = std::get_if<DestroyRequest>(&*request)) return Destroy(destroy->node);
-  if (const auto* restart = std::get_if<RestartRequest>(&*request)) return Restart(restart->node);
-  return EncodeErrorReply("unsupported request");
+  // The rest act on a selection, refused as a whole if it names an unknown node.
+  const Selector* selector = nullptr;
+  std::string (Daemon::*run)(const std::vector<std::string>&) = nullptr;
+  if (const auto* r = std::get_if<DestroyRequest>(&*request)) selector = r, run = &Daemon::Destroy;
+  if (const auto* r = std::get_if<RestartRequest>(&*request)) selector = r, run = &Daemon::Restart;
+  if (const auto* r = std::get_if<StopRequest>(&*request)) selector = r, run = &Daemon::Stop;
+  if (const auto* r = std::get_if<StartRequest>(&*request)) selector = r, run = &Daemon::Start;
+  if (selector == nullptr) return EncodeErrorReply("unsupported request");
+  auto names = SelectNodes(*selector);
+  if (!names.ok()) return EncodeErrorReply(names.error());
+  return (this->*run)(*names);
 }
 
 std::string Daemon::Create(const NodeConfig& config) {
@@ -93,31 +101,51 @@ std::string Daemon::Create(const NodeConfig& config) {
   return EncodeOkReply();
 }
 
-Result<std::vector<std::string>> Daemon::SelectNodes(const std::string& node) {
+Result<std::vector<std::string>> Daemon::SelectNodes(const Selector& selector) {
   std::vector<std::string> names;
-  if (node.empty()) {
+  if (selector.nodes) {
+    for (const std::string& name : *selector.nodes) {
+      if (table_.Find(name) == nullptr) return Status::Refused(NoSuchNode(name));
+      names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+  } else if (selector.name_space) {
+    for (const auto& [name, view] : table_.nodes()) {
+      if (view.config.name_space == selector.name_space) names.push_back(name);
+    }
+  } else if (selector.node.empty()) {
     for (const auto& [name, view] : table_.nodes()) names.push_back(name);
-  } else if (table_.Find(node) == nullptr) {
-    return Status::Refused(NoSuchNode(node));
+  } else if (table_.Find(selector.node) == nullptr) {
+    return Status::Refused(NoSuchNode(selector.node));
   } else {
-    names.push_back(node);
+    names.push_back(selector.node);
   }
   return names;
 }
 
-std::string Daemon::Destroy(const std::string& node) {
-  auto names = SelectNodes(node);
+std::string Daemon::GetStatus(const StatusRequest& request) {
+  // One unknown `node` is Zeek's empty map; `nodes` is all or nothing.
+  if (!request.nodes && !request.name_space) return EncodeStatusReply(table_.Status(request.node));
+  auto names = SelectNodes(request);
   if (!names.ok()) return EncodeErrorReply(names.error());
+  return EncodeStatusReply(table_.Status(*names));
+}
+
+bool Daemon::ForgetsAtOnce(const std::string& name) {
+  // A stem before link version 2 forgets a node without a process (in
+  // backoff) at once and says nothing: do not wait for its exit.
+  const NodeView* view = table_.Find(name);
+  return stem_->welcomed() && stem_->link_version() < 2 && view != nullptr && !view->pid;
+}
+
+std::string Daemon::Destroy(const std::vector<std::string>& names) {
   if (Status checked = CheckedStore(); !checked.ok()) return EncodeErrorReply(checked.message());
   // One transaction: `destroy` of every node costs one fsync, not one each.
-  Status s = store_->DeleteNodes(*names);
+  Status s = store_->DeleteNodes(names);
   if (!s.ok()) return EncodeErrorReply(s.message());
-  for (const std::string& name : *names) {
-    // A stem before link version 2 forgets a node without a process (in
-    // backoff) at once and says nothing: do not wait for its exit.
-    const NodeView* view = table_.Find(name);
-    const bool forgotten_at_once =
-        stem_->welcomed() && stem_->link_version() < 2 && view != nullptr && !view->pid;
+  for (const std::string& name : names) {
+    const bool forgotten_at_once = ForgetsAtOnce(name);
     table_.Remove(name);
     output_.Forget(name);
     LogInfo("destroyed node '" + name + "'");
@@ -126,10 +154,48 @@ std::string Daemon::Destroy(const std::string& node) {
   return EncodeOkReply();
 }
 
-std::string Daemon::Restart(const std::string& node) {
-  auto names = SelectNodes(node);
-  if (!names.ok()) return EncodeErrorReply(names.error());
-  for (const std::string& name : *names) {
+Status Daemon::SetDesired(const std::vector<std::string>& names, bool up) {
+  std::vector<std::string> changing;
+  for (const std::string& name : names) {
+    if (table_.Find(name)->desired_up != up) changing.push_back(name);
+  }
+  if (changing.empty()) return Status::Ok();
+  Status s = CheckedStore();
+  if (s.ok()) s = store_->SetDesired(changing, up);  // durable before the reply
+  if (!s.ok()) return s;
+  for (const std::string& name : changing) {
+    LogInfo(std::string(up ? "starting" : "stopping") + " node '" + name + "'");
+    NodeView* view = table_.Find(name);
+    view->desired_up = up;
+    if (up) {
+      Carry(slots_.Create(name, stem_->welcomed()));
+      table_.OnCreateSent(name);
+    } else {
+      Carry(slots_.Destroy(name, stem_->welcomed(), ForgetsAtOnce(name)));
+      table_.OnStopSent(name);
+    }
+  }
+  return Status::Ok();
+}
+
+std::string Daemon::Stop(const std::vector<std::string>& names) {
+  Status s = SetDesired(names, false);
+  return s.ok() ? EncodeOkReply() : EncodeErrorReply(s.message());
+}
+
+std::string Daemon::Start(const std::vector<std::string>& names) {
+  Status s = SetDesired(names, true);  // running nodes are left alone
+  return s.ok() ? EncodeOkReply() : EncodeErrorReply(s.message());
+}
+
+std::string Daemon::Restart(const std::vector<std::string>& names) {
+  std::vector<std::string> stopped, running;
+  for (const std::string& name : names) {
+    (table_.Find(name)->desired_up ? running : stopped).push_back(name);
+  }
+  Status s = SetDesired(stopped, true);  // restart starts a stopped node too
+  if (!s.ok()) return EncodeErrorReply(s.message());
+  for (const std::string& name : running) {
     LogInfo("restarting node '" + name + "'");
     Carry(slots_.Restart(name, stem_->welcomed()));
   }

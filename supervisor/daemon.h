@@ -82,10 +82,18 @@ class Daemon {
   void ServeControl(TimePoint now);
   std::string Execute(std::string_view request_bytes);
   std::string Create(const NodeConfig& config);
-  // `node`, or every node when empty; refused when `node` is unknown.
-  Result<std::vector<std::string>> SelectNodes(const std::string& node);
-  std::string Destroy(const std::string& node);
-  std::string Restart(const std::string& node);
+  // The names a selector picks (docs/protocol.md), sorted; refused with
+  // "no node named '<name>'" when `node` or one of `nodes` is unknown.
+  Result<std::vector<std::string>> SelectNodes(const Selector& selector);
+  std::string GetStatus(const StatusRequest& request);
+  std::string Destroy(const std::vector<std::string>& names);
+  std::string Restart(const std::vector<std::string>& names);
+  std::string Stop(const std::vector<std::string>& names);
+  std::string Start(const std::vector<std::string>& names);
+  // Commits the nodes' desired state (up: start, down: stop) and tells the
+  // stem; nodes already there are left alone.
+  Status SetDesired(const std::vector<std::string>& names, bool up);
+  bool ForgetsAtOnce(const std::string& name);
   std::string Tail(const TailRequest& request);
 
   // stem_events.cc

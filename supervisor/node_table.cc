@@ -20,24 +20,40 @@ NodeView* NodeTable::Find(const std::string& name) {
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+NodeStatus StatusOf(const NodeView& v) {
+  NodeStatus s;
+  s.node = v.config;
+  s.pid = v.pid;
+  s.state = v.state;
+  // Desired down and no process left: stopped, whatever the stem said last.
+  if (!v.desired_up && !v.pid) s.state = NodeState::kStopped;
+  s.restarts = v.restarts;
+  s.started_at = v.started_at;
+  s.last_exit = v.last_exit;
+  s.last_error = v.last_error;
+  if (s.state == NodeState::kBackoff) s.next_start_at = v.next_start_at;
+  s.desired_up = v.desired_up;
+  return s;
+}
+
+}  // namespace
+
 StatusReport NodeTable::Status(const std::string& node) const {
   StatusReport report;
-  auto add = [&report](const NodeView& v) {
-    NodeStatus s;
-    s.node = v.config;
-    s.pid = v.pid;
-    s.state = v.state;
-    s.restarts = v.restarts;
-    s.started_at = v.started_at;
-    s.last_exit = v.last_exit;
-    s.last_error = v.last_error;
-    if (v.state == NodeState::kBackoff) s.next_start_at = v.next_start_at;
-    report.nodes.emplace(v.config.name, std::move(s));
-  };
   if (node.empty()) {
-    for (const auto& [name, view] : nodes_) add(view);
+    for (const auto& [name, view] : nodes_) report.nodes.emplace(name, StatusOf(view));
   } else if (auto it = nodes_.find(node); it != nodes_.end()) {
-    add(it->second);
+    report.nodes.emplace(node, StatusOf(it->second));
+  }
+  return report;
+}
+
+StatusReport NodeTable::Status(const std::vector<std::string>& names) const {
+  StatusReport report;
+  for (const std::string& name : names) {
+    if (auto it = nodes_.find(name); it != nodes_.end()) report.nodes.emplace(name, StatusOf(it->second));
   }
   return report;
 }
@@ -120,7 +136,7 @@ ReconcilePlan Reconcile(const NodeTable& desired, const std::vector<stem::NodeRe
   for (const stem::NodeReport& r : reported) {
     seen.insert(r.name);
     auto it = desired.nodes().find(r.name);
-    if (it == desired.nodes().end()) {
+    if (it == desired.nodes().end() || !it->second.desired_up) {
       plan.destroy.push_back(r.name);
     } else if (it->second.fingerprint == r.fingerprint) {
       plan.adopt.push_back(r.name);
@@ -129,7 +145,7 @@ ReconcilePlan Reconcile(const NodeTable& desired, const std::vector<stem::NodeRe
     }
   }
   for (const auto& [name, view] : desired.nodes()) {
-    if (!seen.contains(name)) plan.create.push_back(name);
+    if (!seen.contains(name) && view.desired_up) plan.create.push_back(name);
   }
   return plan;
 }

@@ -25,6 +25,7 @@ struct NodeView {
   std::optional<ExitInfo> last_exit;
   std::optional<std::string> last_error;
   std::optional<double> next_start_at;  // in backoff
+  bool desired_up = true;               // false once stopped (v2), persisted
   bool ever_started = false;  // so a replay counts as a restart
 
   // The restart count a new stem should continue from.
@@ -41,6 +42,8 @@ class NodeTable {
 
   // `node` empty: every node. Unknown node: an empty map (Zeek's behaviour).
   StatusReport Status(const std::string& node) const;
+  // Exactly these nodes (unknown names are left out).
+  StatusReport Status(const std::vector<std::string>& names) const;
 
   // ---- what the stem says (unknown names are ignored) ----
   void OnStarted(const stem::NodeStarted& m);

@@ -25,6 +25,7 @@ Status Daemon::OpenDesiredState() {
   for (StoredNode& stored : *nodes) {
     NodeView& view = table_.Add(std::move(stored.config));
     view.restarts = stored.restarts;
+    view.desired_up = stored.desired_up;
     if (stored.last_exit) {
       view.last_exit = stored.last_exit->exit;
       view.ever_started = true;
@@ -54,7 +55,7 @@ Status Daemon::CheckedStore() {
   if (!store.ok()) return store.status().Prefixed("cannot write the desired state");
   std::vector<StoredNode> nodes;
   for (const auto& [name, view] : table_.nodes()) {
-    StoredNode n{view.config, view.restarts, std::nullopt};
+    StoredNode n{view.config, view.restarts, std::nullopt, view.desired_up};
     if (view.last_exit) n.last_exit = StoredExit{*view.last_exit, false};
     nodes.push_back(std::move(n));
   }

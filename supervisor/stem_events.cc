@@ -64,23 +64,28 @@ void Daemon::OnWelcome(const stem::Welcome& welcome) {
   for (const stem::NodeReport& r : welcome.nodes) {
     reported.insert(r.name);
     NodeView* view = table_.Find(r.name);
-    const bool same = view != nullptr && view->fingerprint == r.fingerprint;
+    const bool desired = view != nullptr && view->desired_up;
+    const bool same = desired && view->fingerprint == r.fingerprint;
     if (same) {
       // Revived while no zsupd was listening: keep the count for a replay.
       if (r.restarts != view->restarts) RecordRestarts(r.name, r.restarts);
       table_.OnReport(r);
     }
     if (view != nullptr && r.pid) WatchNode(r.name, *r.pid);
-    if (view != nullptr && !same) {
+    if (desired && !same) {
       LogInfo("node '" + r.name + "' runs with an older config: replacing it");
     } else if (view == nullptr) {
       LogInfo("node '" + r.name + "' is no longer configured: stopping it");
+    } else if (!desired) {
+      LogInfo("node '" + r.name + "' is stopped: stopping its process");
     }
-    Carry(slots_.Welcome(r.name, view != nullptr,
+    Carry(slots_.Welcome(r.name, desired,
                          same ? StemSlots::Reported::kSameConfig : StemSlots::Reported::kOtherConfig));
   }
   for (const auto& [name, view] : table_.nodes()) {
-    if (!reported.contains(name)) Carry(slots_.Welcome(name, true, StemSlots::Reported::kNothing));
+    if (!reported.contains(name)) {
+      Carry(slots_.Welcome(name, view.desired_up, StemSlots::Reported::kNothing));
+    }
   }
   slots_.EndWelcome();
   LogInfo("zsup-stem (pid " + std::to_string(welcome.stem_pid) + ") ready: " +

@@ -179,6 +179,34 @@ TEST_F(ZsupctlTest, CreateStartsTheNodeAndStatusShowsIt) {
   EXPECT_NE(none.err.find("no node named 'nope'"), std::string::npos) << none.err;
 }
 
+TEST_F(ZsupctlTest, StopAndStartTakeSeveralNamesOrANamespace) {
+  StartDaemon();
+  for (const char* n : {"a", "b"}) {
+    ASSERT_EQ(Run({"create", n, "--namespace", "zeek", "--", TestNodePath()}).exit_code, 0);
+  }
+  ASSERT_EQ(Run({"create", "c", "--", TestNodePath()}).exit_code, 0);
+  for (const char* n : {"a", "b", "c"}) ASSERT_GT(WaitRunning(n), 0);
+  CommandResult r = Run({"stop", "a", "b"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "stopping a b\n");
+  EXPECT_TRUE(WaitUntil([&] {
+    auto s = GetStatus();
+    return s.ok() && s->nodes.at("a").state == NodeState::kStopped &&
+           s->nodes.at("b").state == NodeState::kStopped;
+  }));
+  EXPECT_NE(Run({"status"}).out.find("stopped"), std::string::npos);
+  r = Run({"stop", "a", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no node named 'nope'"), std::string::npos) << r.err;
+  r = Run({"start", "--namespace", "zeek"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "starting the nodes of namespace zeek\n");
+  EXPECT_GT(WaitRunning("a"), 0);
+  EXPECT_GT(WaitRunning("b"), 0);
+  EXPECT_EQ(Run({"stop"}).exit_code, 2);
+  EXPECT_EQ(Run({"stop", "a", "--all"}).exit_code, 2);
+}
+
 TEST_F(ZsupctlTest, StatusWithoutNodesSaysSo) {
   StartDaemon();
   CommandResult r = Run({"status"});

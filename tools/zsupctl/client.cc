@@ -60,6 +60,11 @@ Status Client::Create(const NodeConfig& config) {
   return reply.ok() ? DecodeOkReply(*reply) : reply.status();
 }
 
+Status Client::Send(const Request& request) {
+  auto reply = Call(request);
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
 Status Client::Destroy(const std::string& node) {
   auto reply = Call(DestroyRequest{node});
   return reply.ok() ? DecodeOkReply(*reply) : reply.status();

@@ -14,6 +14,8 @@ Command AddStatus(CLI::App& app);   // status.cc
 Command AddCreate(CLI::App& app);   // create.cc (+ create_file.cc)
 Command AddDestroy(CLI::App& app);  // destroy_restart.cc
 Command AddRestart(CLI::App& app);  // destroy_restart.cc
+Command AddStop(CLI::App& app);     // destroy_restart.cc
+Command AddStart(CLI::App& app);    // destroy_restart.cc
 Command AddTail(CLI::App& app);     // tail.cc
 Command AddEvents(CLI::App& app);   // events.cc
 

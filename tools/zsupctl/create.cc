@@ -14,6 +14,8 @@ struct CreateOptions {
   std::string file;
   std::string name;
   std::string directory, stdout_file, stderr_file, interface, pcap_file;
+  std::string name_space, stop_signal;
+  double stop_timeout = 0;
   std::vector<std::string> env, base_scripts, user_scripts, command;
   int64_t cpu_affinity = 0;
   bool bare_mode = false;
@@ -47,6 +49,9 @@ NodeConfig ToConfig(const CreateOptions& o) {
   if (given("--interface")) c.interface = o.interface;
   if (given("--pcap-file")) c.pcap_file = o.pcap_file;
   if (o.bare_mode) c.bare_mode = true;
+  if (given("--namespace")) c.name_space = o.name_space;
+  if (given("--stop-signal")) c.stop_signal = o.stop_signal;
+  if (given("--stop-timeout")) c.stop_timeout = o.stop_timeout;
   c.addl_base_scripts = o.base_scripts;
   c.addl_user_scripts = o.user_scripts;
   c.command = o.command;
@@ -108,6 +113,14 @@ Command AddCreate(CLI::App& app) {
                      ->allow_extra_args(false)
                      ->check(CLI::Validator(CheckEnv, "KEY=VALUE", "env")));
   opts.push_back(sub->add_option("--cpu-affinity", o->cpu_affinity, "pin the node to this CPU")
+                     ->check(CLI::NonNegativeNumber));
+  opts.push_back(sub->add_option("--namespace", o->name_space,
+                                 "a label for selecting nodes (e.g. `zsupctl stop --namespace NS`)"));
+  opts.push_back(sub->add_option("--stop-signal", o->stop_signal,
+                                 "signal sent first on a stop, without SIG (default TERM)"));
+  opts.push_back(sub->add_option("--stop-timeout", o->stop_timeout,
+                                 "seconds from the stop signal to SIGKILL (default zsupd's "
+                                 "--stop-timeout)")
                      ->check(CLI::NonNegativeNumber));
   CLI::Option* interface =
       sub->add_option("--interface", o->interface, "Zeek: sniff this interface");

@@ -37,6 +37,8 @@ ordered_json NodeStatusJson(const std::string& name, const NodeStatus& s, double
     j["last_exit"] = nullptr;
   }
   j["last_error"] = OrNull(s.last_error);
+  j["desired"] = s.desired_up ? ordered_json(*s.desired_up ? "up" : "down") : ordered_json(nullptr);
+  j["next_start_at"] = OrNull(s.next_start_at);
   // NodeConfigToJson's output is valid JSON by construction.
   j["config"] = ordered_json::parse(NodeConfigToJson(s.node), nullptr, /*allow_exceptions=*/false);
   return j;

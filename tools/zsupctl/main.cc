@@ -31,8 +31,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   const std::vector<Command> commands = {AddStatus(app),  AddCreate(app), AddDestroy(app),
-                                         AddRestart(app), AddTail(app),   AddEvents(app),
-                                         AddPing(app)};
+                                         AddRestart(app), AddStop(app),   AddStart(app),
+                                         AddTail(app),    AddEvents(app), AddPing(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,187 @@
+// Version 2 lifecycle against the real binaries: stop/start that keep the
+// config, selection by `nodes` and `namespace`, and a node's own stop
+// signal and stop timeout (docs/protocol.md).
+#include <signal.h>
+
+#include <set>
+
+#include "tests/daemon_fixture.h"
+
+namespace zsup::testing {
+namespace {
+
+class LifecycleV2Test : public DaemonTest {
+ protected:
+  Status Send(const Request& request) {
+    auto reply = Call(EncodeRequest(request));
+    return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+  }
+  template <typename R>
+  Status SendTo(std::vector<std::string> names) {
+    R r;
+    r.nodes = std::move(names);
+    return Send(r);
+  }
+  std::optional<NodeState> StateOf(const std::string& node) {
+    auto s = NodeStatusOf(node);
+    return s ? s->state : std::nullopt;
+  }
+  bool WaitState(const std::string& node, NodeState state) {
+    return WaitUntil([&] { return StateOf(node) == state; });
+  }
+  NodeConfig InNamespace(const std::string& name, const std::string& ns) {
+    NodeConfig c = TestNode(name);
+    c.name_space = ns;
+    return c;
+  }
+};
+
+TEST_F(LifecycleV2Test, StopKeepsTheConfigAndTheNodeStaysStoppedUntilStart) {
+  StartDaemon({"--stop-timeout", "1"});
+  auto sub = Subscribe({"node_exit/a", "node_status/a"});
+  ASSERT_TRUE(Create(TestNode("a", {"--ignore-sigterm"})).ok());
+  const int64_t pid = WaitRunning("a");
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(Send(StopRequest{"a"}).ok());
+  auto s = NodeStatusOf("a");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->state, NodeState::kStopping);
+  EXPECT_EQ(s->pid, pid);
+  EXPECT_EQ(s->desired_up, false);
+  auto exit = sub->WaitFor([](const Event& e) { return e.kind == EventKind::kNodeExit; });
+  ASSERT_TRUE(exit) << Log();
+  EXPECT_TRUE(std::get<NodeExitEvent>(exit->payload).commanded);
+  ASSERT_TRUE(WaitState("a", NodeState::kStopped)) << Log();
+  s = NodeStatusOf("a");
+  EXPECT_FALSE(s->pid.has_value());
+  EXPECT_EQ(s->node, TestNode("a", {"--ignore-sigterm"}));
+  EXPECT_FALSE(sub->Next(milliseconds(1500)).has_value()) << "a stopped node was revived";
+
+  ASSERT_TRUE(Send(StartRequest{"a"}).ok());
+  EXPECT_GT(WaitNewPid("a", pid), 0) << Log();
+  EXPECT_EQ(NodeStatusOf("a")->desired_up, true);
+  const int64_t again = NodeStatusOf("a")->pid.value_or(0);
+  ASSERT_TRUE(Send(StartRequest{"a"}).ok());  // running: left alone
+  EXPECT_EQ(NodeStatusOf("a")->pid, again);
+}
+
+TEST_F(LifecycleV2Test, AStoppedNodeStaysStoppedAcrossAdoptionStemReplacementAndReplay) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("a")).ok());
+  ASSERT_TRUE(Create(TestNode("b")).ok());
+  const int64_t b = WaitRunning("b");
+  ASSERT_GT(WaitRunning("a"), 0);
+  ASSERT_TRUE(Send(StopRequest{"a"}).ok());
+  ASSERT_TRUE(WaitState("a", NodeState::kStopped));
+
+  KillDaemon();  // adoption
+  StartDaemon();
+  EXPECT_EQ(StateOf("a"), NodeState::kStopped);
+  EXPECT_EQ(WaitRunning("b"), b);
+
+  const pid_t stem = StemPid();  // a new stem
+  ASSERT_EQ(::kill(stem, SIGKILL), 0);
+  ASSERT_GT(WaitNewPid("b", b), 0) << Log();
+  EXPECT_EQ(StateOf("a"), NodeState::kStopped);
+
+  KillDaemon();  // everything: replay
+  ::kill(StemPid(), SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] { return !ProcessAlive(StemPid()); }));
+  StartDaemon();
+  ASSERT_GT(WaitRunning("b"), 0);
+  EXPECT_EQ(StateOf("a"), NodeState::kStopped);
+}
+
+TEST_F(LifecycleV2Test, RestartStartsAStoppedNode) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("a")).ok());
+  const int64_t pid = WaitRunning("a");
+  ASSERT_TRUE(Send(StopRequest{"a"}).ok());
+  ASSERT_TRUE(WaitState("a", NodeState::kStopped));
+  ASSERT_TRUE(Restart("a").ok());
+  EXPECT_GT(WaitNewPid("a", pid), 0) << Log();
+  EXPECT_EQ(NodeStatusOf("a")->desired_up, true);
+}
+
+TEST_F(LifecycleV2Test, NodesAndNamespaceSelectAndAnUnknownNameChangesNothing) {
+  StartDaemon();
+  ASSERT_TRUE(Create(InNamespace("z1", "zeek")).ok());
+  ASSERT_TRUE(Create(InNamespace("z2", "zeek")).ok());
+  ASSERT_TRUE(Create(InNamespace("o1", "other")).ok());
+  for (const char* n : {"z1", "z2", "o1"}) ASSERT_GT(WaitRunning(n), 0);
+
+  EXPECT_EQ(SendTo<StopRequest>({"z1", "nope"}).message(), "no node named 'nope'");
+  EXPECT_EQ(StateOf("z1"), NodeState::kRunning) << "a refused request stopped a node";
+
+  StopRequest by_namespace;
+  by_namespace.name_space = "zeek";
+  ASSERT_TRUE(Send(by_namespace).ok());
+  ASSERT_TRUE(WaitState("z1", NodeState::kStopped));
+  ASSERT_TRUE(WaitState("z2", NodeState::kStopped));
+  EXPECT_EQ(StateOf("o1"), NodeState::kRunning);
+
+  StatusRequest status;
+  status.name_space = "zeek";
+  auto reply = Call(EncodeRequest(status));
+  ASSERT_TRUE(reply.ok());
+  auto report = DecodeStatusReply(*reply);
+  ASSERT_TRUE(report.ok()) << report.error();
+  std::set<std::string> names;
+  for (const auto& [name, st] : report->nodes) names.insert(name);
+  EXPECT_EQ(names, (std::set<std::string>{"z1", "z2"}));
+
+  ASSERT_TRUE(SendTo<StartRequest>({"z2", "z2"}).ok());
+  EXPECT_GT(WaitRunning("z2"), 0);
+  EXPECT_EQ(StateOf("z1"), NodeState::kStopped);
+
+  ASSERT_TRUE(SendTo<DestroyRequest>({"z1", "o1"}).ok());
+  auto all = GetStatus();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->nodes.size(), 1u);
+
+}
+
+TEST_F(LifecycleV2Test, TheConfigsStopSignalAndStopTimeoutAreUsed) {
+  StartDaemon({"--stop-timeout", "30"});
+  auto sub = Subscribe({"node_exit/"});
+  NodeConfig gentle;
+  gentle.name = "gentle";
+  gentle.command = {"/bin/sh", "-c", "trap 'exit 7' INT; while :; do sleep 0.05; done"};
+  gentle.stop_signal = "INT";
+  ASSERT_TRUE(Create(gentle).ok());
+  NodeConfig stubborn = TestNode("stubborn", {"--ignore-sigterm"});
+  stubborn.stop_timeout = 0.3;
+  ASSERT_TRUE(Create(stubborn).ok());
+  ASSERT_GT(WaitRunning("gentle"), 0);
+  const int64_t pid = WaitRunning("stubborn");
+  ASSERT_GT(pid, 0);
+
+  ASSERT_TRUE(Destroy("gentle").ok());
+  auto e = sub->WaitFor([](const Event& x) {
+    return x.kind == EventKind::kNodeExit && std::get<NodeExitEvent>(x.payload).node == "gentle";
+  });
+  ASSERT_TRUE(e) << Log();
+  EXPECT_EQ(std::get<NodeExitEvent>(e->payload).code, 7) << "SIGINT was not its stop signal";
+
+  ASSERT_TRUE(Restart("stubborn").ok());
+  // Within a few seconds, not zsupd's 30: the node's own stop timeout.
+  e = sub->WaitFor(
+      [](const Event& x) {
+        return x.kind == EventKind::kNodeExit &&
+               std::get<NodeExitEvent>(x.payload).node == "stubborn";
+      },
+      seconds(5));
+  ASSERT_TRUE(e) << Log();
+  EXPECT_EQ(std::get<NodeExitEvent>(e->payload).signal, SIGKILL);
+}
+
+TEST_F(LifecycleV2Test, ABadStopSignalIsRefusedNamingTheNodeAndTheKey) {
+  StartDaemon();
+  NodeConfig c = TestNode("x");
+  c.stop_signal = "NOPE";
+  EXPECT_NE(Create(c).message().find("node 'x': config.stop_signal: unknown signal 'NOPE'"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace zsup::testing
