@@ -51,12 +51,14 @@ Result<StatusReport> DecodeStatusReply(std::string_view bytes);
 Result<std::vector<OutputLine>> DecodeTailReply(std::string_view bytes);
 
 // ---- events (PUB): two frames, topic and payload ----
-enum class EventKind { kNodeStatus, kNodeExit, kStdout, kStderr };
-std::string_view EventKindName(EventKind kind);  // "node_status", "node_exit", "stdout", "stderr"
+enum class EventKind { kNodeStatus, kNodeExit, kStdout, kStderr, kNodeFailed };
+// "node_status", "node_exit", "stdout", "stderr", "node_failed"
+std::string_view EventKindName(EventKind kind);
 std::string EventTopic(EventKind kind, std::string_view node);  // "<kind>/<node>"
 
 std::string EncodeNodeStatusEvent(const NodeStatusEvent& event);
 std::string EncodeNodeExitEvent(const NodeExitEvent& event);
+std::string EncodeNodeFailedEvent(const NodeFailedEvent& event);
 std::string EncodeOutputEvent(const OutputEvent& event);
 // The hot path of output publishing, without building an OutputEvent or an
 // intermediate buffer: the exact size of the payload, then the payload
@@ -67,7 +69,7 @@ void WriteOutputEvent(char* out, std::string_view node, std::string_view msg, in
 
 struct Event {
   EventKind kind;
-  std::variant<NodeStatusEvent, NodeExitEvent, OutputEvent> payload;
+  std::variant<NodeStatusEvent, NodeExitEvent, OutputEvent, NodeFailedEvent> payload;
 };
 // Decodes a two-frame event; the topic's kind selects the payload type and
 // the topic's node must equal the payload's `node`.

@@ -91,7 +91,9 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
                    c.stderr_file.has_value() + c.bare_mode.has_value() + 2 + !c.scripts.empty() +
                    1 + c.cpu_affinity.has_value() + 1 + !c.command.empty() +
                    c.name_space.has_value() + c.stop_signal.has_value() +
-                   c.stop_timeout.has_value();
+                   c.stop_timeout.has_value() + c.restart_policy.has_value() +
+                   !c.permanent_failure_codes.empty() + c.start_limit_burst.has_value() +
+                   c.start_limit_interval.has_value();
   pk.pack_map(static_cast<uint32_t>(n));
   pk.pack("name"), pk.pack(c.name);
   if (c.interface) pk.pack("interface"), pk.pack(*c.interface);
@@ -115,6 +117,12 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
   if (c.name_space) pk.pack("namespace"), pk.pack(*c.name_space);
   if (c.stop_signal) pk.pack("stop_signal"), pk.pack(*c.stop_signal);
   if (c.stop_timeout) pk.pack("stop_timeout"), pk.pack(*c.stop_timeout);
+  if (c.restart_policy) pk.pack("restart_policy"), pk.pack(*c.restart_policy);
+  if (!c.permanent_failure_codes.empty()) {
+    pk.pack("permanent_failure_codes"), pk.pack(c.permanent_failure_codes);
+  }
+  if (c.start_limit_burst) pk.pack("start_limit_burst"), pk.pack(*c.start_limit_burst);
+  if (c.start_limit_interval) pk.pack("start_limit_interval"), pk.pack(*c.start_limit_interval);
 }
 
 std::string EncodeNodeConfig(const NodeConfig& config) {
@@ -144,6 +152,10 @@ Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Optional("namespace", &c.name_space);
   if (s.ok()) s = r->Optional("stop_signal", &c.stop_signal);
   if (s.ok()) s = r->Optional("stop_timeout", &c.stop_timeout);
+  if (s.ok()) s = r->Optional("restart_policy", &c.restart_policy);
+  if (s.ok()) s = r->Default("permanent_failure_codes", &c.permanent_failure_codes);
+  if (s.ok()) s = r->Optional("start_limit_burst", &c.start_limit_burst);
+  if (s.ok()) s = r->Optional("start_limit_interval", &c.start_limit_interval);
   if (!s.ok()) return s;
   if (const msgpack::object* cluster = r->Take("cluster")) {
     const std::string cpath = r->FieldPath("cluster");

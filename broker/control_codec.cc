@@ -82,7 +82,8 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   pk.pack_map(static_cast<uint32_t>(1 + s.pid.has_value() + s.state.has_value() +
                                     s.restarts.has_value() + s.started_at.has_value() +
                                     s.last_exit.has_value() + s.last_error.has_value() +
-                                    s.next_start_at.has_value() + s.desired_up.has_value()));
+                                    s.next_start_at.has_value() + s.desired_up.has_value() +
+                                    s.failed_reason.has_value()));
   pk.pack("node");
   PackNodeConfig(pk, s.node);
   if (s.pid) pk.pack("pid"), pk.pack(*s.pid);
@@ -93,6 +94,7 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   if (s.last_error) pk.pack("last_error"), pk.pack(*s.last_error);
   if (s.next_start_at) pk.pack("next_start_at"), pk.pack(*s.next_start_at);
   if (s.desired_up) pk.pack("desired"), pk.pack(*s.desired_up ? "up" : "down");
+  if (s.failed_reason) pk.pack("failed_reason"), pk.pack(*s.failed_reason);
 }
 
 // Opens a reply map: returns the reader when `ok` is true, Refused(error)
@@ -141,6 +143,7 @@ Result<NodeStatus> ReadNodeStatus(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Optional("next_start_at", &ns.next_start_at);
   std::optional<std::string> desired;
   if (s.ok()) s = r->Optional("desired", &desired);
+  if (s.ok()) s = r->Optional("failed_reason", &ns.failed_reason);
   if (!s.ok()) return s;
   if (desired) {
     if (*desired != "up" && *desired != "down") {

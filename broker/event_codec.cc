@@ -40,6 +40,15 @@ Result<NodeExitEvent> ReadNodeExitEvent(mp::MapReader& r) {
   return e;
 }
 
+Result<NodeFailedEvent> ReadNodeFailedEvent(mp::MapReader& r) {
+  NodeFailedEvent e;
+  Status s = r.Required("node", &e.node);
+  if (s.ok()) s = r.Required("reason", &e.reason);
+  if (s.ok()) s = r.Required("at", &e.at);
+  if (!s.ok()) return s;
+  return e;
+}
+
 Result<OutputEvent> ReadOutputEvent(mp::MapReader& r) {
   OutputEvent e;
   Status s = r.Required("node", &e.node);
@@ -58,6 +67,7 @@ std::string_view EventKindName(EventKind kind) {
     case EventKind::kNodeExit: return "node_exit";
     case EventKind::kStdout: return "stdout";
     case EventKind::kStderr: return "stderr";
+    case EventKind::kNodeFailed: return "node_failed";
   }
   return "?";
 }
@@ -86,6 +96,15 @@ std::string EncodeNodeExitEvent(const NodeExitEvent& e) {
   pk.pack("code"), PackOptionalInt(pk, e.code);
   pk.pack("signal"), PackOptionalInt(pk, e.signal);
   pk.pack("commanded"), pk.pack(e.commanded), pk.pack("at"), pk.pack(e.at);
+  return FrameBytes(buf);
+}
+
+std::string EncodeNodeFailedEvent(const NodeFailedEvent& e) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(3);
+  pk.pack("node"), pk.pack(e.node), pk.pack("reason"), pk.pack(e.reason);
+  pk.pack("at"), pk.pack(e.at);
   return FrameBytes(buf);
 }
 
@@ -154,6 +173,8 @@ Result<Event> DecodeEvent(std::string_view topic, std::string_view payload) {
     event = Make(EventKind::kStdout, ReadOutputEvent(*r));
   } else if (kind_name == "stderr") {
     event = Make(EventKind::kStderr, ReadOutputEvent(*r));
+  } else if (kind_name == "node_failed") {
+    event = Make(EventKind::kNodeFailed, ReadNodeFailedEvent(*r));
   }
   if (!event.ok()) return event;
   const std::string& payload_node =

@@ -69,6 +69,10 @@ std::string NodeConfigToJson(const NodeConfig& c) {
   if (c.name_space) j["namespace"] = *c.name_space;
   if (c.stop_signal) j["stop_signal"] = *c.stop_signal;
   if (c.stop_timeout) j["stop_timeout"] = *c.stop_timeout;
+  if (c.restart_policy) j["restart_policy"] = *c.restart_policy;
+  if (!c.permanent_failure_codes.empty()) j["permanent_failure_codes"] = c.permanent_failure_codes;
+  if (c.start_limit_burst) j["start_limit_burst"] = *c.start_limit_burst;
+  if (c.start_limit_interval) j["start_limit_interval"] = *c.start_limit_interval;
   // Replace rather than throw on invalid UTF-8 (decoded configs never have any).
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -14,7 +14,7 @@ constexpr std::array<std::pair<ClusterRole, std::string_view>, 5> kRoles{{
     {ClusterRole::kWorker, "WORKER"},
 }};
 
-constexpr std::array<std::pair<NodeState, std::string_view>, 7> kStates{{
+constexpr std::array<std::pair<NodeState, std::string_view>, 8> kStates{{
     {NodeState::kStarting, "starting"},
     {NodeState::kRunning, "running"},
     {NodeState::kBackoff, "backoff"},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<NodeState, std::string_view>, 7> kStates{{
     {NodeState::kExited, "exited"},
     {NodeState::kWaiting, "waiting"},
     {NodeState::kStopped, "stopped"},
+    {NodeState::kFailed, "failed"},
 }};
 
 template <typename E, size_t N>

@@ -56,13 +56,21 @@ struct NodeConfig {
   std::optional<std::string> name_space = {};  // "namespace": a label for selection
   std::optional<std::string> stop_signal = {};  // "TERM", "INT", ...: sent first on a stop
   std::optional<double> stop_timeout = {};      // seconds to SIGKILL; default zsupd's
+  std::optional<std::string> restart_policy = {};  // "always" (default), "on-failure", "never"
+  std::vector<int64_t> permanent_failure_codes = {};  // exit codes that mean: give up now
+  std::optional<int64_t> start_limit_burst = {};      // more starts than this within...
+  std::optional<double> start_limit_interval = {};    // ...this many seconds (10): give up
   bool operator==(const NodeConfig&) const = default;
 };
 
 // kWaiting and kStopped are zsupd's; the stem never reports them. kWaiting:
 // desired up, no process yet (its start is with the stem, or the stem is
 // being replaced). kStopped (v2): desired down (`stop`), no process.
-enum class NodeState { kStarting, kRunning, kBackoff, kStopping, kExited, kWaiting, kStopped };
+// kFailed (v2): given up on (a permanent failure code or the start limit).
+// kExited: not revived (its restart_policy; or, in the stem, being forgotten).
+enum class NodeState {
+  kStarting, kRunning, kBackoff, kStopping, kExited, kWaiting, kStopped, kFailed
+};
 std::string_view StateName(NodeState state);  // "starting", ...
 std::optional<NodeState> ParseState(std::string_view text);
 
@@ -83,6 +91,7 @@ struct NodeStatus {
   std::optional<std::string> last_error;  // extension: why the last start failed
   std::optional<double> next_start_at;    // v2: in backoff, when the revival is due
   std::optional<bool> desired_up;         // v2: "desired": "up" or "down"
+  std::optional<std::string> failed_reason;  // v2: in state failed
   bool operator==(const NodeStatus&) const = default;
 };
 
@@ -170,6 +179,13 @@ struct NodeExitEvent {
   bool commanded = false;
   double at = 0;
   bool operator==(const NodeExitEvent&) const = default;
+};
+
+struct NodeFailedEvent {  // v2: node_failed/<node>
+  std::string node;
+  std::string reason;
+  double at = 0;
+  bool operator==(const NodeFailedEvent&) const = default;
 };
 
 struct OutputEvent {

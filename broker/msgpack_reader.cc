@@ -118,6 +118,18 @@ Status Read(const msgpack::object& o, const std::string& path, std::vector<std::
   return Status::Ok();
 }
 
+Status Read(const msgpack::object& o, const std::string& path, std::vector<int64_t>* out) {
+  if (o.type != msgpack::type::ARRAY) return TypeError(path, "an array of integers", o);
+  std::vector<int64_t> result;
+  result.reserve(o.via.array.size);
+  for (uint32_t i = 0; i < o.via.array.size; ++i) {
+    Status s = Read(o.via.array.ptr[i], path + "[" + std::to_string(i) + "]", &result.emplace_back());
+    if (!s.ok()) return s;
+  }
+  *out = std::move(result);
+  return Status::Ok();
+}
+
 Status Read(const msgpack::object& o, const std::string& path,
             std::map<std::string, std::string>* out) {
   if (o.type != msgpack::type::MAP) return TypeError(path, "a map of strings to strings", o);

@@ -34,6 +34,7 @@ Status Read(const msgpack::object& o, const std::string& path, int64_t* out);
 Status Read(const msgpack::object& o, const std::string& path, bool* out);
 Status Read(const msgpack::object& o, const std::string& path, double* out);  // int or float
 Status Read(const msgpack::object& o, const std::string& path, std::vector<std::string>* out);
+Status Read(const msgpack::object& o, const std::string& path, std::vector<int64_t>* out);
 Status Read(const msgpack::object& o, const std::string& path,
             std::map<std::string, std::string>* out);
 

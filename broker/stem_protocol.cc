@@ -91,13 +91,14 @@ struct Encoder {
     pk.pack("restarts"), pk.pack(m.restarts), pk.pack("at"), pk.pack(m.at);
   }
   void operator()(const NodeExited& m) {
-    Header(pk, "exited", 8);
+    Header(pk, "exited", m.reason ? 9 : 8);
     pk.pack("name"), pk.pack(m.name), pk.pack("pid"), pk.pack(m.pid);
     pk.pack("code"), PackOptional(pk, m.code);
     pk.pack("signal"), PackOptional(pk, m.signal);
     pk.pack("commanded"), pk.pack(m.commanded), pk.pack("at"), pk.pack(m.at);
     pk.pack("next"), pk.pack(StateName(m.next));
     pk.pack("restarts"), pk.pack(m.restarts);
+    if (m.reason) pk.pack("reason"), pk.pack(*m.reason);
   }
   void operator()(const NodeOutput&) {}  // see Encode()
   void operator()(const NodeError& m) {
@@ -239,6 +240,7 @@ Result<Message> ReadExited(mp::MapReader& r) {
   if (s.ok()) s = r.Required("commanded", &m.commanded);
   if (s.ok()) s = r.Required("at", &m.at);
   if (s.ok()) s = r.Default("restarts", &m.restarts);  // absent from older stems
+  if (s.ok()) s = r.Optional("reason", &m.reason);
   if (!s.ok()) return s;
   auto next = ReadState(r, "next");
   if (!next.ok()) return next.status();

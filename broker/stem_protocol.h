@@ -97,8 +97,11 @@ struct NodeExited {
   std::optional<int64_t> signal;
   bool commanded = false;
   double at = 0;
-  NodeState next = NodeState::kBackoff;  // backoff, starting (restart) or exited (gone)
+  // backoff, starting (restart), exited (gone: destroyed or shut down when
+  // `commanded`, not revived by its restart_policy when not) or, v2, failed
+  NodeState next = NodeState::kBackoff;
   int64_t restarts = 0;  // spawns after the first, counting the one `next` may start
+  std::optional<std::string> reason = {};  // v2: why, when `next` is failed
   bool operator==(const NodeExited&) const = default;
 };
 struct NodeOutput {

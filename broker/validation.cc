@@ -111,6 +111,23 @@ Status ValidateNodeFields(const NodeConfig& c) {
   if (c.stop_timeout && !(*c.stop_timeout >= 0 && *c.stop_timeout <= 86400 * 365)) {
     return Status::Error(node + "config.stop_timeout: must be a number of seconds >= 0");
   }
+  if (c.restart_policy && *c.restart_policy != "always" && *c.restart_policy != "on-failure" &&
+      *c.restart_policy != "never") {
+    return Status::Error(node + "config.restart_policy: must be \"always\", \"on-failure\" or "
+                                "\"never\", not '" + *c.restart_policy + "'");
+  }
+  for (int64_t code : c.permanent_failure_codes) {
+    if (code < 0 || code > 255) {
+      return Status::Error(node + "config.permanent_failure_codes: exit codes are 0 to 255, not " +
+                           std::to_string(code));
+    }
+  }
+  if (c.start_limit_burst && (*c.start_limit_burst < 0 || *c.start_limit_burst > 1000000)) {
+    return Status::Error(node + "config.start_limit_burst: must be 0 (off) or more");
+  }
+  if (c.start_limit_interval && !(*c.start_limit_interval > 0 && *c.start_limit_interval <= 86400)) {
+    return Status::Error(node + "config.start_limit_interval: must be a number of seconds > 0");
+  }
   return Status::Ok();
 }
 

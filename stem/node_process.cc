@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdio>
+
 namespace zsup {
 
 NodeProcess::NodeProcess(Options options, int64_t restarts)
@@ -18,6 +21,7 @@ NodeActions NodeProcess::Start(TimePoint) {
 }
 
 void NodeProcess::Spawned(pid_t pid, TimePoint now) {
+  starts_.push_back(now);
   state_ = NodeState::kStarting;
   pid_ = pid;
   started_ = now;
@@ -28,6 +32,7 @@ void NodeProcess::Spawned(pid_t pid, TimePoint now) {
 
 NodeActions NodeProcess::SpawnFailed(TimePoint now) {
   // Treated as a process that died at once: wait for the revival schedule.
+  starts_.push_back(now);
   pid_.reset();
   state_ = NodeState::kBackoff;
   started_ = now;
@@ -59,8 +64,22 @@ NodeActions NodeProcess::Exited(const ExitInfo& exit, TimePoint now) {
     a.forget = true;
     return a;
   }
-  // Exited by itself (crash, exit, exec failure): revive on schedule.
+  // Exited by itself (crash, exit, exec failure): revive on schedule, or not.
   last_exit_commanded_ = false;
+  if (exit.code && std::find(options_.permanent_failure_codes.begin(),
+                             options_.permanent_failure_codes.end(),
+                             *exit.code) != options_.permanent_failure_codes.end()) {
+    return GiveUp(NodeState::kFailed,
+                  "exit code " + std::to_string(*exit.code) + " is a permanent failure");
+  }
+  if (!Revives(exit)) return GiveUp(NodeState::kExited, std::nullopt);
+  if (StartLimitReached(now)) {
+    char interval[32];
+    std::snprintf(interval, sizeof interval, "%g", Seconds(options_.start_limit_interval).count());
+    return GiveUp(NodeState::kFailed, "start limit: " +
+                                          std::to_string(options_.start_limit_burst + 1) +
+                                          " starts within " + interval + " s");
+  }
   state_ = NodeState::kBackoff;
   deadline_ = revival_.OnExit(started_.value_or(now), now);
   return a;
@@ -88,6 +107,7 @@ NodeActions NodeProcess::Stop(StopReason reason, TimePoint now) {
       state_ = NodeState::kExited;
       return NodeActions{.forget = true};
     case NodeState::kExited:
+    case NodeState::kFailed:   // forgotten at once
     case NodeState::kWaiting:  // never stem states
     case NodeState::kStopped:
       return NodeActions{.forget = reason != StopReason::kRestart};
@@ -110,6 +130,31 @@ NodeActions NodeProcess::Tick(TimePoint now) {
   }
   deadline_.reset();
   return {};
+}
+
+NodeActions NodeProcess::GiveUp(NodeState state, std::optional<std::string> reason) {
+  state_ = state;
+  failed_reason_ = std::move(reason);
+  deadline_.reset();
+  return NodeActions{.report_exit = true, .forget = true};
+}
+
+bool NodeProcess::Revives(const ExitInfo& exit) const {
+  switch (options_.restart_policy) {
+    case Options::RestartPolicy::kAlways: return true;
+    case Options::RestartPolicy::kNever: return false;
+    case Options::RestartPolicy::kOnFailure:
+      return !(exit.code == 0 || (exit.signal && *exit.signal == options_.stop_signal));
+  }
+  return true;
+}
+
+bool NodeProcess::StartLimitReached(TimePoint now) {
+  while (!starts_.empty() && now - starts_.front() >= options_.start_limit_interval) {
+    starts_.pop_front();
+  }
+  return options_.start_limit_burst > 0 &&
+         static_cast<int64_t>(starts_.size()) >= options_.start_limit_burst;
 }
 
 NodeActions NodeProcess::Respawn() {

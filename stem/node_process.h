@@ -20,7 +20,10 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "broker/clock.h"
 #include "broker/messages.h"
@@ -45,6 +48,12 @@ class NodeProcess {
     Duration stop_timeout = std::chrono::seconds(26);
     Duration revival_cap = std::chrono::minutes(5);
     int stop_signal = SIGTERM;  // sent first on a stop; SIGKILL after stop_timeout
+    // When an exit by itself is not revived (v2): see Exited().
+    enum class RestartPolicy { kAlways, kOnFailure, kNever };
+    RestartPolicy restart_policy = RestartPolicy::kAlways;
+    std::vector<int64_t> permanent_failure_codes = {};
+    int64_t start_limit_burst = 0;  // 0: no limit
+    Duration start_limit_interval = std::chrono::seconds(10);
   };
 
   explicit NodeProcess(Options options, int64_t restarts = 0);
@@ -54,7 +63,13 @@ class NodeProcess {
   void Spawned(pid_t pid, TimePoint now);                // fork succeeded
   NodeActions SpawnFailed(TimePoint now);                // no process: counts as a crash
   NodeActions ExecSucceeded(TimePoint now);              // the program is running
-  NodeActions Exited(const ExitInfo& exit, TimePoint now);  // the process was reaped
+  // The process was reaped. An exit by itself is revived on schedule,
+  // unless: its code is a permanent failure code (-> failed), its restart
+  // policy says no (`never`; `on-failure` after code 0 or death by its stop
+  // signal: -> exited), or a revival would be more than start_limit_burst
+  // starts within start_limit_interval (-> failed). Failed and exited nodes
+  // are forgotten; failed_reason() says why a node failed.
+  NodeActions Exited(const ExitInfo& exit, TimePoint now);
   NodeActions Stop(StopReason reason, TimePoint now);
   NodeActions Tick(TimePoint now);  // call once now >= deadline()
 
@@ -69,11 +84,16 @@ class NodeProcess {
   // Whether the last exit was caused by Stop().
   bool last_exit_commanded() const { return last_exit_commanded_; }
   const RevivalSchedule& revival() const { return revival_; }
+  const std::optional<std::string>& failed_reason() const { return failed_reason_; }
 
   void set_options(const Options& options);
 
  private:
   NodeActions Respawn();  // a spawn after the first
+  NodeActions GiveUp(NodeState state, std::optional<std::string> reason);
+  bool Revives(const ExitInfo& exit) const;
+  // Whether one more start now would be more than the burst in the interval.
+  bool StartLimitReached(TimePoint now);
 
   Options options_;
   RevivalSchedule revival_;
@@ -86,6 +106,8 @@ class NodeProcess {
   bool killed_ = false;
   std::optional<ExitInfo> last_exit_;
   bool last_exit_commanded_ = false;
+  std::deque<TimePoint> starts_;  // within the start limit interval
+  std::optional<std::string> failed_reason_;
 };
 
 }  // namespace zsup

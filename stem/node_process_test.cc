@@ -221,5 +221,99 @@ TEST_F(NodeProcessTest, LongRunResetsScheduleOnExit) {
   EXPECT_EQ(node_.revival().delay(), seconds(1));
 }
 
+
+// ---- version 2: the node's own stop signal and failure policy ----
+
+using Policy = NodeProcess::Options::RestartPolicy;
+
+NodeProcess::Options PolicyOptions(Policy policy) {
+  NodeProcess::Options o{seconds(26), std::chrono::minutes(5)};
+  o.restart_policy = policy;
+  return o;
+}
+
+// Spawn, exec and exit at `now` with `exit`.
+NodeActions RunAndExit(NodeProcess& p, TimePoint now, const ExitInfo& exit, pid_t pid = 10) {
+  if (p.state() == NodeState::kExited || p.state() == NodeState::kBackoff) {
+    NodeActions a = p.state() == NodeState::kExited ? p.Start(now) : p.Tick(now);
+    EXPECT_TRUE(a.spawn);
+  }
+  p.Spawned(pid, now);
+  p.ExecSucceeded(now);
+  return p.Exited(exit, now);
+}
+
+TEST(NodeProcessPolicyTest, TheStopSignalIsTheConfigs) {
+  NodeProcess::Options o{seconds(26), std::chrono::minutes(5)};
+  o.stop_signal = SIGINT;
+  NodeProcess p(o);
+  const TimePoint t{seconds(100)};
+  p.Start(t);
+  p.Spawned(10, t);
+  EXPECT_EQ(p.Stop(StopReason::kDestroy, t).signal, SIGINT);
+  EXPECT_EQ(p.Tick(t + seconds(26)).signal, SIGKILL);
+}
+
+TEST(NodeProcessPolicyTest, APermanentFailureCodeFailsAtOnceWithTheReason) {
+  NodeProcess::Options o = PolicyOptions(Policy::kAlways);
+  o.permanent_failure_codes = {3, 125};
+  NodeProcess p(o);
+  NodeActions a = RunAndExit(p, TimePoint{seconds(100)}, {2, {}, 0});
+  EXPECT_EQ(p.state(), NodeState::kBackoff) << "2 is not one of them";
+  a = RunAndExit(p, TimePoint{seconds(200)}, {125, {}, 0});
+  EXPECT_EQ(p.state(), NodeState::kFailed);
+  EXPECT_TRUE(a.report_exit);
+  EXPECT_TRUE(a.forget);
+  EXPECT_FALSE(p.deadline().has_value());
+  EXPECT_EQ(p.failed_reason(), "exit code 125 is a permanent failure");
+}
+
+TEST(NodeProcessPolicyTest, NeverIsNotRevivedWhateverTheExit) {
+  NodeProcess p(PolicyOptions(Policy::kNever));
+  NodeActions a = RunAndExit(p, TimePoint{seconds(100)}, {{}, SIGSEGV, 0});
+  EXPECT_EQ(p.state(), NodeState::kExited);
+  EXPECT_TRUE(a.forget);
+  EXPECT_FALSE(p.failed_reason().has_value());
+}
+
+TEST(NodeProcessPolicyTest, OnFailureIsNotRevivedAfterCodeZeroOrItsStopSignal) {
+  for (const ExitInfo& clean : {ExitInfo{0, {}, 0}, ExitInfo{{}, SIGTERM, 0}}) {
+    NodeProcess p(PolicyOptions(Policy::kOnFailure));
+    RunAndExit(p, TimePoint{seconds(100)}, clean);
+    EXPECT_EQ(p.state(), NodeState::kExited);
+  }
+  for (const ExitInfo& failure : {ExitInfo{1, {}, 0}, ExitInfo{{}, SIGKILL, 0}}) {
+    NodeProcess p(PolicyOptions(Policy::kOnFailure));
+    RunAndExit(p, TimePoint{seconds(100)}, failure);
+    EXPECT_EQ(p.state(), NodeState::kBackoff);
+  }
+}
+
+TEST(NodeProcessPolicyTest, MoreStartsThanTheBurstWithinTheIntervalFail) {
+  NodeProcess::Options o = PolicyOptions(Policy::kAlways);
+  o.start_limit_burst = 2;
+  o.start_limit_interval = seconds(10);
+  NodeProcess p(o);
+  TimePoint t{seconds(100)};
+  RunAndExit(p, t, {1, {}, 0});  // start 1
+  EXPECT_EQ(p.state(), NodeState::kBackoff);
+  t += seconds(1);
+  RunAndExit(p, t, {1, {}, 0});  // start 2: a third would pass the burst
+  EXPECT_EQ(p.state(), NodeState::kFailed);
+  EXPECT_EQ(p.failed_reason(), "start limit: 3 starts within 10 s");
+}
+
+TEST(NodeProcessPolicyTest, StartsOutsideTheIntervalDoNotCount) {
+  NodeProcess::Options o = PolicyOptions(Policy::kAlways);
+  o.start_limit_burst = 2;
+  o.start_limit_interval = seconds(10);
+  NodeProcess p(o);
+  TimePoint t{seconds(100)};
+  RunAndExit(p, t, {1, {}, 0});
+  t += seconds(11);  // the first start has left the window
+  RunAndExit(p, t, {1, {}, 0});
+  EXPECT_EQ(p.state(), NodeState::kBackoff);
+}
+
 }  // namespace
 }  // namespace zsup

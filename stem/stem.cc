@@ -218,7 +218,12 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
   NodeActions actions = node.process().Exited(exit, now);
   stem::NodeExited report{node.name(),     pid,     exit.code, exit.signal,
                           node.process().last_exit_commanded(), exit.at, node.process().state(),
-                          node.process().restarts()};
+                          node.process().restarts(), node.process().failed_reason()};
+  if (report.reason) LogWarning("node '" + node.name() + "' failed: " + *report.reason);
+  if (peer_version_ < 2 && report.next == NodeState::kFailed) {
+    report.next = NodeState::kExited;  // all a zsupd before v2 knows: gone
+    report.reason.reset();
+  }
   if (!report.commanded) {
     LogInfo("node '" + node.name() + "' (pid " + std::to_string(pid) + ") exited by itself" +
             (exit.code ? " with code " + std::to_string(*exit.code)

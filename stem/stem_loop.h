@@ -44,6 +44,12 @@ inline NodeProcess::Options NodeOptions(const stem::Settings& s, const NodeConfi
   NodeProcess::Options o{FromSeconds(config.stop_timeout.value_or(s.stop_timeout)),
                          FromSeconds(s.revival_cap)};
   if (config.stop_signal) o.stop_signal = SignalNumber(*config.stop_signal).value_or(SIGTERM);
+  using Policy = NodeProcess::Options::RestartPolicy;
+  if (config.restart_policy == "never") o.restart_policy = Policy::kNever;
+  if (config.restart_policy == "on-failure") o.restart_policy = Policy::kOnFailure;
+  o.permanent_failure_codes = config.permanent_failure_codes;
+  o.start_limit_burst = config.start_limit_burst.value_or(0);
+  if (config.start_limit_interval) o.start_limit_interval = FromSeconds(*config.start_limit_interval);
   return o;
 }
 

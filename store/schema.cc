@@ -35,6 +35,15 @@ Status AddDesired(sqlite3* db, const std::string& what) {
   return sql::Exec(db, "ALTER TABLE nodes ADD COLUMN desired INTEGER NOT NULL DEFAULT 1;", what);
 }
 
+// Version 3: a node given up on (v2 `failed`, or `exited` by its restart
+// policy) stays so across restarts; NULL while it is not held.
+Status AddHold(sqlite3* db, const std::string& what) {
+  return sql::Exec(db,
+                   "ALTER TABLE nodes ADD COLUMN hold TEXT NULL;"
+                   "ALTER TABLE nodes ADD COLUMN failed_reason TEXT NULL;",
+                   what);
+}
+
 using Migration = Status (*)(sqlite3* db, const std::string& what);
 
 // kMigrations[i] takes the schema from version i to i + 1. Append only: a
@@ -42,6 +51,7 @@ using Migration = Status (*)(sqlite3* db, const std::string& what);
 constexpr Migration kMigrations[] = {
     &CreateVersion1,
     &AddDesired,
+    &AddHold,
 };
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));
 

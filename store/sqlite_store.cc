@@ -58,6 +58,8 @@ class SqliteStore final : public Store {
   Status PutNode(const NodeConfig& config) override;
   Status DeleteNodes(const std::vector<std::string>& names) override;
   Status SetDesired(const std::vector<std::string>& names, bool up) override;
+  Status SetHold(std::string_view name, const std::string& hold,
+                 const std::optional<std::string>& failed_reason) override;
   Result<std::vector<StoredNode>> LoadAll() override;
   Status RecordExit(std::string_view name, const StoredExit& exit, int64_t restarts) override;
   Status RecordRestarts(std::string_view name, int64_t restarts) override;
@@ -83,6 +85,7 @@ class SqliteStore final : public Store {
   sql::StmtPtr insert_node_;
   sql::StmtPtr delete_node_;
   sql::StmtPtr set_desired_;
+  sql::StmtPtr set_hold_;
   sql::StmtPtr load_all_;
   sql::StmtPtr update_restarts_;
   sql::StmtPtr insert_exit_;
@@ -103,10 +106,14 @@ Status SqliteStore::Prepare() {
       {&insert_node_,
        "INSERT INTO nodes (name, config, restarts, created_at) VALUES (?1, ?2, 0, ?3)"},
       {&delete_node_, "DELETE FROM nodes WHERE name = ?1"},
-      {&set_desired_, "UPDATE nodes SET desired = ?2 WHERE name = ?1"},
+      {&set_desired_,
+       "UPDATE nodes SET desired = ?2, hold = CASE WHEN ?2 = 1 THEN NULL ELSE hold END, "
+       "failed_reason = CASE WHEN ?2 = 1 THEN NULL ELSE failed_reason END WHERE name = ?1"},
+      {&set_hold_, "UPDATE nodes SET hold = ?2, failed_reason = ?3 WHERE name = ?1"},
       // The newest exit per node; (node, id) is indexed, so this is a probe per node.
       {&load_all_,
-       "SELECT n.name, n.config, n.restarts, e.at, e.code, e.signal, e.commanded, n.desired "
+       "SELECT n.name, n.config, n.restarts, e.at, e.code, e.signal, e.commanded, n.desired, "
+       "       n.hold, n.failed_reason "
        "FROM nodes AS n LEFT JOIN exits AS e ON e.id = "
        "  (SELECT id FROM exits WHERE node = n.name ORDER BY id DESC LIMIT 1) "
        "ORDER BY n.name"},
@@ -179,6 +186,13 @@ Status SqliteStore::SetDesired(const std::vector<std::string>& names, bool up) {
   return Written(txn.Commit(what));
 }
 
+Status SqliteStore::SetHold(std::string_view name, const std::string& hold,
+                            const std::optional<std::string>& failed_reason) {
+  const std::string what = "hold node " + Quoted(name);
+  return Written(
+      Use(set_hold_).BindText(1, name).BindText(2, hold).BindOptText(3, failed_reason).Run(what));
+}
+
 Status SqliteStore::Import(const std::vector<StoredNode>& nodes) {
   const std::string what = "import " + std::to_string(nodes.size()) + " nodes";
   sql::Transaction txn(db_.get(), txn_);
@@ -192,6 +206,13 @@ Status SqliteStore::Import(const std::vector<StoredNode>& nodes) {
             .Run(what);
     if (s.ok()) s = Use(update_restarts_).BindText(1, n.config.name).BindInt(2, n.restarts).Run(what);
     if (s.ok() && !n.desired_up) s = Use(set_desired_).BindText(1, n.config.name).BindInt(2, 0).Run(what);
+    if (s.ok() && n.hold) {
+      s = Use(set_hold_)
+              .BindText(1, n.config.name)
+              .BindText(2, *n.hold)
+              .BindOptText(3, n.failed_reason)
+              .Run(what);
+    }
     if (s.ok() && n.last_exit) {
       s = Use(insert_exit_)
               .BindText(1, n.config.name)
@@ -228,6 +249,8 @@ Result<std::vector<StoredNode>> SqliteStore::LoadAll() {
       node.last_exit = StoredExit{{q.OptInt(4), q.OptInt(5), q.Double(3)}, q.Int(6) != 0};
     }
     node.desired_up = q.Int(7) != 0;
+    if (!q.IsNull(8)) node.hold = q.Text(8);
+    if (!q.IsNull(9)) node.failed_reason = q.Text(9);
     nodes.push_back(std::move(node));
   }
   return nodes;

@@ -88,6 +88,14 @@ Statement& Statement::BindOptInt(int index, std::optional<int64_t> value) {
   return *this;
 }
 
+Statement& Statement::BindOptText(int index, const std::optional<std::string>& text) {
+  if (!text) {
+    Bound(sqlite3_bind_null(stmt_, index));
+    return *this;
+  }
+  return BindText(index, *text);
+}
+
 Statement& Statement::BindDouble(int index, double value) {
   Bound(sqlite3_bind_double(stmt_, index, value));
   return *this;

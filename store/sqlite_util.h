@@ -60,6 +60,7 @@ class Statement {
   Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindInt(int index, int64_t value);
   Statement& BindOptInt(int index, std::optional<int64_t> value);  // nullopt binds NULL
+  Statement& BindOptText(int index, const std::optional<std::string>& text);  // nullopt: NULL
   Statement& BindDouble(int index, double value);
 
   // True when a row is ready, false when the statement is done.

@@ -44,6 +44,10 @@ struct StoredNode {
   int64_t restarts = 0;                 // as last recorded by RecordExit/RecordRestarts
   std::optional<StoredExit> last_exit;  // the most recent recorded exit
   bool desired_up = true;               // false once `stop`ped, until `start`
+  // "failed" or "exited": given up on (not revived, not replayed) until a
+  // start; with the reason a node failed.
+  std::optional<std::string> hold = {};
+  std::optional<std::string> failed_reason = {};
 };
 
 class Store {
@@ -61,8 +65,13 @@ class Store {
   virtual Status DeleteNodes(const std::vector<std::string>& names) = 0;
   Status DeleteNode(std::string_view name) { return DeleteNodes({std::string(name)}); }
   // Sets whether nodes are desired up or down, in one transaction, durable
-  // like PutNode. An unknown name refuses the whole call.
+  // like PutNode; up also clears a hold. An unknown name refuses the whole
+  // call.
   virtual Status SetDesired(const std::vector<std::string>& names, bool up) = 0;
+  // Holds a node ("failed" or "exited", with the reason it failed), durable
+  // like PutNode. Unknown names are ignored (destroyed meanwhile).
+  virtual Status SetHold(std::string_view name, const std::string& hold,
+                         const std::optional<std::string>& failed_reason) = 0;
   // Every node, sorted by name.
   virtual Result<std::vector<StoredNode>> LoadAll() = 0;
   // Appends an exit to the node's history (trimmed to kExitHistoryPerNode)

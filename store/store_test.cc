@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "broker/test_util.h"
+#include "store/schema.h"
 
 namespace zsup {
 namespace {
@@ -283,7 +284,7 @@ TEST_F(StoreTest, UsesWalModeAndTheLatestSchema) {
   ASSERT_TRUE(store);
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.Text("PRAGMA user_version"), "2");
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(store_schema::LatestVersion()));
   EXPECT_EQ(raw.Text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                      "WHERE name IN ('nodes', 'exits', 'exits_by_node') ORDER BY name)"),
             "exits,exits_by_node,nodes");
@@ -333,8 +334,8 @@ TEST_F(StoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
   auto store = Store::Open(path_, Durability::kFull);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error(), "store: " + path_ +
-                               " has schema version 99, newer than this zsupd understands (2); "
-                               "upgrade zsupd");
+                               " has schema version 99, newer than this zsupd understands (" +
+                               std::to_string(store_schema::LatestVersion()) + "); upgrade zsupd");
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "delete");
   EXPECT_EQ(raw.Text("PRAGMA user_version"), "99");
@@ -469,6 +470,23 @@ TEST_F(StoreTest, DesiredDownIsKeptAndAVersion1DatabaseMigratesToUp) {
   EXPECT_TRUE((*nodes)[1].desired_up) << "the refused call changed nothing";
   ASSERT_TRUE(store->SetDesired({"a"}, true).ok());
   EXPECT_TRUE(store->LoadAll()->at(0).desired_up);
+}
+
+TEST_F(StoreTest, AHoldIsKeptUntilTheNodeIsDesiredUpAgain) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->PutNode(Config("a")).ok());
+  ASSERT_TRUE(store->SetHold("a", "failed", "exit code 3 is a permanent failure").ok());
+  EXPECT_TRUE(store->SetHold("gone", "exited", std::nullopt).ok());  // destroyed meanwhile
+  store = OpenStore();
+  StoredNode a = store->LoadAll()->at(0);
+  EXPECT_EQ(a.hold, "failed");
+  EXPECT_EQ(a.failed_reason, "exit code 3 is a permanent failure");
+  ASSERT_TRUE(store->SetDesired({"a"}, false).ok());
+  EXPECT_EQ(store->LoadAll()->at(0).hold, "failed") << "stop keeps it";
+  ASSERT_TRUE(store->SetDesired({"a"}, true).ok());
+  a = store->LoadAll()->at(0);
+  EXPECT_FALSE(a.hold.has_value());
+  EXPECT_FALSE(a.failed_reason.has_value());
 }
 
 }  // namespace

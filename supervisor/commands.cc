@@ -157,7 +157,9 @@ std::string Daemon::Destroy(const std::vector<std::string>& names) {
 Status Daemon::SetDesired(const std::vector<std::string>& names, bool up) {
   std::vector<std::string> changing;
   for (const std::string& name : names) {
-    if (table_.Find(name)->desired_up != up) changing.push_back(name);
+    const NodeView* view = table_.Find(name);
+    // Up also takes back a node given up on (failed, exited).
+    if (up ? !view->ShouldRun() : view->desired_up) changing.push_back(name);
   }
   if (changing.empty()) return Status::Ok();
   Status s = CheckedStore();
@@ -168,6 +170,8 @@ Status Daemon::SetDesired(const std::vector<std::string>& names, bool up) {
     NodeView* view = table_.Find(name);
     view->desired_up = up;
     if (up) {
+      view->hold.reset();
+      view->failed_reason.reset();
       Carry(slots_.Create(name, stem_->welcomed()));
       table_.OnCreateSent(name);
     } else {
@@ -191,9 +195,9 @@ std::string Daemon::Start(const std::vector<std::string>& names) {
 std::string Daemon::Restart(const std::vector<std::string>& names) {
   std::vector<std::string> stopped, running;
   for (const std::string& name : names) {
-    (table_.Find(name)->desired_up ? running : stopped).push_back(name);
+    (table_.Find(name)->ShouldRun() ? running : stopped).push_back(name);
   }
-  Status s = SetDesired(stopped, true);  // restart starts a stopped node too
+  Status s = SetDesired(stopped, true);  // restart starts a stopped, failed or exited node too
   if (!s.ok()) return EncodeErrorReply(s.message());
   for (const std::string& name : running) {
     LogInfo("restarting node '" + name + "'");

@@ -88,6 +88,11 @@ void Connections::Drain() {
   }
 }
 
+bool Connections::CutOff(int fd) {
+  auto it = open_.find(fd);
+  return it != open_.end() && Same(fd, it->second.ino) && ::shutdown(fd, SHUT_RDWR) == 0;
+}
+
 size_t Connections::CutOffBacklogged(bool on_probation_only, TimePoint now) {
   now_ = now;
   std::erase_if(cut_peers_, [now](const auto& p) { return now - p.second >= kProbation; });

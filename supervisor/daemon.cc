@@ -310,7 +310,7 @@ void Daemon::OnStemGone(const std::string& how, TimePoint now) {
     lost.pid = *view.pid;
     if (killed.contains(name)) lost.signal = SIGKILL;
     lost.at = WallNow();
-    lost.next = NodeState::kExited;
+    lost.next = NodeState::kStarting;  // the next stem starts it again
     OnExited(lost);
   }
   stem_said_bye_ = false;

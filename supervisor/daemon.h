@@ -106,6 +106,9 @@ class Daemon {
   void OnExited(const stem::NodeExited& m);
   void OnOutput(const stem::OutputView& m);
   void OnUpdate(const stem::NodeUpdate& m);
+  // The stem gave up on the node (failed, or exited by its restart policy):
+  // persisted, and published for failed.
+  void Hold(NodeView& view, NodeState hold, const std::optional<std::string>& reason, double at);
   // Sends what StemSlots decided.
   void Carry(const StemSlots::Actions& actions);
   void WatchNode(const std::string& name, int64_t pid);

@@ -11,6 +11,11 @@
 namespace zsup {
 namespace {
 
+// Connections the kernel queues for each listener before ZeroMQ accepts
+// them: what ZeroMQ may still accept in one burst after zsupd decided to
+// refuse, so far below the descriptor reserve (admission.h).
+constexpr int kListenBacklog = 32;
+
 size_t DescriptorLimit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 1 << 20;
@@ -34,6 +39,7 @@ Status Daemon::OpenListeners() {
     control_ = zmq::socket_t(*context_, zmq::socket_type::rep);
     control_.set(zmq::sockopt::linger, 0);
     control_.set(zmq::sockopt::maxmsgsize, options_.max_request_bytes);
+    control_.set(zmq::sockopt::backlog, kListenBacklog);
   } catch (const zmq::error_t& e) {
     return Status::Error(std::string("cannot create the control socket: ") + e.what());
   }
@@ -47,6 +53,11 @@ Status Daemon::OpenListeners() {
   auto publisher = Publisher::Create(*context_, std::move(events));
   if (!publisher.ok()) return publisher.status();
   publisher_ = std::move(*publisher);
+  try {
+    publisher_->socket().set(zmq::sockopt::backlog, kListenBacklog);
+  } catch (const zmq::error_t& e) {
+    return Status::Error(std::string("cannot set up the events socket: ") + e.what());
+  }
   auto control = Connections::Watch(*context_, control_, "control");
   if (!control.ok()) return control.status();
   control_connections_ = std::move(*control);
@@ -90,7 +101,11 @@ void Daemon::ServeMonitors(TimePoint now) {
   for (Connections* c : {control_connections_.get(), events_connections_.get()}) {
     c->Drain();
     for (int fd : c->TakeAccepted()) {
-      if (admission_->OnAccepted(fd, now) != Admission::Action::kStopAccepting) continue;
+      const Admission::Action action = admission_->OnAccepted(fd, now);
+      // A connection in the reserve is closed at once: ZeroMQ may have
+      // accepted a few more before zsupd saw the first one.
+      if (admission_->refusing() && static_cast<size_t>(fd) >= admission_->high()) c->CutOff(fd);
+      if (action != Admission::Action::kStopAccepting) continue;
       LogWarning("a new connection got descriptor " + std::to_string(fd) + " of at most " +
                  std::to_string(DescriptorLimit()) + " (" +
                  std::to_string(control_connections_->count()) + " control and " +

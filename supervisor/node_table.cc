@@ -27,8 +27,14 @@ NodeStatus StatusOf(const NodeView& v) {
   s.node = v.config;
   s.pid = v.pid;
   s.state = v.state;
-  // Desired down and no process left: stopped, whatever the stem said last.
-  if (!v.desired_up && !v.pid) s.state = NodeState::kStopped;
+  // No process left: stopped when desired down, else failed or exited when
+  // given up on, whatever the stem said last.
+  if (!v.pid && !v.desired_up) {
+    s.state = NodeState::kStopped;
+  } else if (!v.pid && v.hold) {
+    s.state = *v.hold;
+    if (*v.hold == NodeState::kFailed) s.failed_reason = v.failed_reason;
+  }
   s.restarts = v.restarts;
   s.started_at = v.started_at;
   s.last_exit = v.last_exit;

@@ -26,6 +26,11 @@ struct NodeView {
   std::optional<std::string> last_error;
   std::optional<double> next_start_at;  // in backoff
   bool desired_up = true;               // false once stopped (v2), persisted
+  // Given up on (v2): kFailed or kExited, persisted, until start/restart.
+  std::optional<NodeState> hold;
+  std::optional<std::string> failed_reason;
+  // Whether the stem should run it: desired up and not given up on.
+  bool ShouldRun() const { return desired_up && !hold; }
   bool ever_started = false;  // so a replay counts as a restart
 
   // The restart count a new stem should continue from.

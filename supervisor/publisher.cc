@@ -203,6 +203,10 @@ void Publisher::NodeExit(const NodeExitEvent& e) {
   Publish(EventTopic(EventKind::kNodeExit, e.node), EncodeNodeExitEvent(e));
 }
 
+void Publisher::NodeFailed(const NodeFailedEvent& e) {
+  Publish(EventTopic(EventKind::kNodeFailed, e.node), EncodeNodeFailedEvent(e));
+}
+
 void Publisher::Output(std::string_view topic, std::string_view node, std::string_view msg,
                        int64_t seq, double at) {
   zmq::message_t payload(OutputEventSize(node, msg, seq, at));

@@ -26,6 +26,10 @@ Status Daemon::OpenDesiredState() {
     NodeView& view = table_.Add(std::move(stored.config));
     view.restarts = stored.restarts;
     view.desired_up = stored.desired_up;
+    if (stored.hold) {
+      view.hold = stored.hold == "failed" ? NodeState::kFailed : NodeState::kExited;
+      view.failed_reason = stored.failed_reason;
+    }
     if (stored.last_exit) {
       view.last_exit = stored.last_exit->exit;
       view.ever_started = true;
@@ -56,6 +60,8 @@ Status Daemon::CheckedStore() {
   std::vector<StoredNode> nodes;
   for (const auto& [name, view] : table_.nodes()) {
     StoredNode n{view.config, view.restarts, std::nullopt, view.desired_up};
+    if (view.hold) n.hold = std::string(StateName(*view.hold));
+    n.failed_reason = view.failed_reason;
     if (view.last_exit) n.last_exit = StoredExit{*view.last_exit, false};
     nodes.push_back(std::move(n));
   }

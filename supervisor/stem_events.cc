@@ -64,7 +64,7 @@ void Daemon::OnWelcome(const stem::Welcome& welcome) {
   for (const stem::NodeReport& r : welcome.nodes) {
     reported.insert(r.name);
     NodeView* view = table_.Find(r.name);
-    const bool desired = view != nullptr && view->desired_up;
+    const bool desired = view != nullptr && view->ShouldRun();
     const bool same = desired && view->fingerprint == r.fingerprint;
     if (same) {
       // Revived while no zsupd was listening: keep the count for a replay.
@@ -77,14 +77,14 @@ void Daemon::OnWelcome(const stem::Welcome& welcome) {
     } else if (view == nullptr) {
       LogInfo("node '" + r.name + "' is no longer configured: stopping it");
     } else if (!desired) {
-      LogInfo("node '" + r.name + "' is stopped: stopping its process");
+      LogInfo("node '" + r.name + "' is stopped or failed: stopping its process");
     }
     Carry(slots_.Welcome(r.name, desired,
                          same ? StemSlots::Reported::kSameConfig : StemSlots::Reported::kOtherConfig));
   }
   for (const auto& [name, view] : table_.nodes()) {
     if (!reported.contains(name)) {
-      Carry(slots_.Welcome(name, view.desired_up, StemSlots::Reported::kNothing));
+      Carry(slots_.Welcome(name, view.ShouldRun(), StemSlots::Reported::kNothing));
     }
   }
   slots_.EndWelcome();
@@ -117,7 +117,29 @@ void Daemon::OnExited(const stem::NodeExited& m) {
     if (s.ok()) s = store_->RecordExit(m.name, exit, view->restarts);
     if (!s.ok()) LogError(s.message());
   }
-  if (m.next == NodeState::kExited) Carry(slots_.Gone(m.name));
+  if (NodeView* view = table_.Find(m.name);
+      view != nullptr && !m.commanded &&
+      (m.next == NodeState::kFailed || m.next == NodeState::kExited)) {
+    Hold(*view, m.next, m.reason, m.at);
+  }
+  if (m.next == NodeState::kExited || m.next == NodeState::kFailed) Carry(slots_.Gone(m.name));
+}
+
+void Daemon::Hold(NodeView& view, NodeState hold, const std::optional<std::string>& reason,
+                  double at) {
+  view.hold = hold;
+  view.failed_reason = hold == NodeState::kFailed ? reason : std::nullopt;
+  const std::string& name = view.config.name;
+  Status s = CheckedStore();
+  if (s.ok()) s = store_->SetHold(name, std::string(StateName(hold)), view.failed_reason);
+  if (!s.ok()) LogError(s.message());
+  if (hold == NodeState::kFailed) {
+    const std::string why = reason.value_or("failed");
+    LogWarning("node '" + name + "' failed (" + why + "): not revived until started again");
+    publisher_->NodeFailed(NodeFailedEvent{name, why, at});
+  } else {
+    LogInfo("node '" + name + "' exited and is not revived (restart_policy)");
+  }
 }
 
 void Daemon::OnUpdate(const stem::NodeUpdate& u) {

@@ -138,7 +138,6 @@ TEST_F(LifecycleV2Test, NodesAndNamespaceSelectAndAnUnknownNameChangesNothing) {
   auto all = GetStatus();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->nodes.size(), 1u);
-
 }
 
 TEST_F(LifecycleV2Test, TheConfigsStopSignalAndStopTimeoutAreUsed) {
@@ -181,6 +180,92 @@ TEST_F(LifecycleV2Test, ABadStopSignalIsRefusedNamingTheNodeAndTheKey) {
   c.stop_signal = "NOPE";
   EXPECT_NE(Create(c).message().find("node 'x': config.stop_signal: unknown signal 'NOPE'"),
             std::string::npos);
+}
+
+NodeConfig Shell(const std::string& name, const std::string& script) {
+  NodeConfig c;
+  c.name = name;
+  c.command = {"/bin/sh", "-c", script};
+  return c;
+}
+
+TEST_F(LifecycleV2Test, APermanentFailureCodeFailsTheNodeForGoodUntilStart) {
+  StartDaemon();
+  auto sub = Subscribe({"node_failed/broken", "node_status/broken"});
+  // Fails the first time only, so that `start` can show it running.
+  NodeConfig c = Shell("broken", "test -f ran && exec sleep 100; touch ran; exit 3");
+  c.directory = dir() + "/broken";
+  c.permanent_failure_codes = {3};
+  ASSERT_TRUE(Create(c).ok());
+  auto failed = sub->WaitFor([](const Event& e) { return e.kind == EventKind::kNodeFailed; });
+  ASSERT_TRUE(failed) << Log();
+  EXPECT_EQ(std::get<NodeFailedEvent>(failed->payload).reason,
+            "exit code 3 is a permanent failure");
+  auto s = NodeStatusOf("broken");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->state, NodeState::kFailed);
+  EXPECT_EQ(s->failed_reason, "exit code 3 is a permanent failure");
+  EXPECT_EQ(s->desired_up, true);
+  EXPECT_FALSE(sub->WaitFor([](const Event& e) { return e.kind == EventKind::kNodeStatus; },
+                            milliseconds(1500)))
+      << "a failed node was revived";
+
+  KillDaemon();  // kept across a zsupd restart...
+  StartDaemon();
+  EXPECT_EQ(StateOf("broken"), NodeState::kFailed);
+  KillDaemon();  // ...and a full crash
+  ::kill(StemPid(), SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] { return !ProcessAlive(StemPid()); }));
+  StartDaemon();
+  EXPECT_EQ(StateOf("broken"), NodeState::kFailed);
+  EXPECT_EQ(NodeStatusOf("broken")->failed_reason, "exit code 3 is a permanent failure");
+
+  ASSERT_TRUE(Send(StartRequest{"broken"}).ok());
+  EXPECT_GT(WaitRunning("broken"), 0) << Log();
+  EXPECT_FALSE(NodeStatusOf("broken")->failed_reason.has_value());
+}
+
+TEST_F(LifecycleV2Test, MoreStartsThanTheBurstFailTheNode) {
+  StartDaemon();
+  NodeConfig c = Shell("flappy", "exit 1");
+  c.start_limit_burst = 2;
+  c.start_limit_interval = 30;
+  ASSERT_TRUE(Create(c).ok());
+  ASSERT_TRUE(WaitState("flappy", NodeState::kFailed)) << Log();
+  EXPECT_EQ(NodeStatusOf("flappy")->failed_reason, "start limit: 3 starts within 30 s");
+  EXPECT_EQ(NodeStatusOf("flappy")->restarts, 1);
+}
+
+TEST_F(LifecycleV2Test, RestartPolicyDecidesWhetherAnExitIsRevived) {
+  StartDaemon();
+  NodeConfig never = Shell("never", "exit 1");
+  never.restart_policy = "never";
+  NodeConfig on_failure = Shell("clean", "exit 0");
+  on_failure.restart_policy = "on-failure";
+  NodeConfig always = Shell("always", "exit 0");
+  ASSERT_TRUE(Create(never).ok());
+  ASSERT_TRUE(Create(on_failure).ok());
+  ASSERT_TRUE(Create(always).ok());
+  EXPECT_TRUE(WaitState("never", NodeState::kExited)) << Log();
+  EXPECT_TRUE(WaitState("clean", NodeState::kExited)) << Log();
+  EXPECT_TRUE(WaitUntil([&] { return NodeStatusOf("always")->restarts.value_or(0) >= 1; }));
+  EXPECT_EQ(NodeStatusOf("never")->restarts, 0);
+  ASSERT_TRUE(Restart("never").ok());  // restart takes it back
+  EXPECT_TRUE(WaitUntil([&] { return NodeStatusOf("never")->restarts.value_or(0) >= 1; }));
+  EXPECT_TRUE(WaitState("never", NodeState::kExited));
+}
+
+TEST_F(LifecycleV2Test, BadPolicyValuesAreRefusedNamingTheKey) {
+  StartDaemon();
+  NodeConfig c = TestNode("x");
+  c.restart_policy = "sometimes";
+  EXPECT_NE(Create(c).message().find("node 'x': config.restart_policy"), std::string::npos);
+  c.restart_policy.reset();
+  c.permanent_failure_codes = {300};
+  EXPECT_NE(Create(c).message().find("config.permanent_failure_codes"), std::string::npos);
+  c.permanent_failure_codes.clear();
+  c.start_limit_interval = 0;
+  EXPECT_NE(Create(c).message().find("config.start_limit_interval"), std::string::npos);
 }
 
 }  // namespace

@@ -75,6 +75,9 @@ std::string DescribeEvent(const Event& event) {
     return FormatTimestamp(x->at) + " " + x->node + " " + what + " (" + Pid(x->pid) +
            (x->commanded ? ", commanded)" : ")");
   }
+  if (const auto* f = std::get_if<NodeFailedEvent>(&event.payload)) {
+    return FormatTimestamp(f->at) + " " + f->node + " failed: " + f->reason;
+  }
   const auto& o = std::get<OutputEvent>(event.payload);
   return FormatTimestamp(o.at) + " " + o.node + " " + std::string(EventKindName(event.kind)) +
          ": " + o.msg;

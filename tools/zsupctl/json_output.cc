@@ -60,6 +60,10 @@ ordered_json EventJson(const Event& event) {
     j["signal_name"] = SignalNameOrNull(x->signal);
     j["commanded"] = x->commanded;
     j["at"] = x->at;
+  } else if (const auto* f = std::get_if<NodeFailedEvent>(&event.payload)) {
+    j["node"] = f->node;
+    j["reason"] = f->reason;
+    j["at"] = f->at;
   } else {
     const auto& o = std::get<OutputEvent>(event.payload);
     j["node"] = o.node;
