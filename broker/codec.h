@@ -43,10 +43,12 @@ std::string EncodeErrorReply(std::string_view message);
 std::string EncodePingReply(const PingReply& reply);
 std::string EncodeStatusReply(const StatusReport& report);
 std::string EncodeTailReply(const std::vector<OutputLine>& lines);
+std::string EncodeApplyReply(const ApplyReply& reply);
 
 // ---- control replies (client side) ----
 Status DecodeOkReply(std::string_view bytes);
 Result<PingReply> DecodePingReply(std::string_view bytes);
+Result<ApplyReply> DecodeApplyReply(std::string_view bytes);
 Result<StatusReport> DecodeStatusReply(std::string_view bytes);
 Result<std::vector<OutputLine>> DecodeTailReply(std::string_view bytes);
 

@@ -50,6 +50,26 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
     if (cmd == "start") return Request(StartRequest{std::move(selector)});
     return Request(StatusRequest{std::move(selector)});
   }
+  if (cmd == "apply") {
+    ApplyRequest a;
+    const msgpack::object* nodes = r.Take("nodes");
+    if (nodes == nullptr) return Status::Error("missing field 'nodes' in apply request");
+    if (nodes->type != msgpack::type::ARRAY) {
+      return Status::Error("nodes: must be an array of NodeConfig, not " +
+                           std::string(mp::TypeName(*nodes)));
+    }
+    a.nodes.reserve(nodes->via.array.size);
+    for (uint32_t i = 0; i < nodes->via.array.size; ++i) {
+      auto c = ReadNodeConfig(nodes->via.array.ptr[i], "nodes[" + std::to_string(i) + "]");
+      if (!c.ok()) return c.status();
+      a.nodes.push_back(std::move(*c));
+    }
+    s = r.Optional("namespace", &a.name_space);
+    if (s.ok()) s = r.Default("prune", &a.prune);
+    if (s.ok()) s = r.Default("dry_run", &a.dry_run);
+    if (!s.ok()) return s;
+    return Request(std::move(a));
+  }
   if (cmd == "tail") {
     TailRequest t;
     std::string stream = "stdout";
@@ -65,7 +85,8 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
     return Request(std::move(t));
   }
   return Status::Error("unknown command '" + cmd +
-                       "' (expected ping, create, destroy, restart, status, tail, stop or start)");
+                       "' (expected ping, create, destroy, restart, status, tail, stop, start or "
+                       "apply)");
 }
 
 void PackExit(Packer& pk, const ExitInfo& e) {
@@ -184,6 +205,14 @@ std::string EncodeRequest(const Request& request) {
     PackSelector(pk, "stop", *stop);
   } else if (const auto* start = std::get_if<StartRequest>(&request)) {
     PackSelector(pk, "start", *start);
+  } else if (const auto* a = std::get_if<ApplyRequest>(&request)) {
+    pk.pack_map(static_cast<uint32_t>(4 + a->name_space.has_value()));
+    pk.pack("cmd"), pk.pack("apply");
+    pk.pack("nodes"), pk.pack_array(static_cast<uint32_t>(a->nodes.size()));
+    for (const NodeConfig& node : a->nodes) PackNodeConfig(pk, node);
+    if (a->name_space) pk.pack("namespace"), pk.pack(*a->name_space);
+    pk.pack("prune"), pk.pack(a->prune);
+    pk.pack("dry_run"), pk.pack(a->dry_run);
   } else if (const auto* t = std::get_if<TailRequest>(&request)) {
     pk.pack_map(4), pk.pack("cmd"), pk.pack("tail"), pk.pack("node"), pk.pack(t->node);
     pk.pack("stream"), pk.pack(StreamName(t->stream)), pk.pack("lines"), pk.pack(t->lines);
@@ -251,6 +280,31 @@ std::string EncodeTailReply(const std::vector<OutputLine>& lines) {
     pk.pack("at"), pk.pack(l.at);
   }
   return FrameBytes(buf);
+}
+
+std::string EncodeApplyReply(const ApplyReply& reply) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(5), pk.pack("ok"), pk.pack(true);
+  pk.pack("created"), pk.pack(reply.created);
+  pk.pack("updated"), pk.pack(reply.updated);
+  pk.pack("unchanged"), pk.pack(reply.unchanged);
+  pk.pack("destroyed"), pk.pack(reply.destroyed);
+  return FrameBytes(buf);
+}
+
+Result<ApplyReply> DecodeApplyReply(std::string_view bytes) {
+  auto handle = mp::Unpack(bytes);
+  if (!handle.ok()) return handle.status();
+  auto r = OpenReply(handle->get());
+  if (!r.ok()) return r.status();
+  ApplyReply reply;
+  Status s = r->Required("created", &reply.created);
+  if (s.ok()) s = r->Required("updated", &reply.updated);
+  if (s.ok()) s = r->Required("unchanged", &reply.unchanged);
+  if (s.ok()) s = r->Required("destroyed", &reply.destroyed);
+  if (!s.ok()) return s;
+  return reply;
 }
 
 Status DecodeOkReply(std::string_view bytes) {

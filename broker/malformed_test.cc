@@ -103,7 +103,7 @@ TEST(MalformedTest, CmdOfWrongType) {
 TEST(MalformedTest, UnknownCommand) {
   EXPECT_EQ(RequestError(Mp({{"cmd", "launch"}})),
             "unknown command 'launch' (expected ping, create, destroy, restart, status, tail, "
-            "stop or start)");
+            "stop, start or apply)");
 }
 
 TEST(MalformedTest, UnknownRequestField) {

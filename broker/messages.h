@@ -143,8 +143,16 @@ struct TailRequest {
   int64_t lines = 0;
   bool operator==(const TailRequest&) const = default;
 };
+// v2: makes `nodes` the desired state in one transaction (docs/protocol.md).
+struct ApplyRequest {
+  std::vector<NodeConfig> nodes;
+  std::optional<std::string> name_space = {};  // "namespace"
+  bool prune = false;
+  bool dry_run = false;
+  bool operator==(const ApplyRequest&) const = default;
+};
 using Request = std::variant<PingRequest, CreateRequest, DestroyRequest, RestartRequest,
-                             StatusRequest, TailRequest, StopRequest, StartRequest>;
+                             StatusRequest, TailRequest, StopRequest, StartRequest, ApplyRequest>;
 
 // ---- control replies ----
 
@@ -152,6 +160,11 @@ struct PingReply {
   std::string version;
   int64_t pid = 0;
   bool operator==(const PingReply&) const = default;
+};
+
+struct ApplyReply {  // names, sorted
+  std::vector<std::string> created, updated, unchanged, destroyed;
+  bool operator==(const ApplyReply&) const = default;
 };
 
 struct OutputLine {

@@ -3,6 +3,7 @@
 #include <sys/signalfd.h>
 
 #include <cerrno>
+#include <cstring>  // sigabbrev_np
 
 namespace zsup {
 

@@ -58,6 +58,8 @@ class SqliteStore final : public Store {
   Status PutNode(const NodeConfig& config) override;
   Status DeleteNodes(const std::vector<std::string>& names) override;
   Status SetDesired(const std::vector<std::string>& names, bool up) override;
+  Status Apply(const std::vector<NodeConfig>& created, const std::vector<NodeConfig>& updated,
+               const std::vector<std::string>& destroyed) override;
   Status SetHold(std::string_view name, const std::string& hold,
                  const std::optional<std::string>& failed_reason) override;
   Result<std::vector<StoredNode>> LoadAll() override;
@@ -86,6 +88,7 @@ class SqliteStore final : public Store {
   sql::StmtPtr delete_node_;
   sql::StmtPtr set_desired_;
   sql::StmtPtr set_hold_;
+  sql::StmtPtr update_config_;
   sql::StmtPtr load_all_;
   sql::StmtPtr update_restarts_;
   sql::StmtPtr insert_exit_;
@@ -110,6 +113,8 @@ Status SqliteStore::Prepare() {
        "UPDATE nodes SET desired = ?2, hold = CASE WHEN ?2 = 1 THEN NULL ELSE hold END, "
        "failed_reason = CASE WHEN ?2 = 1 THEN NULL ELSE failed_reason END WHERE name = ?1"},
       {&set_hold_, "UPDATE nodes SET hold = ?2, failed_reason = ?3 WHERE name = ?1"},
+      {&update_config_,
+       "UPDATE nodes SET config = ?2, hold = NULL, failed_reason = NULL WHERE name = ?1"},
       // The newest exit per node; (node, id) is indexed, so this is a probe per node.
       {&load_all_,
        "SELECT n.name, n.config, n.restarts, e.at, e.code, e.signal, e.commanded, n.desired, "
@@ -180,6 +185,43 @@ Status SqliteStore::SetDesired(const std::vector<std::string>& names, bool up) {
   if (!s.ok()) return s;
   for (const std::string& name : names) {
     s = Use(set_desired_).BindText(1, name).BindInt(2, up ? 1 : 0).Run(what);
+    if (!s.ok()) return s;
+    if (sqlite3_changes64(db_.get()) == 0) return Status::Refused("no node named " + Quoted(name));
+  }
+  return Written(txn.Commit(what));
+}
+
+Status SqliteStore::Apply(const std::vector<NodeConfig>& created,
+                          const std::vector<NodeConfig>& updated,
+                          const std::vector<std::string>& destroyed) {
+  const std::string what = "apply (" + std::to_string(created.size()) + " created, " +
+                           std::to_string(updated.size()) + " updated, " +
+                           std::to_string(destroyed.size()) + " destroyed)";
+  sql::Transaction txn(db_.get(), txn_);
+  Status s = txn.Begin(what);
+  if (!s.ok()) return s;
+  for (const NodeConfig& c : created) {
+    s = Use(insert_node_)
+            .BindText(1, c.name)
+            .BindBlob(2, EncodeNodeConfig(c))
+            .BindDouble(3, Now())
+            .Run(what);
+    if (!s.ok()) {
+      if (sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return Status::Refused("node with name " + Quoted(c.name) + " already exists");
+      }
+      return s;
+    }
+  }
+  for (const NodeConfig& c : updated) {
+    s = Use(update_config_).BindText(1, c.name).BindBlob(2, EncodeNodeConfig(c)).Run(what);
+    if (!s.ok()) return s;
+    if (sqlite3_changes64(db_.get()) == 0) {
+      return Status::Refused("no node named " + Quoted(c.name));
+    }
+  }
+  for (const std::string& name : destroyed) {
+    s = Use(delete_node_).BindText(1, name).Run(what);
     if (!s.ok()) return s;
     if (sqlite3_changes64(db_.get()) == 0) return Status::Refused("no node named " + Quoted(name));
   }

@@ -68,6 +68,12 @@ class Store {
   // like PutNode; up also clears a hold. An unknown name refuses the whole
   // call.
   virtual Status SetDesired(const std::vector<std::string>& names, bool up) = 0;
+  // `apply`: inserts `created`, replaces the config of `updated` (clearing
+  // a hold; the desired up/down stays), deletes `destroyed`, all in one
+  // transaction (one fsync for a thousand nodes), durable like PutNode.
+  // Refused as a whole if a created name is taken or another is unknown.
+  virtual Status Apply(const std::vector<NodeConfig>& created, const std::vector<NodeConfig>& updated,
+                       const std::vector<std::string>& destroyed) = 0;
   // Holds a node ("failed" or "exited", with the reason it failed), durable
   // like PutNode. Unknown names are ignored (destroyed meanwhile).
   virtual Status SetHold(std::string_view name, const std::string& hold,

@@ -489,5 +489,32 @@ TEST_F(StoreTest, AHoldIsKeptUntilTheNodeIsDesiredUpAgain) {
   EXPECT_FALSE(a.failed_reason.has_value());
 }
 
+TEST_F(StoreTest, ApplyCreatesUpdatesAndDeletesInOneTransaction) {
+  auto store = OpenStore();
+  for (const char* name : {"keep", "change", "drop"}) ASSERT_TRUE(store->PutNode(Config(name)).ok());
+  ASSERT_TRUE(store->SetDesired({"change"}, false).ok());
+  ASSERT_TRUE(store->SetHold("change", "failed", "start limit").ok());
+  NodeConfig changed = Config("change");
+  changed.interface = "eth7";
+  ASSERT_TRUE(store->Apply({Config("new")}, {changed}, {"drop"}).ok());
+  store = OpenStore();
+  EXPECT_EQ(Names(*store), (std::vector<std::string>{"change", "keep", "new"}));
+  StoredNode c = store->LoadAll()->at(0);
+  EXPECT_EQ(c.config.interface, "eth7");
+  EXPECT_FALSE(c.hold.has_value()) << "a new config takes a failed node back";
+  EXPECT_FALSE(c.desired_up) << "a stopped node stays stopped";
+
+  // One refused part leaves everything as it was.
+  Status s = store->Apply({Config("other")}, {Config("keep")}, {"nope"});
+  EXPECT_EQ(s.code(), Status::Code::kRefused);
+  EXPECT_EQ(s.message(), "no node named 'nope'");
+  EXPECT_EQ(Names(*store), (std::vector<std::string>{"change", "keep", "new"}));
+  s = store->Apply({Config("keep")}, {}, {});
+  EXPECT_EQ(s.message(), "node with name 'keep' already exists");
+  s = store->Apply({}, {Config("ghost")}, {});
+  EXPECT_EQ(s.message(), "no node named 'ghost'");
+  EXPECT_TRUE(store->PutNode(Config("after")).ok()) << "rolled back: the store still writes";
+}
+
 }  // namespace
 }  // namespace zsup

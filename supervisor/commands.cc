@@ -51,6 +51,7 @@ std::string Daemon::Execute(std::string_view request_bytes) {
   if (const auto* tail = std::get_if<TailRequest>(&*request)) return Tail(*tail);
   if (phase_ != Phase::kRunning) return EncodeErrorReply("zsupd is shutting down");
   if (const auto* create = std::get_if<CreateRequest>(&*request)) return Create(create->config);
+  if (auto* apply = std::get_if<ApplyRequest>(&*request)) return Apply(std::move(*apply));
   // The rest act on a selection, refused as a whole if it names an unknown node.
   const Selector* selector = nullptr;
   std::string (Daemon::*run)(const std::vector<std::string>&) = nullptr;
@@ -72,14 +73,8 @@ std::string Daemon::Create(const NodeConfig& config) {
     return EncodeErrorReply("node with name '" + config.name + "' already exists");
   }
   s = CheckedStore();
+  if (s.ok()) s = ValidateAllButName(config);
   if (!s.ok()) return EncodeErrorReply(s.message());
-  s = ValidateNodeFields(config);
-  if (s.ok()) s = ValidateExecSize(config, exec_budget_);
-  if (!s.ok()) return EncodeErrorReply(s.message());
-  if (const size_t bytes = EncodeNodeConfig(config).size(); bytes > kMaxConfigBytes) {
-    return EncodeErrorReply("node '" + config.name + "': its config is " + std::to_string(bytes) +
-                            " bytes encoded; at most " + std::to_string(kMaxConfigBytes));
-  }
   if (config.directory) {
     s = MakeDirs(*config.directory, 0755);
     if (!s.ok()) return EncodeErrorReply("node '" + config.name + "': " + s.message());
@@ -99,6 +94,17 @@ std::string Daemon::Create(const NodeConfig& config) {
   }
   LogInfo("created node '" + config.name + "'");
   return EncodeOkReply();
+}
+
+Status Daemon::ValidateAllButName(const NodeConfig& config) const {
+  Status s = ValidateNodeFields(config);
+  if (s.ok()) s = ValidateExecSize(config, exec_budget_);
+  if (!s.ok()) return s;
+  if (const size_t bytes = EncodeNodeConfig(config).size(); bytes > kMaxConfigBytes) {
+    return Status::Error("node '" + config.name + "': its config is " + std::to_string(bytes) +
+                         " bytes encoded; at most " + std::to_string(kMaxConfigBytes));
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> Daemon::SelectNodes(const Selector& selector) {

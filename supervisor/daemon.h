@@ -4,7 +4,8 @@
 //   listeners.cc    binding the control and events sockets, their connections,
 //                   refusing connections while descriptors run short
 //   state_db.cc     state.db: loading, noticing it lost, rewriting it
-//   commands.cc     the control socket (ping/create/destroy/restart/status/tail)
+//   commands.cc     the control socket (ping/create/destroy/restart/status/tail/stop/start)
+//   apply.cc        apply: a whole desired set in one transaction
 //   stem_events.cc  what the stem reports: Welcome (adoption), starts, exits, output
 #pragma once
 
@@ -95,6 +96,12 @@ class Daemon {
   Status SetDesired(const std::vector<std::string>& names, bool up);
   bool ForgetsAtOnce(const std::string& name);
   std::string Tail(const TailRequest& request);
+  // create's checks after the name and "already exists": fields, exec size,
+  // config size.
+  Status ValidateAllButName(const NodeConfig& config) const;
+
+  // apply.cc
+  std::string Apply(ApplyRequest request);
 
   // stem_events.cc
   void ServeStem(TimePoint now);

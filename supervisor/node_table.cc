@@ -13,6 +13,15 @@ NodeView& NodeTable::Add(NodeConfig config) {
   return nodes_.insert_or_assign(name, std::move(view)).first->second;
 }
 
+void NodeTable::Update(NodeConfig config) {
+  NodeView* v = Find(config.name);
+  if (v == nullptr) return;
+  v->fingerprint = stem::Fingerprint(config);
+  v->config = std::move(config);
+  v->hold.reset();
+  v->failed_reason.reset();
+}
+
 void NodeTable::Remove(const std::string& name) { nodes_.erase(name); }
 
 NodeView* NodeTable::Find(const std::string& name) {

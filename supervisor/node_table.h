@@ -40,6 +40,9 @@ struct NodeView {
 class NodeTable {
  public:
   NodeView& Add(NodeConfig config);
+  // A new config for a known node (apply): its process state and history
+  // stay, a hold (failed, exited) goes.
+  void Update(NodeConfig config);
   void Remove(const std::string& name);
   NodeView* Find(const std::string& name);
   const std::map<std::string, NodeView>& nodes() const { return nodes_; }

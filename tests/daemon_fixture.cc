@@ -385,6 +385,15 @@ int64_t DaemonTest::WaitRunning(const std::string& node, milliseconds timeout) {
   return WaitNewPid(node, 0, timeout);
 }
 
+bool DaemonTest::WaitPrinted(const std::string& node, milliseconds timeout) {
+  return WaitUntil(
+      [&] {
+        auto tail = Tail(node, Stream::kStdout, 1);
+        return tail.ok() && !tail->empty();
+      },
+      timeout);
+}
+
 int64_t DaemonTest::WaitNewPid(const std::string& node, int64_t old_pid, milliseconds timeout) {
   int64_t pid = 0;
   WaitUntil(

@@ -121,6 +121,10 @@ class DaemonTest : public ::testing::Test {
   int64_t WaitRunning(const std::string& node, milliseconds timeout = seconds(10));
   // Waits until the node runs with a pid other than `old_pid`.
   int64_t WaitNewPid(const std::string& node, int64_t old_pid, milliseconds timeout = seconds(10));
+  // Waits until the node has written a line to stdout (a test node started
+  // with --print-pid does so once its signal handling is set up; running
+  // alone only means exec succeeded).
+  bool WaitPrinted(const std::string& node, milliseconds timeout = seconds(10));
 
   // A subscriber whose subscriptions are known to be in effect: a probe node
   // that exits at once is created (and destroyed) until its node_exit event

@@ -94,9 +94,10 @@ TEST_F(HardeningTest, ARecreatedNodeRestartedAtOnceStartsToo) {
 // the old pid for the whole stop timeout.
 TEST_F(HardeningTest, StatusShowsStoppingWithTheOldPidUntilTheOldProcessIsGone) {
   StartDaemon({"--stop-timeout", "2"});
-  ASSERT_TRUE(Create(TestNode("stubborn", {"--ignore-sigterm"})).ok());
+  ASSERT_TRUE(Create(TestNode("stubborn", {"--ignore-sigterm", "--print-pid"})).ok());
   const int64_t pid = WaitRunning("stubborn");
   ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitPrinted("stubborn"));  // SIGTERM is ignored from here on
   ASSERT_TRUE(Restart("stubborn").ok());
   auto s = NodeStatusOf("stubborn");
   ASSERT_TRUE(s);

@@ -39,9 +39,10 @@ class LifecycleV2Test : public DaemonTest {
 TEST_F(LifecycleV2Test, StopKeepsTheConfigAndTheNodeStaysStoppedUntilStart) {
   StartDaemon({"--stop-timeout", "1"});
   auto sub = Subscribe({"node_exit/a", "node_status/a"});
-  ASSERT_TRUE(Create(TestNode("a", {"--ignore-sigterm"})).ok());
+  ASSERT_TRUE(Create(TestNode("a", {"--ignore-sigterm", "--print-pid"})).ok());
   const int64_t pid = WaitRunning("a");
   ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitPrinted("a"));  // SIGTERM is ignored from here on
   ASSERT_TRUE(Send(StopRequest{"a"}).ok());
   auto s = NodeStatusOf("a");
   ASSERT_TRUE(s);
@@ -54,7 +55,7 @@ TEST_F(LifecycleV2Test, StopKeepsTheConfigAndTheNodeStaysStoppedUntilStart) {
   ASSERT_TRUE(WaitState("a", NodeState::kStopped)) << Log();
   s = NodeStatusOf("a");
   EXPECT_FALSE(s->pid.has_value());
-  EXPECT_EQ(s->node, TestNode("a", {"--ignore-sigterm"}));
+  EXPECT_EQ(s->node, TestNode("a", {"--ignore-sigterm", "--print-pid"}));
   EXPECT_FALSE(sub->Next(milliseconds(1500)).has_value()) << "a stopped node was revived";
 
   ASSERT_TRUE(Send(StartRequest{"a"}).ok());
@@ -145,15 +146,15 @@ TEST_F(LifecycleV2Test, TheConfigsStopSignalAndStopTimeoutAreUsed) {
   auto sub = Subscribe({"node_exit/"});
   NodeConfig gentle;
   gentle.name = "gentle";
-  gentle.command = {"/bin/sh", "-c", "trap 'exit 7' INT; while :; do sleep 0.05; done"};
+  gentle.command = {"/bin/sh", "-c", "trap 'exit 7' INT; echo armed; while :; do sleep 0.05; done"};
   gentle.stop_signal = "INT";
   ASSERT_TRUE(Create(gentle).ok());
-  NodeConfig stubborn = TestNode("stubborn", {"--ignore-sigterm"});
+  NodeConfig stubborn = TestNode("stubborn", {"--ignore-sigterm", "--print-pid"});
   stubborn.stop_timeout = 0.3;
   ASSERT_TRUE(Create(stubborn).ok());
-  ASSERT_GT(WaitRunning("gentle"), 0);
-  const int64_t pid = WaitRunning("stubborn");
-  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitPrinted("gentle"));  // its trap is set
+  ASSERT_GT(WaitRunning("stubborn"), 0);
+  ASSERT_TRUE(WaitPrinted("stubborn"));  // SIGTERM is ignored from here on
 
   ASSERT_TRUE(Destroy("gentle").ok());
   auto e = sub->WaitFor([](const Event& x) {
@@ -266,6 +267,113 @@ TEST_F(LifecycleV2Test, BadPolicyValuesAreRefusedNamingTheKey) {
   c.permanent_failure_codes.clear();
   c.start_limit_interval = 0;
   EXPECT_NE(Create(c).message().find("config.start_limit_interval"), std::string::npos);
+}
+
+// ---- apply ----
+
+class ApplyTest : public LifecycleV2Test {
+ protected:
+  Result<ApplyReply> Apply(const ApplyRequest& request) {
+    auto reply = Call(EncodeRequest(request));
+    if (!reply.ok()) return reply.status();
+    return DecodeApplyReply(*reply);
+  }
+};
+
+TEST_F(ApplyTest, CreatesUpdatesKeepsAndPrunesInOneRequest) {
+  StartDaemon();
+  ApplyRequest first{{TestNode("a"), TestNode("b"), TestNode("c")}, "zeek"};
+  auto r = Apply(first);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->created, (std::vector<std::string>{"a", "b", "c"}));
+  const int64_t a = WaitRunning("a"), b = WaitRunning("b");
+  ASSERT_GT(WaitRunning("c"), 0);
+  EXPECT_EQ(NodeStatusOf("a")->node.name_space, "zeek");
+
+  // b changes, c goes, d comes, a stays as it is.
+  ApplyRequest second{{TestNode("a"), TestNode("b", {"--print-pid"}), TestNode("d")}, "zeek", true};
+  ApplyRequest dry = second;
+  dry.dry_run = true;
+  r = Apply(dry);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->created, std::vector<std::string>{"d"});
+  EXPECT_EQ(r->updated, std::vector<std::string>{"b"});
+  EXPECT_EQ(r->unchanged, std::vector<std::string>{"a"});
+  EXPECT_EQ(r->destroyed, std::vector<std::string>{"c"});
+  EXPECT_FALSE(NodeStatusOf("d").has_value()) << "a dry run changed something";
+
+  r = Apply(second);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->destroyed, std::vector<std::string>{"c"});
+  EXPECT_EQ(NodeStatusOf("a")->pid, a) << "an unchanged node kept running";
+  EXPECT_EQ(NodeStatusOf("a")->restarts, 0);
+  EXPECT_GT(WaitNewPid("b", b), 0) << Log();
+  EXPECT_EQ(NodeStatusOf("b")->node, [] {
+    NodeConfig c = TestNode("b", {"--print-pid"});
+    c.name_space = "zeek";
+    return c;
+  }());
+  EXPECT_GT(WaitRunning("d"), 0);
+  auto all = GetStatus();
+  ASSERT_TRUE(all.ok());
+  EXPECT_FALSE(all->nodes.contains("c"));
+
+  KillDaemon();  // durable: the next zsupd has the applied set
+  StartDaemon();
+  EXPECT_EQ(GetStatus()->nodes.size(), 3u);
+}
+
+TEST_F(ApplyTest, OneBadEntryChangesNothingAndNamesTheNode) {
+  StartDaemon();
+  NodeConfig bad = TestNode("bad");
+  bad.stop_signal = "NOPE";
+  auto r = Apply(ApplyRequest{{TestNode("good"), bad}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("node 'bad'"), std::string::npos) << r.error();
+  EXPECT_TRUE(GetStatus()->nodes.empty());
+
+  r = Apply(ApplyRequest{{TestNode("x"), TestNode("x")}});
+  EXPECT_EQ(r.error(), "node 'x' is given twice");
+  NodeConfig other = TestNode("o");
+  other.name_space = "other";
+  r = Apply(ApplyRequest{{other}, "zeek"});
+  EXPECT_EQ(r.error(), "node 'o' is in namespace 'other', not 'zeek'");
+  r = Apply(ApplyRequest{{TestNode("y")}, std::nullopt, true});
+  EXPECT_NE(r.error().find("prune needs a namespace"), std::string::npos);
+  NodeConfig env = TestNode("env");
+  env.env["K"] = std::string(200 << 10, 'v');
+  r = Apply(ApplyRequest{{env}});
+  EXPECT_NE(r.error().find("node 'env'"), std::string::npos) << r.error();
+  EXPECT_TRUE(GetStatus()->nodes.empty());
+}
+
+TEST_F(ApplyTest, AnUpdateTakesBackAFailedNodeAndAStoppedOneStaysStopped) {
+  StartDaemon();
+  NodeConfig broken;
+  broken.name = "broken";
+  broken.command = {"/bin/sh", "-c", "exit 3"};
+  broken.permanent_failure_codes = {3};
+  NodeConfig stopped = TestNode("stopped");
+  ASSERT_TRUE(Apply(ApplyRequest{{broken, stopped}}).ok());
+  ASSERT_TRUE(WaitState("broken", NodeState::kFailed)) << Log();
+  ASSERT_GT(WaitRunning("stopped"), 0);
+  ASSERT_TRUE(Send(StopRequest{"stopped"}).ok());
+  ASSERT_TRUE(WaitState("stopped", NodeState::kStopped));
+
+  ApplyRequest again{{broken, stopped}};
+  auto r = Apply(again);  // identical: both stay as they are
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->unchanged, (std::vector<std::string>{"broken", "stopped"}));
+  EXPECT_EQ(StateOf("broken"), NodeState::kFailed);
+
+  broken.command = {TestNodePath()};
+  stopped.env["NEW"] = "1";
+  r = Apply(ApplyRequest{{broken, stopped}});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->updated, (std::vector<std::string>{"broken", "stopped"}));
+  EXPECT_GT(WaitRunning("broken"), 0) << Log();
+  EXPECT_EQ(StateOf("stopped"), NodeState::kStopped);
+  EXPECT_EQ(NodeStatusOf("stopped")->node.env.at("NEW"), "1");
 }
 
 }  // namespace

@@ -72,10 +72,7 @@ TEST_F(StemLifecycleTest, SigkillEscalationDoesNotStallOtherNodesOutput) {
   const int64_t stubborn = WaitRunning("stubborn");
   ASSERT_GT(stubborn, 0);
   // It prints its pid once SIGTERM is ignored; exec alone is too early.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto tail = Tail("stubborn", Stream::kStdout, 1);
-    return tail.ok() && !tail->empty();
-  }));
+  ASSERT_TRUE(WaitPrinted("stubborn"));
   auto sub = Subscribe({"stdout/ticker", "node_exit/stubborn"});
   ASSERT_TRUE(sub->WaitFor([](const Event& e) { return e.kind == EventKind::kStdout; }))
       << "the ticker prints nothing";

@@ -207,6 +207,26 @@ TEST_F(ZsupctlTest, StopAndStartTakeSeveralNamesOrANamespace) {
   EXPECT_EQ(Run({"stop", "a", "--all"}).exit_code, 2);
 }
 
+TEST_F(ZsupctlTest, ApplyPrintsWhatChangedAndPrunesItsNamespace) {
+  StartDaemon();
+  const std::string v1 = WriteFile("v1.json", "[" + JsonNode("a") + ", " + JsonNode("b") + "]");
+  CommandResult r = Run({"apply", v1, "--namespace", "zeek"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "created a\ncreated b\n");
+  const std::string v2 = WriteFile(
+      "v2.json", "[" + JsonNode("a") + ", " + JsonNode("c", R"(, "env": {"X": "1"})") + "]");
+  r = Run({"apply", v2, "--namespace", "zeek", "--prune", "--dry-run"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "would be created c\nunchanged a\nwould be destroyed b\n");
+  r = Run({"apply", v2, "--namespace", "zeek", "--prune"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "created c\nunchanged a\ndestroyed b\n");
+  EXPECT_EQ(Run({"apply", v2, "--prune"}).exit_code, 2) << "--prune without --namespace";
+  r = Run({"apply", WriteFile("bad.json", "[" + JsonNode("a") + ", " + JsonNode("a") + "]")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("nothing was applied"), std::string::npos) << r.err;
+}
+
 TEST_F(ZsupctlTest, StatusWithoutNodesSaysSo) {
   StartDaemon();
   CommandResult r = Run({"status"});

@@ -98,5 +98,6 @@ Status RunOutput(Bench& b);
 // for RunReplay, which otherwise prepares one itself.
 Status RunScale(Bench& b, std::optional<TempDir>* leftover);
 Status RunReplay(Bench& b, std::optional<TempDir> prepared);
+Status RunApply(Bench& b);
 
 }  // namespace zsup::bench

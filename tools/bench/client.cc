@@ -79,6 +79,12 @@ Status Control::Destroy(const std::string& node) {
   return reply.ok() ? DecodeOkReply(*reply) : reply.status();
 }
 
+Result<ApplyReply> Control::Apply(const ApplyRequest& request) {
+  auto reply = Call(EncodeRequest(request));
+  if (!reply.ok()) return reply.status();
+  return DecodeApplyReply(*reply);
+}
+
 Result<StatusReport> Control::GetStatus(const std::string& node) {
   auto reply = Call(EncodeRequest(StatusRequest{node}));
   if (!reply.ok()) return reply.status();

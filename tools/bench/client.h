@@ -32,6 +32,7 @@ class Control {
   Status Ping();
   Status Create(const NodeConfig& config);
   Status Destroy(const std::string& node);
+  Result<ApplyReply> Apply(const ApplyRequest& request);
   Result<StatusReport> GetStatus(const std::string& node = "");
 
  private:

@@ -19,8 +19,8 @@
 namespace zsup::bench {
 namespace {
 
-const std::vector<std::string> kFigures = {"control", "create", "revival",
-                                           "output",  "scale",  "replay"};
+const std::vector<std::string> kFigures = {"control", "create", "revival", "output",
+                                           "scale",   "replay", "apply"};
 
 std::string SelfPath() {
   char exe[PATH_MAX];
@@ -147,6 +147,7 @@ int Run(int argc, char** argv) {
   run("output", [&] { return RunOutput(b); });
   run("scale", [&] { return RunScale(b, &scaled); });
   run("replay", [&] { return RunReplay(b, std::move(scaled)); });
+  run("apply", [&] { return RunApply(b); });
   const double total = SecondsSince(t0);
   report.Figure("run")["seconds"] = total;
   report.Figure("run")["loadavg_at_end"] = ReadTextFile("/proc/loadavg");

@@ -65,6 +65,12 @@ Status Client::Send(const Request& request) {
   return reply.ok() ? DecodeOkReply(*reply) : reply.status();
 }
 
+Result<ApplyReply> Client::Apply(const ApplyRequest& request) {
+  auto reply = Call(request);
+  if (!reply.ok()) return reply.status();
+  return DecodeApplyReply(*reply);
+}
+
 Status Client::Destroy(const std::string& node) {
   auto reply = Call(DestroyRequest{node});
   return reply.ok() ? DecodeOkReply(*reply) : reply.status();

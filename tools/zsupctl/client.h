@@ -41,6 +41,7 @@ class Client {
   Status Restart(const std::string& node);                  // "" = every node
   // A command whose reply is only ok or an error (destroy, restart, stop, start).
   Status Send(const Request& request);
+  Result<ApplyReply> Apply(const ApplyRequest& request);
   Result<StatusReport> GetStatus(const std::string& node);  // "" = every node
   Result<std::vector<OutputLine>> Tail(const std::string& node, Stream stream, int64_t lines);
 

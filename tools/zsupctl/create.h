@@ -6,13 +6,23 @@
 // half-created: each create is one atomic request.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "broker/messages.h"
 #include "tools/zsupctl/cli.h"
 
 namespace zsup::ctl {
 
 // `path` "-" reads standard input.
 int RunCreateFile(const CLI::App& command, const std::string& path, const GlobalOptions& g);
+
+// The configs of such a file, every entry parsed and validated; nullopt
+// when something is wrong, which is then reported as a usage error ending in
+// `nothing_done` ("nothing was created").
+std::optional<std::vector<NodeConfig>> ReadConfigFile(const CLI::App& command,
+                                                      const std::string& path,
+                                                      const std::string& nothing_done);
 
 }  // namespace zsup::ctl

@@ -44,20 +44,33 @@ std::vector<std::string> Problems(const std::vector<NodeConfig>& configs) {
 
 }  // namespace
 
-int RunCreateFile(const CLI::App& command, const std::string& path, const GlobalOptions& g) {
+std::optional<std::vector<NodeConfig>> ReadConfigFile(const CLI::App& command,
+                                                      const std::string& path,
+                                                      const std::string& nothing_done) {
   auto text = ReadAll(path);
-  if (!text.ok()) return UsageError(command, text.error());
+  if (!text.ok()) {
+    UsageError(command, text.error());
+    return std::nullopt;
+  }
   auto configs = NodeConfigsFromJson(*text);
   if (!configs.ok()) {
-    return UsageError(command, path + ": " + configs.error() + "; nothing was created");
+    UsageError(command, path + ": " + configs.error() + "; " + nothing_done);
+    return std::nullopt;
   }
-  if (configs->empty()) return UsageError(command, path + ": no node configs in it");
   if (auto problems = Problems(*configs); !problems.empty()) {
-    std::cerr << "zsupctl create: " << path << " has " << problems.size()
-              << (problems.size() == 1 ? " problem" : " problems") << "; nothing was created:\n";
+    std::cerr << "zsupctl " << command.get_name() << ": " << path << " has " << problems.size()
+              << (problems.size() == 1 ? " problem" : " problems") << "; " << nothing_done
+              << ":\n";
     for (const std::string& p : problems) std::cerr << "  " << p << "\n";
-    return kExitUsage;
+    return std::nullopt;
   }
+  return std::move(*configs);
+}
+
+int RunCreateFile(const CLI::App& command, const std::string& path, const GlobalOptions& g) {
+  auto configs = ReadConfigFile(command, path, "nothing was created");
+  if (!configs) return kExitUsage;
+  if (configs->empty()) return UsageError(command, path + ": no node configs in it");
   auto client = Connect(g);
   if (!client.ok()) return ReportFailure(client.status());
   size_t refused = 0;
