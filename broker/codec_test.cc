@@ -135,12 +135,18 @@ TEST(CodecTest, Version2ConfigFieldsRoundTripAndLeaveOldFingerprintsAlone) {
   c.name_space = "zeek";
   c.stop_signal = "INT";
   c.stop_timeout = 2.5;
+  c.stage = 2;
+  c.ready = "tcp:127.0.0.1:27761";
+  c.ready_timeout = 5;
   auto back = DecodeNodeConfig(EncodeNodeConfig(c));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(*back, c);
   c.name_space.reset();
   c.stop_signal.reset();
   c.stop_timeout.reset();
+  c.stage.reset();
+  c.ready.reset();
+  c.ready_timeout.reset();
   EXPECT_EQ(EncodeNodeConfig(c), before) << "unset, they are not encoded";
 }
 

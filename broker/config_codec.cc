@@ -93,7 +93,8 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
                    c.name_space.has_value() + c.stop_signal.has_value() +
                    c.stop_timeout.has_value() + c.restart_policy.has_value() +
                    !c.permanent_failure_codes.empty() + c.start_limit_burst.has_value() +
-                   c.start_limit_interval.has_value();
+                   c.start_limit_interval.has_value() + c.stage.has_value() +
+                   c.ready.has_value() + c.ready_timeout.has_value();
   pk.pack_map(static_cast<uint32_t>(n));
   pk.pack("name"), pk.pack(c.name);
   if (c.interface) pk.pack("interface"), pk.pack(*c.interface);
@@ -123,6 +124,9 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
   }
   if (c.start_limit_burst) pk.pack("start_limit_burst"), pk.pack(*c.start_limit_burst);
   if (c.start_limit_interval) pk.pack("start_limit_interval"), pk.pack(*c.start_limit_interval);
+  if (c.stage) pk.pack("stage"), pk.pack(*c.stage);
+  if (c.ready) pk.pack("ready"), pk.pack(*c.ready);
+  if (c.ready_timeout) pk.pack("ready_timeout"), pk.pack(*c.ready_timeout);
 }
 
 std::string EncodeNodeConfig(const NodeConfig& config) {
@@ -156,6 +160,9 @@ Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Default("permanent_failure_codes", &c.permanent_failure_codes);
   if (s.ok()) s = r->Optional("start_limit_burst", &c.start_limit_burst);
   if (s.ok()) s = r->Optional("start_limit_interval", &c.start_limit_interval);
+  if (s.ok()) s = r->Optional("stage", &c.stage);
+  if (s.ok()) s = r->Optional("ready", &c.ready);
+  if (s.ok()) s = r->Optional("ready_timeout", &c.ready_timeout);
   if (!s.ok()) return s;
   if (const msgpack::object* cluster = r->Take("cluster")) {
     const std::string cpath = r->FieldPath("cluster");

@@ -104,7 +104,8 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
                                     s.restarts.has_value() + s.started_at.has_value() +
                                     s.last_exit.has_value() + s.last_error.has_value() +
                                     s.next_start_at.has_value() + s.desired_up.has_value() +
-                                    s.failed_reason.has_value()));
+                                    s.failed_reason.has_value() + s.ready.has_value() +
+                                    s.status_text.has_value()));
   pk.pack("node");
   PackNodeConfig(pk, s.node);
   if (s.pid) pk.pack("pid"), pk.pack(*s.pid);
@@ -116,6 +117,8 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   if (s.next_start_at) pk.pack("next_start_at"), pk.pack(*s.next_start_at);
   if (s.desired_up) pk.pack("desired"), pk.pack(*s.desired_up ? "up" : "down");
   if (s.failed_reason) pk.pack("failed_reason"), pk.pack(*s.failed_reason);
+  if (s.ready) pk.pack("ready"), pk.pack(*s.ready);
+  if (s.status_text) pk.pack("status_text"), pk.pack(*s.status_text);
 }
 
 // Opens a reply map: returns the reader when `ok` is true, Refused(error)
@@ -165,6 +168,8 @@ Result<NodeStatus> ReadNodeStatus(const msgpack::object& o, const std::string& p
   std::optional<std::string> desired;
   if (s.ok()) s = r->Optional("desired", &desired);
   if (s.ok()) s = r->Optional("failed_reason", &ns.failed_reason);
+  if (s.ok()) s = r->Optional("ready", &ns.ready);
+  if (s.ok()) s = r->Optional("status_text", &ns.status_text);
   if (!s.ok()) return s;
   if (desired) {
     if (*desired != "up" && *desired != "down") {

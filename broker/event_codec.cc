@@ -49,6 +49,15 @@ Result<NodeFailedEvent> ReadNodeFailedEvent(mp::MapReader& r) {
   return e;
 }
 
+Result<NodeReadyEvent> ReadNodeReadyEvent(mp::MapReader& r) {
+  NodeReadyEvent e;
+  Status s = r.Required("node", &e.node);
+  if (s.ok()) s = r.Required("pid", &e.pid);
+  if (s.ok()) s = r.Required("at", &e.at);
+  if (!s.ok()) return s;
+  return e;
+}
+
 Result<OutputEvent> ReadOutputEvent(mp::MapReader& r) {
   OutputEvent e;
   Status s = r.Required("node", &e.node);
@@ -68,6 +77,7 @@ std::string_view EventKindName(EventKind kind) {
     case EventKind::kStdout: return "stdout";
     case EventKind::kStderr: return "stderr";
     case EventKind::kNodeFailed: return "node_failed";
+    case EventKind::kNodeReady: return "node_ready";
   }
   return "?";
 }
@@ -104,6 +114,15 @@ std::string EncodeNodeFailedEvent(const NodeFailedEvent& e) {
   Packer pk(buf);
   pk.pack_map(3);
   pk.pack("node"), pk.pack(e.node), pk.pack("reason"), pk.pack(e.reason);
+  pk.pack("at"), pk.pack(e.at);
+  return FrameBytes(buf);
+}
+
+std::string EncodeNodeReadyEvent(const NodeReadyEvent& e) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(3);
+  pk.pack("node"), pk.pack(e.node), pk.pack("pid"), pk.pack(e.pid);
   pk.pack("at"), pk.pack(e.at);
   return FrameBytes(buf);
 }
@@ -175,6 +194,8 @@ Result<Event> DecodeEvent(std::string_view topic, std::string_view payload) {
     event = Make(EventKind::kStderr, ReadOutputEvent(*r));
   } else if (kind_name == "node_failed") {
     event = Make(EventKind::kNodeFailed, ReadNodeFailedEvent(*r));
+  } else if (kind_name == "node_ready") {
+    event = Make(EventKind::kNodeReady, ReadNodeReadyEvent(*r));
   }
   if (!event.ok()) return event;
   const std::string& payload_node =

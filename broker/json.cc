@@ -73,6 +73,9 @@ std::string NodeConfigToJson(const NodeConfig& c) {
   if (!c.permanent_failure_codes.empty()) j["permanent_failure_codes"] = c.permanent_failure_codes;
   if (c.start_limit_burst) j["start_limit_burst"] = *c.start_limit_burst;
   if (c.start_limit_interval) j["start_limit_interval"] = *c.start_limit_interval;
+  if (c.stage) j["stage"] = *c.stage;
+  if (c.ready) j["ready"] = *c.ready;
+  if (c.ready_timeout) j["ready_timeout"] = *c.ready_timeout;
   // Replace rather than throw on invalid UTF-8 (decoded configs never have any).
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

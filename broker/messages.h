@@ -60,6 +60,9 @@ struct NodeConfig {
   std::vector<int64_t> permanent_failure_codes = {};  // exit codes that mean: give up now
   std::optional<int64_t> start_limit_burst = {};      // more starts than this within...
   std::optional<double> start_limit_interval = {};    // ...this many seconds (10): give up
+  std::optional<int64_t> stage = {};        // start order (0): after every lower stage is ready
+  std::optional<std::string> ready = {};    // "exec" (default), "notify", "tcp:[HOST:]PORT"
+  std::optional<double> ready_timeout = {};  // seconds (60): not ready by then = a failed start
   bool operator==(const NodeConfig&) const = default;
 };
 
@@ -92,6 +95,8 @@ struct NodeStatus {
   std::optional<double> next_start_at;    // v2: in backoff, when the revival is due
   std::optional<bool> desired_up;         // v2: "desired": "up" or "down"
   std::optional<std::string> failed_reason;  // v2: in state failed
+  std::optional<bool> ready;                 // v2: the current process is ready
+  std::optional<std::string> status_text;    // extension: its last sd_notify STATUS=
   bool operator==(const NodeStatus&) const = default;
 };
 
@@ -192,6 +197,13 @@ struct NodeExitEvent {
   bool commanded = false;
   double at = 0;
   bool operator==(const NodeExitEvent&) const = default;
+};
+
+struct NodeReadyEvent {  // v2: node_ready/<node>
+  std::string node;
+  int64_t pid = 0;
+  double at = 0;
+  bool operator==(const NodeReadyEvent&) const = default;
 };
 
 struct NodeFailedEvent {  // v2: node_failed/<node>

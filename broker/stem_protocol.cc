@@ -74,7 +74,10 @@ struct Encoder {
     pk.pack("stem_pid"), pk.pack(m.stem_pid);
     pk.pack("nodes"), pk.pack_array(static_cast<uint32_t>(m.nodes.size()));
     for (const NodeReport& n : m.nodes) {
-      pk.pack_map(n.config ? 8 : 7);
+      pk.pack_map(static_cast<uint32_t>(7 + n.config.has_value() + n.ready.has_value() +
+                                        n.status_text.has_value()));
+      if (n.ready) pk.pack("ready"), pk.pack(*n.ready);
+      if (n.status_text) pk.pack("status_text"), pk.pack(*n.status_text);
       if (n.config) pk.pack("config"), PackConfigBlob(pk, *n.config);
       pk.pack("name"), pk.pack(n.name);
       pk.pack("fingerprint"), pk.pack(n.fingerprint);
@@ -106,10 +109,15 @@ struct Encoder {
     pk.pack("name"), pk.pack(m.name), pk.pack("message"), pk.pack(m.message);
   }
   void operator()(const NodeUpdate& m) {
-    Header(pk, "update", 6);
+    Header(pk, "update",
+           static_cast<uint32_t>(6 + m.ready.has_value() + m.at.has_value() +
+                                 m.status_text.has_value()));
     pk.pack("name"), pk.pack(m.name), pk.pack("state"), pk.pack(StateName(m.state));
     pk.pack("pid"), PackOptional(pk, m.pid), pk.pack("restarts"), pk.pack(m.restarts);
     pk.pack("next_start_at"), PackOptional(pk, m.next_start_at), pk.pack("gone"), pk.pack(m.gone);
+    if (m.ready) pk.pack("ready"), pk.pack(*m.ready);
+    if (m.at) pk.pack("at"), pk.pack(*m.at);
+    if (m.status_text) pk.pack("status_text"), pk.pack(*m.status_text);
   }
   void operator()(const StemLog& m) { Header(pk, "log", 1), pk.pack("line"), pk.pack(m.line); }
   void operator()(const Bye&) { Header(pk, "bye", 0); }
@@ -214,6 +222,8 @@ Result<Message> ReadWelcome(mp::MapReader& r) {
     if (s.ok()) s = nr->Optional("pid", &n.pid);
     if (s.ok()) s = nr->Required("restarts", &n.restarts);
     if (s.ok()) s = nr->Optional("started_at", &n.started_at);
+    if (s.ok()) s = nr->Optional("ready", &n.ready);
+    if (s.ok()) s = nr->Optional("status_text", &n.status_text);
     if (!s.ok()) return s;
     auto state = ReadState(*nr, "state");
     if (!state.ok()) return state.status();
@@ -379,6 +389,9 @@ Result<Message> Decode(std::string_view frame) {
     if (s.ok()) s = r->Required("restarts", &m.restarts);
     if (s.ok()) s = r->Optional("next_start_at", &m.next_start_at);
     if (s.ok()) s = r->Default("gone", &m.gone);
+    if (s.ok()) s = r->Optional("ready", &m.ready);
+    if (s.ok()) s = r->Optional("at", &m.at);
+    if (s.ok()) s = r->Optional("status_text", &m.status_text);
     if (!s.ok()) return s;
     auto state = ReadState(*r, "state");
     if (!state.ok()) return state.status();

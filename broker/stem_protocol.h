@@ -75,6 +75,10 @@ struct NodeReport {
   // v2: the config the stem runs, so that a zsupd whose state.db was lost
   // can take it back instead of stopping the node (docs/state.md).
   std::optional<NodeConfig> config;
+  // v2, absent from older stems: whether the current process is ready, and
+  // the last STATUS= it sent on the notify socket.
+  std::optional<bool> ready = {};
+  std::optional<std::string> status_text = {};
   bool operator==(const NodeReport&) const = default;
 };
 struct Welcome {
@@ -128,6 +132,11 @@ struct NodeUpdate {
   int64_t restarts = 0;
   std::optional<double> next_start_at;  // wall clock, in backoff
   bool gone = false;
+  // Absent from older stems. `ready`: the current process is ready (sent
+  // when it becomes so); `at`: wall clock of the change in the stem.
+  std::optional<bool> ready = {};
+  std::optional<double> at = {};
+  std::optional<std::string> status_text = {};
   bool operator==(const NodeUpdate&) const = default;
 };
 // v2: one formatted log line of the stem ("<time> zsup-stem LEVEL text"),

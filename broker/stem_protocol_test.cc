@@ -13,7 +13,7 @@ namespace {
 TEST(StemProtocolTest, EveryMessageRoundTrips) {
   NodeReport report{"w1", "00ff", NodeState::kRunning, 42, 3, 1.5, ExitInfo{{}, 9, 1.0},
                     testing::FullConfig()};
-  NodeReport idle{"w2", "abcd", NodeState::kBackoff, {}, 0, {}, {}, {}};
+  NodeReport idle{"w2", "abcd", NodeState::kBackoff, {}, 0, {}, {}, {}, false, "waiting"};
   std::vector<Message> messages = {
       Hello{1, 99, Settings{"/opt/zeek/bin/zeek", 5.0, 60.0, 0.0}},
       CreateNode{testing::FullConfig(), "0123456789abcdef", 4},
@@ -31,6 +31,7 @@ TEST(StemProtocolTest, EveryMessageRoundTrips) {
       NodeUpdate{"w1", NodeState::kStopping, 42, 3, {}, false},
       NodeUpdate{"w1", NodeState::kBackoff, {}, 4, 1700000000.5, false},
       NodeUpdate{"w1", NodeState::kExited, {}, 0, {}, true},
+      NodeUpdate{"w1", NodeState::kRunning, 42, 0, {}, false, true, 1700000001.25, "loading"},
       StemLog{"2026-12-01T00:00:00.000Z zsup-stem INFO hello"},
       Bye{},
   };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "broker/ready_spec.h"
 #include "broker/signals.h"
 #include "broker/utf8.h"
 
@@ -127,6 +128,18 @@ Status ValidateNodeFields(const NodeConfig& c) {
   }
   if (c.start_limit_interval && !(*c.start_limit_interval > 0 && *c.start_limit_interval <= 86400)) {
     return Status::Error(node + "config.start_limit_interval: must be a number of seconds > 0");
+  }
+  if (c.stage && (*c.stage < 0 || *c.stage > kMaxStage)) {
+    return Status::Error(node + "config.stage: must be 0 to " + std::to_string(kMaxStage) +
+                         ", not " + std::to_string(*c.stage));
+  }
+  if (c.ready) {
+    if (auto spec = ParseReady(*c.ready); !spec.ok()) {
+      return Status::Error(node + "config.ready: " + spec.error());
+    }
+  }
+  if (c.ready_timeout && !(*c.ready_timeout > 0 && *c.ready_timeout <= 86400 * 365)) {
+    return Status::Error(node + "config.ready_timeout: must be a number of seconds > 0");
   }
   return Status::Ok();
 }

@@ -97,6 +97,10 @@ LaunchPlan PlanLaunch(const NodeConfig& c, const LaunchContext& context) {
     plan.node_json.clear();
   }
   if (!c.cluster.empty()) SetEnv(plan.env, "CLUSTER_NODE", c.name);
+  // After the node's env: the node cannot point readiness elsewhere.
+  if (c.ready == "notify" && !context.notify_socket.empty()) {
+    SetEnv(plan.env, "NOTIFY_SOCKET", context.notify_socket);
+  }
 
   std::string path_var(kDefaultPath);
   for (const std::string& e : plan.env) {

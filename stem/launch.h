@@ -20,6 +20,7 @@ struct LaunchContext {
   std::string zeek_path = "zeek";     // run when the config has no `command`
   std::vector<std::string> base_env;  // "K=V", the stem's (that is zsupd's) environment
   std::string node_json_dir;          // where oversized ZEEK_SUPERVISED_NODE files go
+  std::string notify_socket;          // NOTIFY_SOCKET of a node with `ready: "notify"`
 };
 
 struct LaunchPlan {

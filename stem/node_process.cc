@@ -26,8 +26,10 @@ void NodeProcess::Spawned(pid_t pid, TimePoint now) {
   pid_ = pid;
   started_ = now;
   deadline_.reset();
+  if (!options_.ready_at_exec) deadline_ = now + options_.ready_timeout;
   stop_reason_.reset();
   killed_ = false;
+  ready_ = false;
 }
 
 NodeActions NodeProcess::SpawnFailed(TimePoint now) {
@@ -43,7 +45,16 @@ NodeActions NodeProcess::SpawnFailed(TimePoint now) {
 NodeActions NodeProcess::ExecSucceeded(TimePoint) {
   if (state_ != NodeState::kStarting || !pid_) return {};
   state_ = NodeState::kRunning;
-  return NodeActions{.report_started = true};
+  if (options_.ready_at_exec) ready_ = true;
+  // A READY=1 that came before the exec report is reported after it.
+  return NodeActions{.report_started = true, .report_ready = ready_};
+}
+
+NodeActions NodeProcess::BecameReady(TimePoint) {
+  if (!awaiting_ready()) return {};
+  ready_ = true;
+  deadline_.reset();
+  return NodeActions{.report_ready = state_ == NodeState::kRunning};
 }
 
 NodeActions NodeProcess::Exited(const ExitInfo& exit, TimePoint now) {
@@ -51,6 +62,9 @@ NodeActions NodeProcess::Exited(const ExitInfo& exit, TimePoint now) {
   pid_.reset();
   last_exit_ = exit;
   NodeActions a{.report_exit = true};
+  const bool failed_start =
+      state_ == NodeState::kStopping && stop_reason_ == StopReason::kReadyTimeout;
+  if (failed_start) state_ = NodeState::kRunning;  // judged like an exit by itself
   if (state_ == NodeState::kStopping) {
     last_exit_commanded_ = true;
     deadline_.reset();
@@ -72,7 +86,9 @@ NodeActions NodeProcess::Exited(const ExitInfo& exit, TimePoint now) {
     return GiveUp(NodeState::kFailed,
                   "exit code " + std::to_string(*exit.code) + " is a permanent failure");
   }
-  if (!Revives(exit)) return GiveUp(NodeState::kExited, std::nullopt);
+  const bool revives =
+      failed_start ? options_.restart_policy != Options::RestartPolicy::kNever : Revives(exit);
+  if (!revives) return GiveUp(NodeState::kExited, std::nullopt);
   if (StartLimitReached(now)) {
     char interval[32];
     std::snprintf(interval, sizeof interval, "%g", Seconds(options_.start_limit_interval).count());
@@ -95,8 +111,11 @@ NodeActions NodeProcess::Stop(StopReason reason, TimePoint now) {
       deadline_ = now + options_.stop_timeout;
       return NodeActions{.signal = options_.stop_signal};
     case NodeState::kStopping:
-      // A destroy or shutdown outranks a pending restart.
-      if (reason != StopReason::kRestart) stop_reason_ = reason;
+      // A destroy or shutdown outranks a pending restart, and any command
+      // a ready timeout.
+      if (reason != StopReason::kRestart || stop_reason_ == StopReason::kReadyTimeout) {
+        stop_reason_ = reason;
+      }
       return {};
     case NodeState::kBackoff:
       deadline_.reset();
@@ -127,6 +146,12 @@ NodeActions NodeProcess::Tick(TimePoint now) {
     deadline_.reset();
     revival_.OnRevive();
     return Respawn();
+  }
+  if (awaiting_ready()) {  // the ready timeout
+    state_ = NodeState::kStopping;
+    stop_reason_ = StopReason::kReadyTimeout;
+    deadline_ = now + options_.stop_timeout;
+    return NodeActions{.signal = options_.stop_signal, .ready_timed_out = true};
   }
   deadline_.reset();
   return {};

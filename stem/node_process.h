@@ -14,6 +14,12 @@
 // Stop while in backoff needs no signal: destroy/shutdown forget the node at
 // once, restart spawns at once. A replacement is only spawned after the
 // process it replaces has been reaped, so the two never run together.
+//
+// Readiness (v2): a process is ready at exec (`ready: exec`) or when the
+// stem says so (BecameReady: READY=1 on the notify socket, a TCP connect).
+// Not ready within ready_timeout of its spawn, it is stopped like a restart
+// would stop it, and its exit counts as a failed start (revived on schedule
+// unless its restart_policy is `never`, counted against the start limit).
 #pragma once
 
 #include <signal.h>
@@ -31,7 +37,7 @@
 
 namespace zsup {
 
-enum class StopReason { kRestart, kDestroy, kShutdown };
+enum class StopReason { kRestart, kDestroy, kShutdown, kReadyTimeout };
 
 // What the driver must do after an event, in this order.
 struct NodeActions {
@@ -40,6 +46,8 @@ struct NodeActions {
   bool report_exit = false;     // the process ended: NodeExited (see last_exit())
   bool spawn = false;           // start a process now, then Spawned()/SpawnFailed()
   bool forget = false;          // the node is gone for good: drop it
+  bool report_ready = false;    // the current process became ready
+  bool ready_timed_out = false;  // not ready in time: being stopped (report why)
 };
 
 class NodeProcess {
@@ -54,6 +62,8 @@ class NodeProcess {
     std::vector<int64_t> permanent_failure_codes = {};
     int64_t start_limit_burst = 0;  // 0: no limit
     Duration start_limit_interval = std::chrono::seconds(10);
+    bool ready_at_exec = true;  // false: wait for BecameReady() (notify, tcp)
+    Duration ready_timeout = std::chrono::seconds(60);
   };
 
   explicit NodeProcess(Options options, int64_t restarts = 0);
@@ -63,6 +73,7 @@ class NodeProcess {
   void Spawned(pid_t pid, TimePoint now);                // fork succeeded
   NodeActions SpawnFailed(TimePoint now);                // no process: counts as a crash
   NodeActions ExecSucceeded(TimePoint now);              // the program is running
+  NodeActions BecameReady(TimePoint now);                // READY=1, or the port accepts
   // The process was reaped. An exit by itself is revived on schedule,
   // unless: its code is a permanent failure code (-> failed), its restart
   // policy says no (`never`; `on-failure` after code 0 or death by its stop
@@ -78,6 +89,14 @@ class NodeProcess {
   std::optional<pid_t> pid() const { return pid_; }
   int64_t restarts() const { return restarts_; }
   std::optional<TimePoint> started_at() const { return started_; }
+  // Whether the current process is ready (false without a process).
+  bool ready() const { return ready_ && pid_ && state_ == NodeState::kRunning; }
+  // Whether the stem should look for readiness now (notify, tcp probe).
+  bool awaiting_ready() const {
+    return !options_.ready_at_exec && pid_ && !ready_ &&
+           (state_ == NodeState::kStarting || state_ == NodeState::kRunning);
+  }
+  const Options& options() const { return options_; }
   // When Tick() is due: the SIGKILL escalation or the revival.
   std::optional<TimePoint> deadline() const { return deadline_; }
   const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
@@ -104,6 +123,7 @@ class NodeProcess {
   std::optional<TimePoint> deadline_;
   std::optional<StopReason> stop_reason_;
   bool killed_ = false;
+  bool ready_ = false;
   std::optional<ExitInfo> last_exit_;
   bool last_exit_commanded_ = false;
   std::deque<TimePoint> starts_;  // within the start limit interval

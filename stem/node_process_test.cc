@@ -315,5 +315,112 @@ TEST(NodeProcessPolicyTest, StartsOutsideTheIntervalDoNotCount) {
   EXPECT_EQ(p.state(), NodeState::kBackoff);
 }
 
+NodeProcess::Options WaitsForReady() {
+  NodeProcess::Options o{seconds(2), std::chrono::minutes(5)};
+  o.ready_at_exec = false;
+  o.ready_timeout = seconds(5);
+  return o;
+}
+
+TEST_F(NodeProcessTest, ReadyAtExecByDefault) {
+  NodeActions a = node_.Start(now_);
+  node_.Spawned(10, now_);
+  EXPECT_FALSE(node_.ready());
+  a = node_.ExecSucceeded(now_);
+  EXPECT_TRUE(a.report_started);
+  EXPECT_TRUE(a.report_ready);
+  EXPECT_TRUE(node_.ready());
+  EXPECT_FALSE(node_.awaiting_ready());
+  node_.Exited({1, {}, 0}, now_);
+  EXPECT_FALSE(node_.ready()) << "no process, not ready";
+}
+
+TEST_F(NodeProcessTest, WaitingForReadyUntilTheStemSaysSo) {
+  NodeProcess n(WaitsForReady());
+  n.Start(now_);
+  n.Spawned(10, now_);
+  EXPECT_TRUE(n.awaiting_ready());
+  NodeActions a = n.ExecSucceeded(now_);
+  EXPECT_TRUE(a.report_started);
+  EXPECT_FALSE(a.report_ready);
+  EXPECT_FALSE(n.ready());
+  EXPECT_EQ(n.deadline(), now_ + seconds(5));
+  Advance(seconds(1));
+  a = n.BecameReady(now_);
+  EXPECT_TRUE(a.report_ready);
+  EXPECT_TRUE(n.ready());
+  EXPECT_FALSE(n.deadline().has_value());
+  EXPECT_FALSE(n.BecameReady(now_).report_ready) << "once per process";
+}
+
+TEST_F(NodeProcessTest, ReadyBeforeTheExecReportIsReportedAfterIt) {
+  NodeProcess n(WaitsForReady());
+  n.Start(now_);
+  n.Spawned(10, now_);
+  EXPECT_FALSE(n.BecameReady(now_).report_ready);
+  NodeActions a = n.ExecSucceeded(now_);
+  EXPECT_TRUE(a.report_started);
+  EXPECT_TRUE(a.report_ready);
+  EXPECT_TRUE(n.ready());
+}
+
+TEST_F(NodeProcessTest, NotReadyInTimeIsStoppedAndRevivedAsAFailedStart) {
+  NodeProcess::Options o = WaitsForReady();
+  o.restart_policy = NodeProcess::Options::RestartPolicy::kOnFailure;
+  NodeProcess n(o);
+  n.Start(now_);
+  n.Spawned(10, now_);
+  n.ExecSucceeded(now_);
+  EXPECT_EQ(n.Tick(now_ + seconds(4)).signal, 0);
+  Advance(seconds(5));
+  NodeActions a = n.Tick(now_);
+  EXPECT_EQ(a.signal, SIGTERM);
+  EXPECT_TRUE(a.ready_timed_out);
+  EXPECT_EQ(n.state(), NodeState::kStopping);
+  EXPECT_EQ(n.deadline(), now_ + seconds(2));
+  EXPECT_EQ(n.Tick(now_ + seconds(2)).signal, SIGKILL);
+  // Killed by its stop signal, yet on-failure revives it: it failed to start.
+  a = n.Exited({{}, SIGTERM, 0}, now_ + seconds(2));
+  EXPECT_TRUE(a.report_exit);
+  EXPECT_FALSE(n.last_exit_commanded());
+  EXPECT_EQ(n.state(), NodeState::kBackoff);
+  ASSERT_TRUE(n.deadline().has_value());
+  a = n.Tick(*n.deadline());
+  EXPECT_TRUE(a.spawn);
+}
+
+TEST_F(NodeProcessTest, ANeverPolicyNodeNotReadyInTimeIsNotRevived) {
+  NodeProcess::Options o = WaitsForReady();
+  o.restart_policy = NodeProcess::Options::RestartPolicy::kNever;
+  NodeProcess n(o);
+  n.Start(now_);
+  n.Spawned(10, now_);
+  n.ExecSucceeded(now_);
+  ASSERT_TRUE(n.Tick(now_ + seconds(5)).ready_timed_out);
+  NodeActions a = n.Exited({{}, SIGTERM, 0}, now_ + seconds(5));
+  EXPECT_TRUE(a.forget);
+  EXPECT_EQ(n.state(), NodeState::kExited);
+}
+
+TEST_F(NodeProcessTest, ACommandDuringAReadyTimeoutStopWins) {
+  NodeProcess n(WaitsForReady());
+  n.Start(now_);
+  n.Spawned(10, now_);
+  n.ExecSucceeded(now_);
+  ASSERT_TRUE(n.Tick(now_ + seconds(5)).ready_timed_out);
+  n.Stop(StopReason::kDestroy, now_ + seconds(5));
+  EXPECT_TRUE(n.Exited({{}, SIGTERM, 0}, now_ + seconds(6)).forget);
+
+  NodeProcess r(WaitsForReady());
+  r.Start(now_);
+  r.Spawned(11, now_);
+  r.ExecSucceeded(now_);
+  ASSERT_TRUE(r.Tick(now_ + seconds(5)).ready_timed_out);
+  r.Stop(StopReason::kRestart, now_ + seconds(5));
+  NodeActions a = r.Exited({{}, SIGTERM, 0}, now_ + seconds(6));
+  EXPECT_TRUE(a.spawn) << "a restart respawns at once";
+  EXPECT_TRUE(r.last_exit_commanded());
+}
+
 }  // namespace
 }  // namespace zsup

@@ -63,6 +63,8 @@ bool HaveChildrenFiles() {
   return have;
 }
 
+}  // namespace
+
 // The parent pid in /proc/<pid>/stat: the field after the ")" of the name.
 pid_t ParentOf(pid_t pid) {
   const std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
@@ -73,7 +75,6 @@ pid_t ParentOf(pid_t pid) {
   return fields.empty() ? 0 : fields[0];
 }
 
-}  // namespace
 
 std::vector<pid_t> ChildrenOf(pid_t pid) {
   std::vector<pid_t> children;

@@ -12,6 +12,9 @@
 
 namespace zsup {
 
+// The parent of `pid` (0 when it is gone or unreadable).
+pid_t ParentOf(pid_t pid);
+
 // The children of `pid` (of all its threads).
 std::vector<pid_t> ChildrenOf(pid_t pid);
 

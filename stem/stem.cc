@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -55,6 +56,19 @@ Status Stem::Init() {
   launch_.base_env = CurrentEnvironment();
   launch_.node_json_dir = options_.state_dir + "/nodes";
   ::mkdir(launch_.node_json_dir.c_str(), 0700);
+  // Abstract, so a node running as another user can reach it whatever the
+  // state directory's mode; only datagrams from a node's own processes
+  // count (the kernel's credentials say who sent them).
+  struct stat dir {};
+  ::stat(options_.state_dir.c_str(), &dir);
+  auto notify = NotifySocket::Open("@zsup-stem/" + std::to_string(dir.st_dev) + ":" +
+                                   std::to_string(dir.st_ino) + "/" + std::to_string(::getpid()));
+  if (notify.ok()) {
+    notify_ = std::move(*notify);
+    launch_.notify_socket = notify_->address();
+  } else {
+    LogWarning(notify.error() + ": nodes with ready \"notify\" will not become ready");
+  }
   auto link = Link::Create(context_, options_.endpoint, Link::Role::kBind);
   if (!link.ok()) return link.status();
   link_ = std::move(*link);
@@ -88,7 +102,7 @@ void Stem::PollOnce() {
   FlushOutbound();
   if (done_) return;
 
-  enum class Kind { kLink, kSignals, kSupervisor, kStatus, kStdout, kStderr };
+  enum class Kind { kLink, kSignals, kSupervisor, kNotify, kStatus, kStdout, kStderr, kProbe };
   struct Target {
     Kind kind;
     SupervisedNode* node;
@@ -103,9 +117,13 @@ void Stem::PollOnce() {
       static_cast<short>(ZMQ_POLLIN | (outbound_.empty() ? 0 : ZMQ_POLLOUT)), Kind::kLink, nullptr);
   add(nullptr, signals_.get(), ZMQ_POLLIN, Kind::kSignals, nullptr);
   if (supervisor_pidfd_) add(nullptr, supervisor_pidfd_.get(), ZMQ_POLLIN, Kind::kSupervisor, nullptr);
+  if (notify_) add(nullptr, notify_->fd(), ZMQ_POLLIN, Kind::kNotify, nullptr);
   const bool read_output = outbound_bytes_ < kMaxQueuedBytes;
   for (auto& [name, node] : nodes_) {
     if (node->status_fd() >= 0) add(nullptr, node->status_fd(), ZMQ_POLLIN, Kind::kStatus, node.get());
+    if (const ReadyProbe* probe = node->probe(); probe != nullptr && probe->fd() >= 0) {
+      add(nullptr, probe->fd(), ZMQ_POLLOUT, Kind::kProbe, node.get());
+    }
     if (!read_output) continue;
     if (node->stream_fd(Stream::kStdout) >= 0) {
       add(nullptr, node->stream_fd(Stream::kStdout), ZMQ_POLLIN, Kind::kStdout, node.get());
@@ -128,13 +146,20 @@ void Stem::PollOnce() {
   // Node descriptors first: their handlers never remove a node, so the
   // pointers in `targets` stay valid until the signal and link handlers run.
   std::vector<std::string> frames;
-  bool link_ready = false, signals_ready = false, supervisor_gone = false;
+  bool link_ready = false, signals_ready = false, supervisor_gone = false, notified = false;
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].revents == 0) continue;
     switch (targets[i].kind) {
       case Kind::kLink: link_ready = true; break;
       case Kind::kSignals: signals_ready = true; break;
       case Kind::kSupervisor: supervisor_gone = true; break;
+      case Kind::kNotify: notified = true; break;
+      case Kind::kProbe: {
+        SupervisedNode& node = *targets[i].node;
+        node.probe()->OnWritable(now);
+        if (node.probe()->ready()) Apply(node, node.process().BecameReady(now), now);
+        break;
+      }
       case Kind::kStatus: HandleExecStatus(*targets[i].node, now); break;
       case Kind::kStdout:
         targets[i].node->ReadStream(Stream::kStdout, kMaxReadPerWakeup, &frames);
@@ -145,6 +170,7 @@ void Stem::PollOnce() {
     }
   }
   QueueFrames(frames);
+  if (notified) HandleNotify(now);
   if (signals_ready) HandleSignals(now);
   if (supervisor_gone) SupervisorLost("zsupd (pid " + std::to_string(supervisor_pid_) + ") exited", now);
   if (link_ready) HandleLink(now);
@@ -199,6 +225,30 @@ void Stem::HandleExecStatus(SupervisedNode& node, TimePoint now) {
   }
 }
 
+SupervisedNode* Stem::NodeOfProcess(pid_t pid) {
+  // A node's main process, or one below it: nodes are subreapers, so what
+  // they start stays below them. A bounded walk up the parents.
+  for (int depth = 0; pid > 1 && depth < 64; ++depth) {
+    if (auto it = by_pid_.find(pid); it != by_pid_.end()) return it->second;
+    if (pid == ::getpid()) return nullptr;
+    pid = ParentOf(pid);
+  }
+  return nullptr;
+}
+
+void Stem::HandleNotify(TimePoint now) {
+  for (NotifyMessage& m : notify_->ReadAll()) {
+    SupervisedNode* node = NodeOfProcess(m.pid);
+    if (node == nullptr || node->config().ready != "notify") continue;  // not a node's, or not asked
+    if (m.status) node->set_status_text(std::move(*m.status));
+    if (m.ready) {
+      Apply(*node, node->process().BecameReady(now), now);
+    } else {
+      ReportUpdate(*node, now);
+    }
+  }
+}
+
 void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoint now) {
   // In order: how the exec went, the last output, then the exit itself.
   if (node.status_fd() >= 0) HandleExecStatus(node, now);
@@ -241,6 +291,18 @@ void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
     SignalDescendantsOutsideGroup(pid, actions.signal);
     if (::kill(-pid, actions.signal) != 0) ::kill(pid, actions.signal);
   }
+  if (actions.ready_timed_out) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g s",
+                  Seconds(node.process().options().ready_timeout).count());
+    std::string why = "node '" + node.name() + "' was not ready within " + seconds + " (ready: " +
+                      node.config().ready.value_or("exec") + ")";
+    if (const ReadyProbe* probe = node.probe(); probe != nullptr && !probe->last_error().ok()) {
+      why += ": " + probe->last_error().message();
+    }
+    LogWarning(why + "; stopping it");
+    Queue(stem::NodeError{node.name(), why});
+  }
   if (actions.report_started) {
     Queue(stem::NodeStarted{node.name(), *node.process().pid(), node.process().restarts(),
                             node.started_wall()});
@@ -280,6 +342,7 @@ void Stem::KillLeftovers() {
 }
 
 void Stem::ReportUpdate(SupervisedNode& node, TimePoint now) {
+  node.SyncProbe();
   std::optional<stem::NodeUpdate> update = node.TakeUpdate(now);
   if (update && peer_version_ >= 2) Queue(*update);
 }
@@ -307,6 +370,10 @@ void Stem::RunTimers(TimePoint now) {
   for (auto& [name, node] : nodes_) {
     auto deadline = node->process().deadline();
     if (deadline && *deadline <= now) Apply(*node, node->process().Tick(now), now);  // never forgets
+    if (ReadyProbe* probe = node->probe()) {
+      if (auto due = probe->deadline(); due && *due <= now) probe->Tick(now);
+      if (probe->ready()) Apply(*node, node->process().BecameReady(now), now);
+    }
   }
   if (connected_ && now >= next_heartbeat_) {
     Queue(stem::Heartbeat{});
@@ -335,7 +402,10 @@ std::optional<TimePoint> Stem::NextDeadline() const {
   auto consider = [&next](std::optional<TimePoint> t) {
     if (t && (!next || *t < *next)) next = t;
   };
-  for (const auto& [name, node] : nodes_) consider(node->process().deadline());
+  for (const auto& [name, node] : nodes_) {
+    consider(node->process().deadline());
+    if (const ReadyProbe* probe = node->probe()) consider(probe->deadline());
+  }
   if (connected_) {
     consider(next_heartbeat_);
     consider(last_heard_ + kSupervisorTimeout + std::chrono::milliseconds(1));

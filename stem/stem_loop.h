@@ -24,6 +24,7 @@
 #include "broker/stem_protocol.h"
 #include "stem/launch.h"
 #include "stem/node_process.h"
+#include "stem/notify_socket.h"
 #include "stem/stem.h"
 #include "stem/supervised_node.h"
 
@@ -50,6 +51,8 @@ inline NodeProcess::Options NodeOptions(const stem::Settings& s, const NodeConfi
   o.permanent_failure_codes = config.permanent_failure_codes;
   o.start_limit_burst = config.start_limit_burst.value_or(0);
   if (config.start_limit_interval) o.start_limit_interval = FromSeconds(*config.start_limit_interval);
+  o.ready_at_exec = !config.ready || *config.ready == "exec";
+  o.ready_timeout = FromSeconds(config.ready_timeout.value_or(60.0));
   return o;
 }
 
@@ -73,6 +76,10 @@ class Stem {
   void Reap(TimePoint now);
   void HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoint now);
   void HandleExecStatus(SupervisedNode& node, TimePoint now);
+  // READY=1 / STATUS= datagrams, each credited to the node whose process
+  // (or a descendant of it) sent it; others are ignored.
+  void HandleNotify(TimePoint now);
+  SupervisedNode* NodeOfProcess(pid_t pid);
   void Apply(SupervisedNode& node, NodeActions actions, TimePoint now);
   void RunTimers(TimePoint now);
   std::optional<TimePoint> NextDeadline() const;
@@ -96,6 +103,7 @@ class Stem {
   UniqueFd signals_;
   UniqueFd lock_;
   UniqueFd supervisor_pidfd_;
+  std::optional<NotifySocket> notify_;
   std::map<std::string, std::unique_ptr<SupervisedNode>> nodes_;
   std::unordered_map<pid_t, SupervisedNode*> by_pid_;
   std::deque<std::string> outbound_;

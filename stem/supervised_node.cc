@@ -19,7 +19,22 @@ constexpr size_t kFrameBytes = 64 * 1024;
 SupervisedNode::SupervisedNode(NodeConfig config, std::string fingerprint,
                                NodeProcess::Options options, int64_t restarts)
     : config_(std::move(config)), fingerprint_(std::move(fingerprint)),
-      process_(options, restarts) {}
+      process_(options, restarts) {
+  if (config_.ready) {
+    // Validated by zsupd; a config it never checked gets no probe.
+    if (auto spec = ParseReady(*config_.ready); spec.ok() && spec->kind == ReadySpec::Kind::kTcp) {
+      ready_spec_ = *spec;
+    }
+  }
+}
+
+void SupervisedNode::SyncProbe() {
+  if (ready_spec_ && process_.awaiting_ready() && process_.state() == NodeState::kRunning) {
+    if (!probe_) probe_.emplace(*ready_spec_);
+  } else {
+    probe_.reset();
+  }
+}
 
 Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
   plan_ = PlanLaunch(config_, context);
@@ -34,6 +49,8 @@ Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
   pipes_[1].fd = std::move(spawned->err);
   process_.Spawned(spawned->pid, now);
   started_wall_ = WallNow();
+  probe_.reset();
+  status_text_.reset();
   return Status::Ok();
 }
 
@@ -105,18 +122,24 @@ stem::NodeReport SupervisedNode::Report() const {
   if (process_.pid()) r.started_at = started_wall_;  // of the current process only
   r.last_exit = process_.last_exit();
   r.config = config_;
+  r.ready = process_.ready();
+  if (process_.pid()) r.status_text = status_text_;
   return r;
 }
 
 std::optional<stem::NodeUpdate> SupervisedNode::TakeUpdate(TimePoint now) {
-  const std::pair<NodeState, std::optional<pid_t>> current{process_.state(), process_.pid()};
+  const Reported current{process_.state(), process_.pid(), process_.ready(),
+                         process_.pid() ? status_text_ : std::nullopt};
   if (reported_ == current) return std::nullopt;
   reported_ = current;
   stem::NodeUpdate u;
   u.name = config_.name;
-  u.state = current.first;
-  if (current.second) u.pid = *current.second;
+  u.state = current.state;
+  if (current.pid) u.pid = *current.pid;
   u.restarts = process_.restarts();
+  u.ready = current.ready;
+  u.at = WallNow();
+  u.status_text = current.status_text;
   if (u.state == NodeState::kBackoff && process_.deadline()) {
     u.next_start_at = WallNow() + Seconds(*process_.deadline() - now).count();
   }

@@ -17,6 +17,7 @@
 #include "stem/launch.h"
 #include "stem/node_process.h"
 #include "stem/output_splitter.h"
+#include "stem/ready_probe.h"
 #include "stem/spawn.h"
 
 namespace zsup {
@@ -54,6 +55,15 @@ class SupervisedNode {
   // partial lines, closes them.
   void DrainOutput(std::vector<std::string>* frames);
 
+  // ---- readiness (v2) ----
+  // Starts or drops the TCP probe as the process needs one (`ready: tcp`
+  // and awaiting readiness); call after every change of the process.
+  void SyncProbe();
+  ReadyProbe* probe() { return probe_ ? &*probe_ : nullptr; }
+  const ReadyProbe* probe() const { return probe_ ? &*probe_ : nullptr; }
+  // The last STATUS= the node sent (kept for the current process only).
+  void set_status_text(std::string text) { status_text_ = std::move(text); }
+
   stem::NodeReport Report() const;
   // The node's state as a NodeUpdate when its state or pid changed since the
   // last call (the first call always returns one).
@@ -77,7 +87,17 @@ class SupervisedNode {
   double started_wall_ = 0;
   std::array<Pipe, 2> pipes_;
   stem::OutputEncoder encoder_;
-  std::optional<std::pair<NodeState, std::optional<pid_t>>> reported_;
+  std::optional<ReadySpec> ready_spec_;  // tcp only
+  std::optional<ReadyProbe> probe_;
+  std::optional<std::string> status_text_;
+  struct Reported {
+    NodeState state;
+    std::optional<pid_t> pid;
+    bool ready;
+    std::optional<std::string> status_text;
+    bool operator==(const Reported&) const = default;
+  };
+  std::optional<Reported> reported_;
 };
 
 }  // namespace zsup

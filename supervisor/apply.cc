@@ -5,6 +5,8 @@
 // nodes are destroyed. Everything is checked before anything changes.
 #include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "broker/log.h"
 #include "broker/validation.h"
@@ -80,15 +82,16 @@ std::string Daemon::Apply(ApplyRequest request) {
     output_.Forget(name);
     Carry(slots_.Destroy(name, stem_->welcomed(), forgotten_at_once));
   }
-  for (NodeConfig& c : created) {
-    const std::string name = c.name;
-    table_.Add(std::move(c));
-    Carry(slots_.Create(name, stem_->welcomed()));
-  }
+  // Every config is in the table before the first create goes out, so that
+  // the start order (StartGate) sees the whole set.
+  std::vector<std::pair<std::string, bool>> replaced;  // name, forgotten at once
   for (NodeConfig& c : updated) {
-    const std::string name = c.name;
-    const bool forgotten_at_once = ForgetsAtOnce(name);
+    replaced.emplace_back(c.name, ForgetsAtOnce(c.name));
     table_.Update(std::move(c));
+  }
+  for (NodeConfig& c : created) table_.Add(std::move(c));
+  for (const std::string& name : reply.created) Carry(slots_.Create(name, stem_->welcomed()));
+  for (const auto& [name, forgotten_at_once] : replaced) {
     if (!table_.Find(name)->ShouldRun()) continue;  // stopped: the new config waits for start
     // The old process stops; the new one is created once it is gone.
     Carry(slots_.Destroy(name, stem_->welcomed(), forgotten_at_once));

@@ -7,6 +7,7 @@
 #include "broker/log.h"
 #include "broker/validation.h"
 #include "supervisor/daemon.h"
+#include "supervisor/start_gate.h"
 #include "supervisor/state_dir.h"
 
 namespace zsup {
@@ -205,9 +206,18 @@ std::string Daemon::Restart(const std::vector<std::string>& names) {
   }
   Status s = SetDesired(stopped, true);  // restart starts a stopped, failed or exited node too
   if (!s.ok()) return EncodeErrorReply(s.message());
+  const StartGate gate(table_, SteadyNow());
   for (const std::string& name : running) {
     LogInfo("restarting node '" + name + "'");
-    Carry(slots_.Restart(name, stem_->welcomed()));
+    NodeView* view = table_.Find(name);
+    view->start_wanted_at = SteadyNow();
+    if (gate.HasLowerStage(*view) && stem_->link_version() >= 2) {
+      // Stopped, then created once gone: the create waits for its stage.
+      Carry(slots_.Replace(name, stem_->welcomed()));
+      table_.OnStopSent(name);
+    } else {
+      Carry(slots_.Restart(name, stem_->welcomed()));
+    }
   }
   return EncodeOkReply();
 }

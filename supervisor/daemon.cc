@@ -239,6 +239,7 @@ void Daemon::BeginShutdown(TimePoint now, const std::string& why) {
 }
 
 void Daemon::Tick(TimePoint now) {
+  ReleaseGated(now);
   stem_->Tick(now);
   stem_->Flush();
   publisher_->Flush(now);
@@ -274,6 +275,7 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
   consider(next_store_check_);
   if (auto recount = admission_->NextRecount()) consider(*recount);
   if (drain_deadline_) consider(*drain_deadline_);
+  if (gate_deadline_) consider(*gate_deadline_);
   return next;
 }
 

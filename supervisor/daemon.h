@@ -116,8 +116,11 @@ class Daemon {
   // The stem gave up on the node (failed, or exited by its restart policy):
   // persisted, and published for failed.
   void Hold(NodeView& view, NodeState hold, const std::optional<std::string>& reason, double at);
-  // Sends what StemSlots decided.
-  void Carry(const StemSlots::Actions& actions);
+  // Sends what StemSlots decided. A create waits in StemSlots' `gated`
+  // when StartGate says its stage must wait, unless it is being `released`.
+  void Carry(const StemSlots::Actions& actions, bool released = false);
+  // Sends the held-back creates whose stage may start now.
+  void ReleaseGated(TimePoint now);
   void WatchNode(const std::string& name, int64_t pid);
   void RecordRestarts(const std::string& name, int64_t restarts);
 
@@ -147,6 +150,7 @@ class Daemon {
   std::vector<UniqueFd> dying_;
   bool stem_needed_ = false;
   StemSlots slots_;  // what the stem holds under each name
+  std::optional<TimePoint> gate_deadline_;  // when a held-back create stops waiting
   bool ready_notified_ = false;
   Phase phase_ = Phase::kRunning;
   std::optional<TimePoint> stop_deadline_;

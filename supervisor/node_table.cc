@@ -5,24 +5,37 @@
 
 namespace zsup {
 
+namespace {
+bool Staged(const NodeConfig& c) { return c.stage.value_or(0) != 0; }
+}  // namespace
+
 NodeView& NodeTable::Add(NodeConfig config) {
+  Remove(config.name);
   NodeView view;
   view.fingerprint = stem::Fingerprint(config);
   view.config = std::move(config);
   const std::string name = view.config.name;
+  staged_nodes_ += Staged(view.config);
   return nodes_.insert_or_assign(name, std::move(view)).first->second;
 }
 
 void NodeTable::Update(NodeConfig config) {
   NodeView* v = Find(config.name);
   if (v == nullptr) return;
+  staged_nodes_ -= Staged(v->config);
+  staged_nodes_ += Staged(config);
   v->fingerprint = stem::Fingerprint(config);
   v->config = std::move(config);
   v->hold.reset();
   v->failed_reason.reset();
 }
 
-void NodeTable::Remove(const std::string& name) { nodes_.erase(name); }
+void NodeTable::Remove(const std::string& name) {
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) return;
+  staged_nodes_ -= Staged(it->second.config);
+  nodes_.erase(it);
+}
 
 NodeView* NodeTable::Find(const std::string& name) {
   auto it = nodes_.find(name);
@@ -50,6 +63,8 @@ NodeStatus StatusOf(const NodeView& v) {
   s.last_error = v.last_error;
   if (s.state == NodeState::kBackoff) s.next_start_at = v.next_start_at;
   s.desired_up = v.desired_up;
+  s.ready = v.ready && v.pid.has_value();
+  if (v.pid) s.status_text = v.status_text;
   return s;
 }
 
@@ -82,6 +97,8 @@ void NodeTable::OnStarted(const stem::NodeStarted& m) {
   v->started_at = m.at;
   v->ever_started = true;
   v->last_error.reset();
+  v->ready = false;  // the NodeUpdate that follows says
+  v->status_text.reset();
 }
 
 void NodeTable::OnExited(const stem::NodeExited& m) {
@@ -97,6 +114,8 @@ void NodeTable::OnExited(const stem::NodeExited& m) {
   v->restarts = std::max(v->restarts, m.restarts);
   v->last_exit = ExitInfo{m.code, m.signal, m.at};
   v->ever_started = true;
+  v->ready = false;
+  v->status_text.reset();
 }
 
 void NodeTable::OnError(const std::string& name, const std::string& message) {
@@ -112,21 +131,37 @@ void NodeTable::OnReport(const stem::NodeReport& r) {
   v->started_at = r.started_at;
   if (r.last_exit) v->last_exit = r.last_exit;
   v->ever_started = true;
+  // A stem older than readiness: a running node is ready.
+  v->ready = r.pid && r.ready.value_or(r.state == NodeState::kRunning);
+  v->status_text = r.status_text;
+  if (v->ready) v->start_wanted_at.reset();
 }
 
-void NodeTable::OnUpdate(const stem::NodeUpdate& u) {
+bool NodeTable::OnUpdate(const stem::NodeUpdate& u) {
   NodeView* v = Find(u.name);
-  if (v == nullptr || u.gone) return;
-  if (v->pid != u.pid) v->started_at.reset();  // NodeStarted sets it for the new process
+  if (v == nullptr || u.gone) return false;
+  if (v->pid != u.pid) {
+    v->started_at.reset();  // NodeStarted sets it for the new process
+    v->status_text.reset();
+  }
+  const bool was_ready = v->ready;
   v->state = u.state;
   v->pid = u.pid;
   v->restarts = u.restarts;
   v->next_start_at = u.next_start_at;
   if (u.pid) v->ever_started = true;
+  if (u.status_text) v->status_text = u.status_text;
+  // A stem older than readiness: a running node is ready.
+  v->ready = u.pid && u.ready.value_or(u.state == NodeState::kRunning);
+  if (v->ready) v->start_wanted_at.reset();
+  return v->ready && !was_ready;
 }
 
 void NodeTable::OnStopSent(const std::string& name) {
-  if (NodeView* v = Find(name)) v->state = v->pid ? NodeState::kStopping : NodeState::kWaiting;
+  if (NodeView* v = Find(name)) {
+    v->state = v->pid ? NodeState::kStopping : NodeState::kWaiting;
+    v->ready = false;
+  }
 }
 
 void NodeTable::OnCreateSent(const std::string& name) {
@@ -134,6 +169,7 @@ void NodeTable::OnCreateSent(const std::string& name) {
     v->state = NodeState::kWaiting;
     v->pid.reset();
     v->started_at.reset();
+    v->ready = false;
   }
 }
 
@@ -142,6 +178,7 @@ void NodeTable::ForgetProcesses() {
     v.pid.reset();
     v.started_at.reset();
     v.state = NodeState::kWaiting;
+    v.ready = false;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/clock.h"
 #include "broker/messages.h"
 #include "broker/stem_protocol.h"
 
@@ -32,6 +33,13 @@ struct NodeView {
   // Whether the stem should run it: desired up and not given up on.
   bool ShouldRun() const { return desired_up && !hold; }
   bool ever_started = false;  // so a replay counts as a restart
+  // v2: whether the current process is ready, and its last STATUS= text.
+  bool ready = false;
+  std::optional<std::string> status_text;
+  // When zsupd last asked for this node to be started (a create or restart
+  // sent or held back by its stage), until it is ready: how long nodes of
+  // later stages wait for it (StartGate).
+  std::optional<TimePoint> start_wanted_at;
 
   // The restart count a new stem should continue from.
   int64_t NextRestarts() const { return ever_started ? restarts + 1 : 0; }
@@ -47,6 +55,8 @@ class NodeTable {
   NodeView* Find(const std::string& name);
   const std::map<std::string, NodeView>& nodes() const { return nodes_; }
   size_t size() const { return nodes_.size(); }
+  // Whether any node has a stage other than 0 (else there is no start order).
+  bool staged() const { return staged_nodes_ > 0; }
 
   // `node` empty: every node. Unknown node: an empty map (Zeek's behaviour).
   StatusReport Status(const std::string& node) const;
@@ -58,7 +68,8 @@ class NodeTable {
   void OnExited(const stem::NodeExited& m);
   void OnError(const std::string& name, const std::string& message);
   void OnReport(const stem::NodeReport& report);
-  void OnUpdate(const stem::NodeUpdate& update);
+  // Returns whether the node became ready with this update.
+  bool OnUpdate(const stem::NodeUpdate& update);
   // A stop or restart was sent: `stopping` while the process lasts, else
   // `waiting` for the new one.
   void OnStopSent(const std::string& name);
@@ -69,6 +80,7 @@ class NodeTable {
 
  private:
   std::map<std::string, NodeView> nodes_;
+  size_t staged_nodes_ = 0;
 };
 
 // What to do with a stem's nodes when it says Welcome.

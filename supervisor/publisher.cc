@@ -203,6 +203,10 @@ void Publisher::NodeExit(const NodeExitEvent& e) {
   Publish(EventTopic(EventKind::kNodeExit, e.node), EncodeNodeExitEvent(e));
 }
 
+void Publisher::NodeReady(const NodeReadyEvent& e) {
+  Publish(EventTopic(EventKind::kNodeReady, e.node), EncodeNodeReadyEvent(e));
+}
+
 void Publisher::NodeFailed(const NodeFailedEvent& e) {
   Publish(EventTopic(EventKind::kNodeFailed, e.node), EncodeNodeFailedEvent(e));
 }

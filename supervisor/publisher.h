@@ -75,6 +75,7 @@ class Publisher {
   void NodeStatus(const NodeStatusEvent& e);
   void NodeExit(const NodeExitEvent& e);
   void NodeFailed(const NodeFailedEvent& e);
+  void NodeReady(const NodeReadyEvent& e);
   // One output line; `topic` is "stdout/<node>" or "stderr/<node>".
   void Output(std::string_view topic, std::string_view node, std::string_view msg, int64_t seq,
               double at);

@@ -9,6 +9,7 @@
 #include "broker/utf8.h"
 #include "supervisor/daemon.h"
 #include "supervisor/notify.h"
+#include "supervisor/start_gate.h"
 
 namespace zsup {
 namespace {
@@ -144,7 +145,10 @@ void Daemon::Hold(NodeView& view, NodeState hold, const std::optional<std::strin
 
 void Daemon::OnUpdate(const stem::NodeUpdate& u) {
   if (!u.gone) {
-    table_.OnUpdate(u);
+    if (table_.OnUpdate(u)) {
+      const NodeView* view = table_.Find(u.name);
+      publisher_->NodeReady(NodeReadyEvent{u.name, view->pid.value_or(0), u.at.value_or(WallNow())});
+    }
     return;
   }
   // The stem forgot the node (destroyed, or stopped while it had no
@@ -193,11 +197,25 @@ void Daemon::RecordRestarts(const std::string& name, int64_t restarts) {
   if (!s.ok()) LogError(s.message());
 }
 
-void Daemon::Carry(const StemSlots::Actions& actions) {
+void Daemon::Carry(const StemSlots::Actions& actions, bool released) {
   for (const StemSlots::Action& a : actions) {
     switch (a.send) {
       case StemSlots::Send::kCreate:
-        if (const NodeView* view = table_.Find(a.name)) {
+        if (NodeView* view = table_.Find(a.name)) {
+          if (!released) {
+            const TimePoint now = SteadyNow();
+            view->start_wanted_at = now;
+            if (table_.staged()) {
+              const StartGate::Decision d = StartGate(table_, now).Decide(*view);
+              if (d.wait) {
+                slots_.Defer(a.name);
+                table_.OnCreateSent(a.name);  // waiting
+                LogInfo("node '" + a.name + "' waits for '" + d.waits_for +
+                        "' (an earlier stage) to be ready");
+                break;
+              }
+            }
+          }
           stem_->Send(stem::CreateNode{view->config, view->fingerprint, view->NextRestarts()});
           table_.OnCreateSent(a.name);
         }
@@ -208,6 +226,27 @@ void Daemon::Carry(const StemSlots::Actions& actions) {
         table_.OnStopSent(a.name);
         break;
     }
+  }
+}
+
+void Daemon::ReleaseGated(TimePoint now) {
+  gate_deadline_.reset();
+  if (slots_.gated().empty()) return;
+  const StartGate gate(table_, now);
+  const std::vector<std::string> gated = slots_.gated();  // Release() edits it
+  for (const std::string& name : gated) {
+    const NodeView* view = table_.Find(name);
+    if (view == nullptr) continue;
+    const StartGate::Decision d = gate.Decide(*view);
+    if (d.wait) {
+      if (!gate_deadline_ || d.until < *gate_deadline_) gate_deadline_ = d.until;
+      continue;
+    }
+    if (d.timed_out_on) {
+      LogWarning("node '" + name + "' starts although '" + *d.timed_out_on +
+                 "' (an earlier stage) is not ready within its ready_timeout");
+    }
+    Carry(slots_.Release(name), /*released=*/true);
   }
 }
 

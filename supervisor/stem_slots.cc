@@ -1,5 +1,7 @@
 #include "supervisor/stem_slots.h"
 
+#include <algorithm>
+
 namespace zsup {
 
 bool StemSlots::held(const std::string& name) const {
@@ -10,6 +12,36 @@ bool StemSlots::held(const std::string& name) const {
 bool StemSlots::leaving(const std::string& name) const {
   auto it = slots_.find(name);
   return it != slots_.end() && it->second.state == State::kLeaving;
+}
+
+bool StemSlots::is_gated(const std::string& name) const {
+  auto it = slots_.find(name);
+  return it != slots_.end() && it->second.state == State::kGated;
+}
+
+void StemSlots::Ungate(const std::string& name) {
+  gated_.erase(std::remove(gated_.begin(), gated_.end(), name), gated_.end());
+}
+
+void StemSlots::Defer(const std::string& name) {
+  auto it = slots_.find(name);
+  if (it == slots_.end() || it->second.state != State::kHeld) return;
+  it->second.state = State::kGated;
+  gated_.push_back(name);
+}
+
+StemSlots::Actions StemSlots::Release(const std::string& name) {
+  auto it = slots_.find(name);
+  if (it == slots_.end() || it->second.state != State::kGated) return {};
+  it->second.state = State::kHeld;
+  Ungate(name);
+  return {{Send::kCreate, name}};
+}
+
+StemSlots::Actions StemSlots::Replace(const std::string& name, bool welcomed) {
+  if (!welcomed || !held(name)) return Restart(name, welcomed);
+  slots_[name] = Slot{State::kLeaving, true};
+  return {{Send::kDestroy, name}};
 }
 
 StemSlots::Actions StemSlots::Create(const std::string& name, bool welcomed) {
@@ -31,6 +63,11 @@ StemSlots::Actions StemSlots::Destroy(const std::string& name, bool welcomed,
   if (it == slots_.end()) return {};
   Slot& slot = it->second;
   slot.create_when_gone = false;
+  if (slot.state == State::kGated) {  // never sent: nothing to tell the stem
+    slots_.erase(it);
+    Ungate(name);
+    return {};
+  }
   if (slot.state != State::kHeld) return {};
   if (forgets_at_once) {
     slots_.erase(it);
@@ -81,6 +118,7 @@ StemSlots::Actions StemSlots::Gone(const std::string& name) {
 
 void StemSlots::StemLost() {
   slots_.clear();
+  gated_.clear();
   restart_before_welcome_.clear();
 }
 

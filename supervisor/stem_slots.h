@@ -10,6 +10,10 @@
 //   held    ──restart─▶ held            [send restart]
 //   leaving ──create──▶ leaving, then create once the old process is gone
 //   leaving ──gone────▶ absent, or held [send create] when a create waits
+//   held    ──replace─▶ leaving, then create once gone   [send destroy]
+//   held    ──defer───▶ gated           (zsupd holds a create back: StartGate)
+//   gated   ──release─▶ held            [send create]
+//   gated   ──destroy─▶ absent
 //   any     ──stem lost──▶ unknown      (a new stem starts with nothing)
 //
 // Until a stem's Welcome (after it started, or after the link was reset)
@@ -47,11 +51,23 @@ class StemSlots {
   // process at once and says nothing.
   Actions Destroy(const std::string& name, bool welcomed, bool forgets_at_once = false);
   Actions Restart(const std::string& name, bool welcomed);
+  // A restart through the start gate: the stem destroys the node and it is
+  // created again once gone (the create may then be deferred). Like Restart
+  // for a name the stem does not hold.
+  Actions Replace(const std::string& name, bool welcomed);
+  // The create just returned for `name` is held back (its stage waits):
+  // held -> gated. Release() sends it.
+  void Defer(const std::string& name);
+  Actions Release(const std::string& name);
+  const std::vector<std::string>& gated() const { return gated_; }
 
   // ---- what the stem says ----
   // A Welcome: BeginWelcome(), then Welcome() for every name that is
   // desired (zsupd has a config for it) or reported, then EndWelcome().
-  void BeginWelcome() { slots_.clear(); }
+  void BeginWelcome() {
+    slots_.clear();
+    gated_.clear();
+  }
   Actions Welcome(const std::string& name, bool desired, Reported reported);
   void EndWelcome() { restart_before_welcome_.clear(); }
   // The stem forgot the name.
@@ -61,9 +77,10 @@ class StemSlots {
 
   bool held(const std::string& name) const;     // the stem has that name, with the desired config
   bool leaving(const std::string& name) const;  // the stem still has an old process of that name
+  bool is_gated(const std::string& name) const;
 
  private:
-  enum class State { kAbsent, kHeld, kLeaving };
+  enum class State { kAbsent, kHeld, kLeaving, kGated };
   struct Slot {
     State state = State::kAbsent;
     bool create_when_gone = false;
@@ -71,6 +88,8 @@ class StemSlots {
 
   std::map<std::string, Slot> slots_;  // names the stem holds (absent: not listed)
   std::map<std::string, bool> restart_before_welcome_;
+  std::vector<std::string> gated_;  // the names in kGated, in the order deferred
+  void Ungate(const std::string& name);
 };
 
 }  // namespace zsup

@@ -126,5 +126,56 @@ TEST(StemSlotsTest, AStemLostMidCreateStartsOverWithTheNextWelcome) {
   EXPECT_EQ(s.Welcome("a", true, Reported::kNothing), One(Send::kCreate, "a"));
 }
 
+TEST(StemSlotsTest, ADeferredCreateIsSentOnRelease) {
+  StemSlots s;
+  EXPECT_EQ(s.Create("w", true), One(Send::kCreate, "w"));
+  s.Defer("w");
+  EXPECT_TRUE(s.is_gated("w"));
+  EXPECT_FALSE(s.held("w"));
+  EXPECT_EQ(s.gated(), std::vector<std::string>{"w"});
+  EXPECT_EQ(s.Create("w", true), Actions{}) << "already wanted";
+  EXPECT_EQ(s.Restart("w", true), Actions{}) << "it starts fresh anyway";
+  EXPECT_EQ(s.Release("w"), One(Send::kCreate, "w"));
+  EXPECT_TRUE(s.held("w"));
+  EXPECT_TRUE(s.gated().empty());
+  EXPECT_EQ(s.Release("w"), Actions{}) << "once";
+}
+
+TEST(StemSlotsTest, DestroyOfAGatedNameTellsTheStemNothing) {
+  StemSlots s;
+  s.Create("w", true);
+  s.Defer("w");
+  EXPECT_EQ(s.Destroy("w", true), Actions{});
+  EXPECT_FALSE(s.is_gated("w"));
+  EXPECT_TRUE(s.gated().empty());
+  EXPECT_EQ(s.Release("w"), Actions{});
+  EXPECT_EQ(s.Create("w", true), One(Send::kCreate, "w"));
+}
+
+TEST(StemSlotsTest, ReplaceDestroysAndCreatesOnceGone) {
+  StemSlots s;
+  s.Create("w", true);
+  EXPECT_EQ(s.Replace("w", true), One(Send::kDestroy, "w"));
+  EXPECT_TRUE(s.leaving("w"));
+  EXPECT_EQ(s.Gone("w"), One(Send::kCreate, "w"));
+  EXPECT_TRUE(s.held("w"));
+  // Not held: as a restart.
+  EXPECT_EQ(s.Replace("x", true), Actions{});
+}
+
+TEST(StemSlotsTest, AWelcomeOrALostStemForgetsWhatWasGated) {
+  StemSlots s;
+  s.Create("w", true);
+  s.Defer("w");
+  s.StemLost();
+  EXPECT_TRUE(s.gated().empty());
+  s.BeginWelcome();
+  EXPECT_EQ(s.Welcome("w", true, Reported::kNothing), One(Send::kCreate, "w"));
+  s.Defer("w");
+  s.EndWelcome();
+  s.BeginWelcome();
+  EXPECT_TRUE(s.gated().empty());
+}
+
 }  // namespace
 }  // namespace zsup

@@ -385,6 +385,20 @@ int64_t DaemonTest::WaitRunning(const std::string& node, milliseconds timeout) {
   return WaitNewPid(node, 0, timeout);
 }
 
+Status DaemonTest::Send(const Request& request) {
+  auto reply = Call(EncodeRequest(request));
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
+
+std::optional<NodeState> DaemonTest::StateOf(const std::string& node) {
+  auto s = NodeStatusOf(node);
+  return s ? s->state : std::nullopt;
+}
+
+bool DaemonTest::WaitState(const std::string& node, NodeState state, milliseconds timeout) {
+  return WaitUntil([&] { return StateOf(node) == state; }, timeout);
+}
+
 bool DaemonTest::WaitPrinted(const std::string& node, milliseconds timeout) {
   return WaitUntil(
       [&] {

@@ -115,6 +115,10 @@ class DaemonTest : public ::testing::Test {
   Result<StatusReport> GetStatus(const std::string& node = "");
   // Status of one node (fails the test if absent).
   std::optional<NodeStatus> NodeStatusOf(const std::string& node);
+  // A request whose reply is a plain {"ok": true}.
+  Status Send(const Request& request);
+  std::optional<NodeState> StateOf(const std::string& node);
+  bool WaitState(const std::string& node, NodeState state, milliseconds timeout = seconds(10));
   Result<std::vector<OutputLine>> Tail(const std::string& node, Stream stream, int64_t lines);
 
   // Waits until the node is running and returns its pid (0 on timeout).

@@ -12,22 +12,11 @@ namespace {
 
 class LifecycleV2Test : public DaemonTest {
  protected:
-  Status Send(const Request& request) {
-    auto reply = Call(EncodeRequest(request));
-    return reply.ok() ? DecodeOkReply(*reply) : reply.status();
-  }
   template <typename R>
   Status SendTo(std::vector<std::string> names) {
     R r;
     r.nodes = std::move(names);
     return Send(r);
-  }
-  std::optional<NodeState> StateOf(const std::string& node) {
-    auto s = NodeStatusOf(node);
-    return s ? s->state : std::nullopt;
-  }
-  bool WaitState(const std::string& node, NodeState state) {
-    return WaitUntil([&] { return StateOf(node) == state; });
   }
   NodeConfig InNamespace(const std::string& name, const std::string& ns) {
     NodeConfig c = TestNode(name);

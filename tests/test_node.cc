@@ -8,12 +8,16 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <charconv>
 #include <csignal>
 #include <cstdint>
@@ -41,6 +45,8 @@ constexpr std::string_view kHelp =
     "  --lines=N [--line-bytes=B] [--burst]  --big-line=BYTES  --partial=TEXT  --flood\n"
     "process:\n"
     "  --daemonize (prints DAEMON <pid>)  --ignore-sigterm  --on-sigterm-exit=N\n"
+    "readiness (after the output, in this order):\n"
+    "  --ready-after-ms=M  --notify=TEXT (a datagram to $NOTIFY_SOCKET)  --listen=PORT (127.0.0.1)\n"
     "ending (default: wait for signals forever; after --sleep-ms alone: exit 0):\n"
     "  --sleep-ms=M  --exit=N  --abort  --kill-self=SIG  --forever\n";
 
@@ -57,6 +63,9 @@ struct Options {
   bool daemonize = false, ignore_sigterm = false;
   std::optional<int> on_sigterm_exit;
   std::optional<uint64_t> sleep_ms;
+  std::optional<uint64_t> ready_after_ms;
+  std::optional<std::string> notify;
+  std::optional<uint64_t> listen_port;
   Ending ending = Ending::kNone;
   int ending_arg = 0;  // Exit code for kExit, signal number for kKillSelf.
 };
@@ -187,6 +196,12 @@ Options Parse(int argc, char** argv) {
       opts.to_stderr = value != "stdout";
     } else if (with_value("--on-sigterm-exit")) {
       opts.on_sigterm_exit = static_cast<int>(ParseUint(name, value, 255));
+    } else if (with_value("--ready-after-ms")) {
+      opts.ready_after_ms = ParseUint(name, value, UINT32_MAX);
+    } else if (with_value("--notify")) {
+      opts.notify = std::string(value);
+    } else if (with_value("--listen")) {
+      opts.listen_port = ParseUint(name, value, 65535);
     } else if (with_value("--sleep-ms")) {
       opts.sleep_ms = ParseUint(name, value, UINT32_MAX);
     } else if (with_value("--exit")) {
@@ -385,6 +400,41 @@ void SleepMs(uint64_t ms) {
   }
 }
 
+// sd_notify's wire protocol, by hand: one datagram to $NOTIFY_SOCKET
+// ('@' = the abstract namespace).
+void Notify(const std::string& text) {
+  const char* path = getenv("NOTIFY_SOCKET");
+  if (path == nullptr || *path == '\0') Die(1, "--notify: NOTIFY_SOCKET is not set");
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const size_t len = strlen(path);
+  if (len >= sizeof addr.sun_path) Die(1, "--notify: NOTIFY_SOCKET too long");
+  memcpy(addr.sun_path, path, len);
+  if (path[0] == '@') addr.sun_path[0] = '\0';
+  const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
+  if (fd < 0 || sendto(fd, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+                       addr_len) < 0) {
+    Die(1, "--notify: " + std::string(strerror(errno)));
+  }
+  close(fd);
+}
+
+// Listens on 127.0.0.1:PORT until the process ends (the descriptor stays open).
+void Listen(uint64_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(fd, 16) != 0) {
+    Die(1, "--listen: " + std::string(strerror(errno)));
+  }
+}
+
 int Run(int argc, char** argv) {
   const Options opts = Parse(argc, argv);
   // Turns a closed reader into EPIPE, which WriteAll treats as a clean exit.
@@ -400,6 +450,9 @@ int Run(int argc, char** argv) {
   }
   StartupReports(opts, argc, argv);
   Output(opts);
+  if (opts.ready_after_ms) SleepMs(*opts.ready_after_ms);
+  if (opts.notify) Notify(*opts.notify);
+  if (opts.listen_port) Listen(*opts.listen_port);
   if (opts.sleep_ms) SleepMs(*opts.sleep_ms);
   switch (opts.ending) {
     case Ending::kExit:

@@ -89,8 +89,8 @@ Status RunApply(Bench& b) {
   const std::string label = "apply, " + std::to_string(n) + " nodes: ";
   b.report->Add({label + "one apply → all running", FormatSeconds(all_running), "", std::nullopt,
                  "", "", Mark::kInfo});
-  b.report->Add({label + "its reply", FormatSeconds(replied), "", std::nullopt, "", "",
-                 Mark::kInfo});
+  b.report->Add(
+      {label + "its reply", FormatSeconds(replied), "", std::nullopt, "", "", Mark::kInfo});
   b.report->Add({label + "re-apply, all unchanged: reply", FormatSeconds(unchanged_reply), "",
                  std::nullopt, "", "", Mark::kInfo});
   b.report->Add({label + "update of " + std::to_string(changed) + " → all running again",

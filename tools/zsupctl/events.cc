@@ -40,7 +40,8 @@ int Run(const EventsOptions& o, const GlobalOptions& g) {
   if (auto ping = c.Ping(); !ping.ok()) return ReportFailure(ping.status());
   std::vector<std::string> prefixes = {EventTopic(EventKind::kNodeStatus, o.node),
                                        EventTopic(EventKind::kNodeExit, o.node),
-                                       EventTopic(EventKind::kNodeFailed, o.node)};
+                                       EventTopic(EventKind::kNodeFailed, o.node),
+                                       EventTopic(EventKind::kNodeReady, o.node)};
   auto sub = Subscription::Open(c.context(), c.endpoints().events, prefixes, c.timeout());
   if (!sub.ok()) return ReportFailure(sub.status());
   for (;;) {

@@ -78,6 +78,9 @@ std::string DescribeEvent(const Event& event) {
   if (const auto* f = std::get_if<NodeFailedEvent>(&event.payload)) {
     return FormatTimestamp(f->at) + " " + f->node + " failed: " + f->reason;
   }
+  if (const auto* r = std::get_if<NodeReadyEvent>(&event.payload)) {
+    return FormatTimestamp(r->at) + " " + r->node + " ready " + Pid(r->pid);
+  }
   const auto& o = std::get<OutputEvent>(event.payload);
   return FormatTimestamp(o.at) + " " + o.node + " " + std::string(EventKindName(event.kind)) +
          ": " + o.msg;

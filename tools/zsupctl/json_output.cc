@@ -39,6 +39,9 @@ ordered_json NodeStatusJson(const std::string& name, const NodeStatus& s, double
   j["last_error"] = OrNull(s.last_error);
   j["desired"] = s.desired_up ? ordered_json(*s.desired_up ? "up" : "down") : ordered_json(nullptr);
   j["next_start_at"] = OrNull(s.next_start_at);
+  j["ready"] = OrNull(s.ready);
+  j["failed_reason"] = OrNull(s.failed_reason);
+  j["status_text"] = OrNull(s.status_text);
   // NodeConfigToJson's output is valid JSON by construction.
   j["config"] = ordered_json::parse(NodeConfigToJson(s.node), nullptr, /*allow_exceptions=*/false);
   return j;
@@ -64,6 +67,10 @@ ordered_json EventJson(const Event& event) {
     j["node"] = f->node;
     j["reason"] = f->reason;
     j["at"] = f->at;
+  } else if (const auto* r = std::get_if<NodeReadyEvent>(&event.payload)) {
+    j["node"] = r->node;
+    j["pid"] = r->pid;
+    j["at"] = r->at;
   } else {
     const auto& o = std::get<OutputEvent>(event.payload);
     j["node"] = o.node;
