@@ -156,14 +156,15 @@ TEST_F(ZsupctlTest, CreateStartsTheNodeAndStatusShowsIt) {
   EXPECT_EQ(s.exit_code, 0) << s.err;
   std::vector<std::string> lines = Lines(s.out);
   ASSERT_EQ(lines.size(), 2u) << s.out;
-  for (const char* column : {"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"}) {
+  for (const char* column : {"NAME", "STATE", "READY", "PID", "UPTIME", "RESTARTS", "LAST EXIT"}) {
     EXPECT_NE(lines[0].find(column), std::string::npos) << lines[0];
   }
   std::istringstream row(lines[1]);
-  std::string name, state, pid_text, uptime, restarts, last_exit;
-  row >> name >> state >> pid_text >> uptime >> restarts >> last_exit;
+  std::string name, state, ready, pid_text, uptime, restarts, last_exit;
+  row >> name >> state >> ready >> pid_text >> uptime >> restarts >> last_exit;
   EXPECT_EQ(name, "w1");
   EXPECT_EQ(state, "running");
+  EXPECT_EQ(ready, "yes");
   EXPECT_EQ(pid_text, std::to_string(pid));
   EXPECT_TRUE(uptime.ends_with("s") || uptime.ends_with("m")) << uptime;
   EXPECT_EQ(restarts, "0");
@@ -225,6 +226,53 @@ TEST_F(ZsupctlTest, ApplyPrintsWhatChangedAndPrunesItsNamespace) {
   r = Run({"apply", WriteFile("bad.json", "[" + JsonNode("a") + ", " + JsonNode("a") + "]")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nothing was applied"), std::string::npos) << r.err;
+}
+
+TEST_F(ZsupctlTest, GlobsSelectByNameAndWaitWaitsForTheNewState) {
+  StartDaemon();
+  for (const char* n : {"worker-1", "worker-2", "proxy"}) {
+    ASSERT_EQ(Run({"create", n, "--", TestNodePath()}).exit_code, 0);
+  }
+  CommandResult r = Run({"stop", "worker-*", "--wait"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "stopping worker-1 worker-2\n");
+  // --wait returned: both are stopped already, the proxy untouched.
+  EXPECT_EQ(StateOf("worker-1"), NodeState::kStopped);
+  EXPECT_EQ(StateOf("worker-2"), NodeState::kStopped);
+  EXPECT_GT(WaitRunning("proxy"), 0);
+  r = Run({"status", "w*-?"});
+  EXPECT_EQ(Lines(r.out).size(), 3u) << r.out;
+  r = Run({"start", "worker-[12]", "--wait"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto s = NodeStatusOf("worker-2");
+  EXPECT_EQ(s->state, NodeState::kRunning);
+  EXPECT_EQ(s->ready, true);
+  r = Run({"restart", "nomatch-*"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no node matches 'nomatch-*'"), std::string::npos) << r.err;
+}
+
+TEST_F(ZsupctlTest, WaitReportsANodeThatFailsOrTakesTooLong) {
+  StartDaemon();
+  NodeConfig never = TestNode("never");
+  never.ready = "notify";  // never sends READY=1
+  ASSERT_TRUE(Create(never).ok());
+  CommandResult r = Run({"restart", "never", "--wait", "--wait-timeout", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--wait: still on their way after 1 s: never"), std::string::npos) << r.err;
+
+  NodeConfig broken = TestNode("broken", {"--exit=3"});
+  broken.permanent_failure_codes = {3};
+  ASSERT_TRUE(Create(broken).ok());
+  ASSERT_TRUE(WaitState("broken", NodeState::kFailed));
+  r = Run({"start", "broken", "--wait"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("node 'broken' failed: exit code 3 is a permanent failure"),
+            std::string::npos)
+      << r.err;
+  r = Run({"status"});
+  EXPECT_NE(r.out.find("broken: failed: exit code 3 is a permanent failure"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(ZsupctlTest, StatusWithoutNodesSaysSo) {

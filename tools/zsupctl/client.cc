@@ -82,7 +82,11 @@ Status Client::Restart(const std::string& node) {
 }
 
 Result<StatusReport> Client::GetStatus(const std::string& node) {
-  auto reply = Call(StatusRequest{node});
+  return GetStatus(StatusRequest{node});
+}
+
+Result<StatusReport> Client::GetStatus(const StatusRequest& request) {
+  auto reply = Call(request);
   if (!reply.ok()) return reply.status();
   return DecodeStatusReply(*reply);
 }

@@ -43,6 +43,7 @@ class Client {
   Status Send(const Request& request);
   Result<ApplyReply> Apply(const ApplyRequest& request);
   Result<StatusReport> GetStatus(const std::string& node);  // "" = every node
+  Result<StatusReport> GetStatus(const StatusRequest& request);  // any selector
   Result<std::vector<OutputLine>> Tail(const std::string& node, Stream stream, int64_t lines);
 
  private:

@@ -1,65 +1,76 @@
 // zsupctl destroy | restart | stop | start  NODE... | --namespace NS | --all.
 #include <iostream>
 #include <memory>
+#include <type_traits>
 
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/selection.h"
 
 namespace zsup::ctl {
 namespace {
 
 struct TargetOptions {
-  std::vector<std::string> nodes;
-  std::string name_space;
-  bool all = false;
+  Selection selection;
+  bool wait = false;
+  double wait_timeout = 60;
   CLI::App* app = nullptr;
 };
 
-// The request for the selection: one name as `node` (understood by every
-// zsupd), several as `nodes`, a namespace as `namespace`, --all as "".
-template <typename RequestT>
-RequestT Build(const TargetOptions& o) {
-  RequestT r;
-  if (!o.name_space.empty()) {
-    r.name_space = o.name_space;
-  } else if (o.nodes.size() > 1) {
-    r.nodes = o.nodes;
-  } else if (!o.nodes.empty()) {
-    r.node = o.nodes.front();
-  }
-  return r;
-}
-
-std::string Described(const TargetOptions& o) {
-  if (o.all) return "all nodes";
-  if (!o.name_space.empty()) return "the nodes of namespace " + o.name_space;
+std::string Described(const Selection& s) {
+  if (s.all) return "all nodes";
+  if (!s.name_space.empty()) return "the nodes of namespace " + s.name_space;
   std::string out;
-  for (const std::string& n : o.nodes) out += (out.empty() ? "" : " ") + n;
+  for (const std::string& n : s.nodes) out += (out.empty() ? "" : " ") + n;
   return out;
 }
 
 // `done` is what the success line says: "destroyed", "restarting", ...
 template <typename RequestT>
 Command AddTargeted(CLI::App& app, const std::string& name, const std::string& description,
-                    const std::string& details, std::string done) {
+                    const std::string& details, std::string done, WaitGoal goal,
+                    const std::string& wait_help) {
   auto o = std::make_shared<TargetOptions>();
   CLI::App* sub = app.add_subcommand(name, description);
-  sub->footer(details);
+  sub->footer(details +
+              " NODE may be a shell-style glob ('worker-*', quoted), matched against the names "
+              "in `zsupctl status`; one that matches nothing is an error.");
   o->app = sub;
-  CLI::Option* nodes = sub->add_option("NODE", o->nodes, "the nodes (one or more)");
-  CLI::Option* ns = sub->add_option("--namespace", o->name_space, "every node of this namespace");
-  CLI::Option* all = sub->add_flag("--all", o->all, "every node");
+  Selection& given = o->selection;
+  CLI::Option* nodes = sub->add_option("NODE", given.nodes, "the nodes (one or more names or globs)");
+  CLI::Option* ns = sub->add_option("--namespace", given.name_space, "every node of this namespace");
+  CLI::Option* all = sub->add_flag("--all", given.all, "every node");
   nodes->excludes(all)->excludes(ns);
   ns->excludes(all);
-  auto run = [o, done](const GlobalOptions& g) {
-    if (o->nodes.empty() && !o->all && o->name_space.empty()) {
+  sub->add_flag("--wait", o->wait, wait_help);
+  sub->add_option("--wait-timeout", o->wait_timeout,
+                  "how long --wait waits, in seconds (default 60); then exit 1")
+      ->check(CLI::PositiveNumber);
+  auto run = [o, done, goal](const GlobalOptions& g) {
+    Selection sel = o->selection;
+    if (sel.nodes.empty() && !sel.all && sel.name_space.empty()) {
       return UsageError(*o->app, "name a NODE, or give --namespace NS or --all");
     }
     auto client = Connect(g);
     if (!client.ok()) return ReportFailure(client.status());
-    Status s = (**client).Send(Build<RequestT>(*o));
+    Client& c = **client;
+    auto names = ExpandGlobs(c, sel.nodes);
+    if (!names.ok()) return ReportFailure(names.status());
+    sel.nodes = std::move(*names);
+    StatusReport before;
+    if (o->wait) {  // what the nodes were, to know when they changed
+      auto report = c.GetStatus(SelectorRequest<StatusRequest>(sel));
+      if (!report.ok()) return ReportFailure(report.status());
+      before = std::move(*report);
+    }
+    Status s = c.Send(SelectorRequest<RequestT>(sel));
     if (!s.ok()) return ReportFailure(s);
-    std::cout << done << " " << Described(*o) << "\n";
+    std::cout << done << " " << Described(sel) << "\n" << std::flush;
+    if (o->wait) {
+      s = WaitFor(c, before, goal, std::chrono::milliseconds(static_cast<int64_t>(o->wait_timeout * 1000)),
+                  std::is_same_v<RequestT, RestartRequest>);
+      if (!s.ok()) return ReportFailure(s);
+    }
     return static_cast<int>(kExitOk);
   };
   return {sub, run};
@@ -74,7 +85,7 @@ Command AddDestroy(CLI::App& app) {
       "after its stop timeout. zsupctl returns once the node is removed from the desired state; "
       "its exit follows (see `zsupctl events`). Several names are one request: an unknown one "
       "changes nothing.",
-      "destroyed");
+      "destroyed", WaitGoal::kGone, "return once their processes are gone");
 }
 
 Command AddRestart(CLI::App& app) {
@@ -82,7 +93,8 @@ Command AddRestart(CLI::App& app) {
       app, "restart", "Stop nodes and start them again with the same config",
       "zsupctl returns once zsupd has passed the restart on; the new start follows (see "
       "`zsupctl events` and `zsupctl status`). A stopped node is started.",
-      "restarting");
+      "restarting", WaitGoal::kRunning,
+      "return once each runs again with a new process and is ready (exit 1 if one fails)");
 }
 
 Command AddStop(CLI::App& app) {
@@ -91,7 +103,7 @@ Command AddStop(CLI::App& app) {
       "A stopped node stays in `zsupctl status` as `stopped` and is not started again by "
       "revival, by a new stem or by a zsupd restart, until `zsupctl start` or `restart`. "
       "zsupctl returns once that is committed; the exit follows (see `zsupctl events`).",
-      "stopping");
+      "stopping", WaitGoal::kStopped, "return once no process of theirs is left");
 }
 
 Command AddStart(CLI::App& app) {
@@ -99,7 +111,7 @@ Command AddStart(CLI::App& app) {
       app, "start", "Start stopped nodes",
       "Nodes that are running are left alone. zsupctl returns once that is committed; the "
       "start follows (see `zsupctl events` and `zsupctl status`).",
-      "starting");
+      "starting", WaitGoal::kRunning, "return once each runs and is ready (exit 1 if one fails)");
 }
 
 }  // namespace zsup::ctl
