@@ -322,6 +322,15 @@ NodeProcess::Options WaitsForReady() {
   return o;
 }
 
+// A node with these options, spawned as pid 10 at `t` and exec'd.
+NodeProcess Running(const NodeProcess::Options& o, TimePoint t) {
+  NodeProcess n(o);
+  n.Start(t);
+  n.Spawned(10, t);
+  n.ExecSucceeded(t);
+  return n;
+}
+
 TEST_F(NodeProcessTest, ReadyAtExecByDefault) {
   NodeActions a = node_.Start(now_);
   node_.Spawned(10, now_);
@@ -367,10 +376,7 @@ TEST_F(NodeProcessTest, ReadyBeforeTheExecReportIsReportedAfterIt) {
 TEST_F(NodeProcessTest, NotReadyInTimeIsStoppedAndRevivedAsAFailedStart) {
   NodeProcess::Options o = WaitsForReady();
   o.restart_policy = NodeProcess::Options::RestartPolicy::kOnFailure;
-  NodeProcess n(o);
-  n.Start(now_);
-  n.Spawned(10, now_);
-  n.ExecSucceeded(now_);
+  NodeProcess n = Running(o, now_);
   EXPECT_EQ(n.Tick(now_ + seconds(4)).signal, 0);
   Advance(seconds(5));
   NodeActions a = n.Tick(now_);
@@ -392,10 +398,7 @@ TEST_F(NodeProcessTest, NotReadyInTimeIsStoppedAndRevivedAsAFailedStart) {
 TEST_F(NodeProcessTest, ANeverPolicyNodeNotReadyInTimeIsNotRevived) {
   NodeProcess::Options o = WaitsForReady();
   o.restart_policy = NodeProcess::Options::RestartPolicy::kNever;
-  NodeProcess n(o);
-  n.Start(now_);
-  n.Spawned(10, now_);
-  n.ExecSucceeded(now_);
+  NodeProcess n = Running(o, now_);
   ASSERT_TRUE(n.Tick(now_ + seconds(5)).ready_timed_out);
   NodeActions a = n.Exited({{}, SIGTERM, 0}, now_ + seconds(5));
   EXPECT_TRUE(a.forget);
@@ -403,18 +406,12 @@ TEST_F(NodeProcessTest, ANeverPolicyNodeNotReadyInTimeIsNotRevived) {
 }
 
 TEST_F(NodeProcessTest, ACommandDuringAReadyTimeoutStopWins) {
-  NodeProcess n(WaitsForReady());
-  n.Start(now_);
-  n.Spawned(10, now_);
-  n.ExecSucceeded(now_);
+  NodeProcess n = Running(WaitsForReady(), now_);
   ASSERT_TRUE(n.Tick(now_ + seconds(5)).ready_timed_out);
   n.Stop(StopReason::kDestroy, now_ + seconds(5));
   EXPECT_TRUE(n.Exited({{}, SIGTERM, 0}, now_ + seconds(6)).forget);
 
-  NodeProcess r(WaitsForReady());
-  r.Start(now_);
-  r.Spawned(11, now_);
-  r.ExecSucceeded(now_);
+  NodeProcess r = Running(WaitsForReady(), now_);
   ASSERT_TRUE(r.Tick(now_ + seconds(5)).ready_timed_out);
   r.Stop(StopReason::kRestart, now_ + seconds(5));
   NodeActions a = r.Exited({{}, SIGTERM, 0}, now_ + seconds(6));

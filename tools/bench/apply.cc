@@ -28,14 +28,11 @@ bool WaitStarted(Events& events, size_t want, std::chrono::seconds limit) {
 
 Status RunApply(Bench& b) {
   const int n = b.counts.scale_nodes;
-  auto dir = TempDir::Make("zb-ap");
-  if (!dir.ok()) return dir.status();
-  Daemon daemon(dir->path(), b.ZsupdOptions());
-  Status s = daemon.Start();
-  if (!s.ok()) return s;
-  Control control(*b.context, daemon.control_endpoint());
-  auto events = Events::Connect(*b.context, daemon.events_endpoint(), {"node_status/"});
-  if (!events.ok()) return daemon.WithLog(events.status());
+  auto session = StartSession(b, "zb-ap", {"node_status/"});
+  if (!session.ok()) return session.status();
+  Daemon& daemon = *(*session)->daemon;
+  Control& control = *(*session)->control;
+  Events& events = *(*session)->events;
 
   ApplyRequest request;
   request.name_space = "bench";
@@ -50,7 +47,7 @@ Status RunApply(Bench& b) {
     return daemon.WithLog(Status::Error("apply created " + std::to_string(reply->created.size()) +
                                         " of " + std::to_string(n) + " nodes"));
   }
-  if (!WaitStarted(**events, n, std::chrono::seconds(60))) {
+  if (!WaitStarted(events, n, std::chrono::seconds(60))) {
     if (Interrupted()) return InterruptedError();
     return daemon.WithLog(Status::Error("not every node started within 60 s of the apply"));
   }
@@ -70,12 +67,12 @@ Status RunApply(Bench& b) {
   t0 = Clock::now();
   reply = control.Apply(request);
   if (!reply.ok()) return daemon.WithLog(reply.status());
-  if (!WaitStarted(**events, static_cast<size_t>(changed), std::chrono::seconds(60))) {
+  if (!WaitStarted(events, static_cast<size_t>(changed), std::chrono::seconds(60))) {
     if (Interrupted()) return InterruptedError();
     return daemon.WithLog(Status::Error("updated nodes did not all start again within 60 s"));
   }
   const double update_running = SecondsSince(t0);
-  s = daemon.Stop();
+  Status s = daemon.Stop();
   if (!s.ok()) return s;
 
   nlohmann::json& j = b.report->Figure("apply");
