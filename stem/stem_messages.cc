@@ -11,8 +11,12 @@
 namespace zsup {
 
 void Stem::HandleLink(TimePoint now) {
-  // Bounded so a flood of commands cannot starve the node pipes.
-  for (int i = 0; i < 1000; ++i) {
+  // Bounded in count and in time, so a flood of commands (a create spawns
+  // a process: a thousand of them take seconds under load) cannot starve
+  // the node pipes or the heartbeat zsupd watches. What is left is still
+  // readable at the next poll.
+  const TimePoint stop_at = SteadyNow() + kMaxLinkHandling;
+  for (int i = 0; i < 1000 && (i == 0 || SteadyNow() < stop_at); ++i) {
     auto msg = link_->TryReceive();
     if (!msg.ok()) {
       LogError(msg.error());
