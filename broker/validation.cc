@@ -129,9 +129,8 @@ Status ValidateNodeFields(const NodeConfig& c) {
   if (c.start_limit_interval && !(*c.start_limit_interval > 0 && *c.start_limit_interval <= 86400)) {
     return Status::Error(node + "config.start_limit_interval: must be a number of seconds > 0");
   }
-  if (c.stage && (*c.stage < 0 || *c.stage > kMaxStage)) {
-    return Status::Error(node + "config.stage: must be 0 to " + std::to_string(kMaxStage) +
-                         ", not " + std::to_string(*c.stage));
+  if (c.stage && *c.stage < 0) {
+    return Status::Error(node + "config.stage: must be 0 or more, not " + std::to_string(*c.stage));
   }
   if (c.ready) {
     if (auto spec = ParseReady(*c.ready); !spec.ok()) {

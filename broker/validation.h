@@ -10,8 +10,6 @@
 namespace zsup {
 
 inline constexpr size_t kMaxNodeNameBytes = 255;
-// Start order stages (NodeConfig `stage`) are 0 to this.
-inline constexpr int64_t kMaxStage = 1000;
 
 // Zeek's rules (not empty, no white space) plus zsup's: no '/', no control
 // characters, at most 255 bytes, valid UTF-8 — a name becomes part of file

@@ -90,14 +90,18 @@ std::string Daemon::Apply(ApplyRequest request) {
     table_.Update(std::move(c));
   }
   for (NodeConfig& c : created) table_.Add(std::move(c));
-  for (const std::string& name : reply.created) Carry(slots_.Create(name, stem_->welcomed()));
+  // Replaced first: their old processes are not ready from here on, so a
+  // created node of a later stage waits for their new ones.
   for (const auto& [name, forgotten_at_once] : replaced) {
-    if (!table_.Find(name)->ShouldRun()) continue;  // stopped: the new config waits for start
+    NodeView* view = table_.Find(name);
+    if (!view->ShouldRun()) continue;  // stopped: the new config waits for start
+    view->start_wanted_at = SteadyNow();
     // The old process stops; the new one is created once it is gone.
     Carry(slots_.Destroy(name, stem_->welcomed(), forgotten_at_once));
     Carry(slots_.Create(name, stem_->welcomed()));
-    table_.OnStopSent(name);
+    table_.OnStopSent(name);  // stopping with its pid, or waiting; not ready
   }
+  for (const std::string& name : reply.created) Carry(slots_.Create(name, stem_->welcomed()));
   LogInfo("applied: " + std::to_string(reply.created.size()) + " created, " +
           std::to_string(reply.updated.size()) + " updated, " +
           std::to_string(reply.unchanged.size()) + " unchanged, " +

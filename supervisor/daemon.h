@@ -151,6 +151,7 @@ class Daemon {
   bool stem_needed_ = false;
   StemSlots slots_;  // what the stem holds under each name
   std::optional<TimePoint> gate_deadline_;  // when a held-back create stops waiting
+  std::set<std::string> logged_waiting_;    // held back, and said so in the log
   bool ready_notified_ = false;
   Phase phase_ = Phase::kRunning;
   std::optional<TimePoint> stop_deadline_;

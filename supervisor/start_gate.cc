@@ -11,7 +11,8 @@ Duration ReadyTimeoutOf(const NodeView& node) {
   return FromSeconds(node.config.ready_timeout.value_or(kDefaultReadyTimeoutSeconds));
 }
 
-StartGate::StartGate(const NodeTable& table, TimePoint now) : now_(now) {
+StartGate::StartGate(const NodeTable& table, TimePoint now, const std::set<std::string>& gated)
+    : now_(now) {
   std::map<int64_t, Prefix> by_stage;
   for (const auto& [name, view] : table.nodes()) {
     if (!view.ShouldRun()) continue;
@@ -21,6 +22,7 @@ StartGate::StartGate(const NodeTable& table, TimePoint now) : now_(now) {
     Prefix& p = by_stage[stage];
     p.stage = stage;
     if (p.any_name.empty()) p.any_name = name;
+    if (p.gated_name.empty() && gated.contains(name)) p.gated_name = name;
     const Duration timeout = ReadyTimeoutOf(view);
     if (view.start_wanted_at) {
       const TimePoint end = *view.start_wanted_at + timeout;
@@ -46,6 +48,7 @@ StartGate::StartGate(const NodeTable& table, TimePoint now) : now_(now) {
       acc.unanchored_name = p.unanchored_name;
     }
     if (acc.any_name.empty()) acc.any_name = p.any_name;
+    if (acc.gated_name.empty()) acc.gated_name = p.gated_name;
     acc.stage = stage;
     prefixes_.push_back(acc);
   }
@@ -63,6 +66,12 @@ StartGate::Decision StartGate::Decide(const NodeView& node) const {
   Decision d;
   const Prefix* below = Below(StageOf(node));
   if (below == nullptr) return d;
+  if (!below->gated_name.empty()) {
+    d.wait = true;
+    d.waits_for = below->gated_name;
+    d.until = TimePoint::max();
+    return d;
+  }
   const TimePoint asked = node.start_wanted_at.value_or(now_);
   std::optional<TimePoint> until;
   std::string name;

@@ -7,11 +7,14 @@
 // waiting node was asked for. So a lower stage that never becomes ready
 // holds the rest for its ready_timeout, never for ever.
 //
-// A snapshot of a NodeTable at one moment: build one, ask it about any
-// number of nodes, throw it away. Pure: no clock, no I/O; single-threaded.
+// A lower node whose own create is still held back (`gated`) blocks with no
+// end: it has not even started. A snapshot of a NodeTable at one moment:
+// build one, ask it about any number of nodes, throw it away. Pure: no
+// clock, no I/O; single-threaded.
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,12 +28,14 @@ inline constexpr double kDefaultReadyTimeoutSeconds = 60.0;
 
 class StartGate {
  public:
-  StartGate(const NodeTable& table, TimePoint now);
+  StartGate(const NodeTable& table, TimePoint now, const std::set<std::string>& gated = {});
 
   struct Decision {
     bool wait = false;      // hold the start back
     std::string waits_for;  // wait: a lower-stage node it waits for
-    TimePoint until{};      // wait: when the wait ends at the latest
+    // wait: when the wait ends at the latest; TimePoint::max() while a
+    // lower node is itself held back (it ends with that node's release).
+    TimePoint until{};
     // !wait, yet a lower-stage node is not ready: its time ran out
     // (zsupd logs a warning naming it).
     std::optional<std::string> timed_out_on;
@@ -52,6 +57,7 @@ class StartGate {
     std::optional<Duration> unanchored_timeout;
     std::string unanchored_name;
     std::string any_name;
+    std::string gated_name;  // a lower node not yet started
   };
   const Prefix* Below(int64_t stage) const;  // the fold of every stage < `stage`
 

@@ -98,6 +98,17 @@ TEST_F(StartGateTest, ALowerNodeZsupdDidNotStartCountsFromTheWaitingOne) {
   EXPECT_FALSE(Decide("w").wait);
 }
 
+TEST_F(StartGateTest, ALowerNodeStillHeldBackBlocksWithNoEnd) {
+  Add("m", 0, false, 5).start_wanted_at = now_ - seconds(60);  // long timed out
+  Add("p", 1).start_wanted_at = now_ - seconds(60);
+  Add("w", 2).start_wanted_at = now_ - seconds(60);
+  StartGate::Decision d = StartGate(table_, now_, {"p"}).Decide(*table_.Find("w"));
+  EXPECT_TRUE(d.wait) << "the proxy has not started: the workers cannot go with it";
+  EXPECT_EQ(d.waits_for, "p");
+  EXPECT_EQ(d.until, TimePoint::max());
+  EXPECT_FALSE(StartGate(table_, now_, {"p"}).Decide(*table_.Find("p")).wait);
+}
+
 TEST_F(StartGateTest, HasLowerStageLooksAtNodesThatShouldRunOnly) {
   Add("m", 0, true);
   NodeView& w = Add("w", 1);

@@ -3,7 +3,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "broker/log.h"
 #include "broker/utf8.h"
@@ -106,6 +109,11 @@ void Daemon::OnStarted(const stem::NodeStarted& m) {
   if (m.restarts > 0) RecordRestarts(m.name, m.restarts);  // the first start leaves 0
   WatchNode(m.name, m.pid);
   publisher_->NodeStatus(NodeStatusEvent{m.name, m.pid, m.restarts, m.at});
+  if (stem_->link_version() < 2) {
+    // A stem older than readiness sends no NodeUpdate: running is ready.
+    table_.Find(m.name)->ready = true;
+    publisher_->NodeReady(NodeReadyEvent{m.name, m.pid, m.at});
+  }
 }
 
 void Daemon::OnExited(const stem::NodeExited& m) {
@@ -202,19 +210,19 @@ void Daemon::Carry(const StemSlots::Actions& actions, bool released) {
     switch (a.send) {
       case StemSlots::Send::kCreate:
         if (NodeView* view = table_.Find(a.name)) {
-          if (!released) {
-            const TimePoint now = SteadyNow();
-            view->start_wanted_at = now;
-            if (table_.staged()) {
-              const StartGate::Decision d = StartGate(table_, now).Decide(*view);
-              if (d.wait) {
-                slots_.Defer(a.name);
-                table_.OnCreateSent(a.name);  // waiting
-                LogInfo("node '" + a.name + "' waits for '" + d.waits_for +
-                        "' (an earlier stage) to be ready");
-                break;
-              }
-            }
+          if (!view->ShouldRun()) {
+            // A create that waited for an old process to be gone, and the
+            // node failed meanwhile (its exit crossed the destroy).
+            slots_.Drop(a.name);
+            break;
+          }
+          view->start_wanted_at = SteadyNow();
+          if (!released && table_.staged()) {
+            // ReleaseGated decides, with one StartGate for every create of
+            // this batch, on the next pass of the loop.
+            slots_.Defer(a.name);
+            table_.OnCreateSent(a.name);  // waiting
+            break;
           }
           stem_->Send(stem::CreateNode{view->config, view->fingerprint, view->NextRestarts()});
           table_.OnCreateSent(a.name);
@@ -231,22 +239,42 @@ void Daemon::Carry(const StemSlots::Actions& actions, bool released) {
 
 void Daemon::ReleaseGated(TimePoint now) {
   gate_deadline_.reset();
-  if (slots_.gated().empty()) return;
-  const StartGate gate(table_, now);
-  const std::vector<std::string> gated = slots_.gated();  // Release() edits it
-  for (const std::string& name : gated) {
-    const NodeView* view = table_.Find(name);
-    if (view == nullptr) continue;
-    const StartGate::Decision d = gate.Decide(*view);
+  std::erase_if(logged_waiting_, [this](const std::string& n) { return !slots_.is_gated(n); });
+  if (slots_.gated().empty() || phase_ != Phase::kRunning || !stem_->welcomed()) return;
+  // Lowest stage first: what is released here starts now, and the stages
+  // above must see it as started (a fresh StartGate), not as held back.
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const std::string& name : slots_.gated()) {
+    if (const NodeView* view = table_.Find(name)) order.emplace_back(StageOf(*view), name);
+  }
+  std::sort(order.begin(), order.end());
+  std::optional<StartGate> gate;
+  bool released = false;
+  int64_t gate_stage = 0;
+  for (const auto& [stage, name] : order) {
+    if (!gate || (released && stage != gate_stage)) {
+      gate.emplace(table_, now, slots_.gated());
+      released = false;
+      gate_stage = stage;
+    }
+    const StartGate::Decision d = gate->Decide(*table_.Find(name));
     if (d.wait) {
-      if (!gate_deadline_ || d.until < *gate_deadline_) gate_deadline_ = d.until;
+      if (d.until != TimePoint::max() && (!gate_deadline_ || d.until < *gate_deadline_)) {
+        gate_deadline_ = d.until;
+      }
+      if (!logged_waiting_.contains(name)) {
+        logged_waiting_.insert(name);
+        LogInfo("node '" + name + "' waits for '" + d.waits_for + "' (an earlier stage)");
+      }
       continue;
     }
     if (d.timed_out_on) {
       LogWarning("node '" + name + "' starts although '" + *d.timed_out_on +
                  "' (an earlier stage) is not ready within its ready_timeout");
     }
+    logged_waiting_.erase(name);
     Carry(slots_.Release(name), /*released=*/true);
+    released = true;
   }
 }
 

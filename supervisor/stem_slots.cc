@@ -1,6 +1,5 @@
 #include "supervisor/stem_slots.h"
 
-#include <algorithm>
 
 namespace zsup {
 
@@ -19,15 +18,16 @@ bool StemSlots::is_gated(const std::string& name) const {
   return it != slots_.end() && it->second.state == State::kGated;
 }
 
-void StemSlots::Ungate(const std::string& name) {
-  gated_.erase(std::remove(gated_.begin(), gated_.end(), name), gated_.end());
+void StemSlots::Drop(const std::string& name) {
+  auto it = slots_.find(name);
+  if (it != slots_.end() && it->second.state == State::kHeld) slots_.erase(it);
 }
 
 void StemSlots::Defer(const std::string& name) {
   auto it = slots_.find(name);
   if (it == slots_.end() || it->second.state != State::kHeld) return;
   it->second.state = State::kGated;
-  gated_.push_back(name);
+  gated_.insert(name);
 }
 
 StemSlots::Actions StemSlots::Release(const std::string& name) {

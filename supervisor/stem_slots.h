@@ -27,6 +27,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,10 @@ class StemSlots {
   // held -> gated. Release() sends it.
   void Defer(const std::string& name);
   Actions Release(const std::string& name);
-  const std::vector<std::string>& gated() const { return gated_; }
+  const std::set<std::string>& gated() const { return gated_; }
+  // The create just returned for `name` is not sent after all (the node may
+  // no longer run: it failed meanwhile): held -> absent.
+  void Drop(const std::string& name);
 
   // ---- what the stem says ----
   // A Welcome: BeginWelcome(), then Welcome() for every name that is
@@ -88,8 +92,8 @@ class StemSlots {
 
   std::map<std::string, Slot> slots_;  // names the stem holds (absent: not listed)
   std::map<std::string, bool> restart_before_welcome_;
-  std::vector<std::string> gated_;  // the names in kGated, in the order deferred
-  void Ungate(const std::string& name);
+  std::set<std::string> gated_;  // the names in kGated
+  void Ungate(const std::string& name) { gated_.erase(name); }
 };
 
 }  // namespace zsup

@@ -132,13 +132,22 @@ TEST(StemSlotsTest, ADeferredCreateIsSentOnRelease) {
   s.Defer("w");
   EXPECT_TRUE(s.is_gated("w"));
   EXPECT_FALSE(s.held("w"));
-  EXPECT_EQ(s.gated(), std::vector<std::string>{"w"});
+  EXPECT_EQ(s.gated(), std::set<std::string>{"w"});
   EXPECT_EQ(s.Create("w", true), Actions{}) << "already wanted";
   EXPECT_EQ(s.Restart("w", true), Actions{}) << "it starts fresh anyway";
   EXPECT_EQ(s.Release("w"), One(Send::kCreate, "w"));
   EXPECT_TRUE(s.held("w"));
   EXPECT_TRUE(s.gated().empty());
   EXPECT_EQ(s.Release("w"), Actions{}) << "once";
+}
+
+TEST(StemSlotsTest, ADroppedCreateLeavesTheNameAbsent) {
+  StemSlots s;
+  EXPECT_EQ(s.Create("w", true), One(Send::kCreate, "w"));
+  s.Drop("w");  // not sent after all
+  EXPECT_FALSE(s.held("w"));
+  EXPECT_EQ(s.Destroy("w", true), Actions{}) << "the stem never had it";
+  EXPECT_EQ(s.Create("w", true), One(Send::kCreate, "w"));
 }
 
 TEST(StemSlotsTest, DestroyOfAGatedNameTellsTheStemNothing) {

@@ -215,6 +215,26 @@ TEST_F(ReadinessTest, RestartOfAllStartsTheStagesInOrder) {
   EXPECT_GT(WaitNewPid("worker", old_worker), 0);
 }
 
+TEST_F(ReadinessTest, ANewLaterStageWaitsForAnEarlierOneThatApplyReplaces) {
+  StartDaemon();
+  ApplyRequest apply;
+  apply.nodes = {Notifying("db", 600, "READY=1")};
+  ASSERT_TRUE(DecodeApplyReply(*Call(EncodeRequest(apply))).ok());
+  ASSERT_TRUE(WaitReadyInStatus("db"));
+  auto sub = Subscribe({"node_ready/db", "node_status/web"});
+  apply.nodes[0].env["V"] = "2";  // db is replaced...
+  NodeConfig web = TestNode("web");
+  web.stage = 1;
+  apply.nodes.push_back(web);  // ...and web, new, must wait for the new db
+  auto reply = DecodeApplyReply(*Call(EncodeRequest(apply)));
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_EQ(reply->updated, std::vector<std::string>{"db"});
+  auto e = sub->Next(seconds(10));
+  ASSERT_TRUE(e) << Log();
+  EXPECT_TRUE(IsReady(*e, "db")) << "web started before the new db was ready: "
+                                 << sub->last_topic();
+}
+
 TEST_F(ReadinessTest, BadReadinessValuesAreRefusedNamingTheKey) {
   StartDaemon();
   NodeConfig c = TestNode("x");
@@ -223,7 +243,7 @@ TEST_F(ReadinessTest, BadReadinessValuesAreRefusedNamingTheKey) {
             std::string::npos);
   c.ready.reset();
   c.stage = -1;
-  EXPECT_NE(Create(c).message().find("node 'x': config.stage: must be 0 to"), std::string::npos);
+  EXPECT_NE(Create(c).message().find("node 'x': config.stage: must be 0 or more, not -1"), std::string::npos);
   c.stage.reset();
   c.ready_timeout = 0;
   EXPECT_NE(Create(c).message().find("node 'x': config.ready_timeout: must be"), std::string::npos);

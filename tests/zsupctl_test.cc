@@ -261,17 +261,20 @@ TEST_F(ZsupctlTest, WaitReportsANodeThatFailsOrTakesTooLong) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--wait: still on their way after 1 s: never"), std::string::npos) << r.err;
 
-  NodeConfig broken = TestNode("broken", {"--exit=3"});
-  broken.permanent_failure_codes = {3};
+  // It never runs (its exec fails: 127), so --wait cannot see it running.
+  NodeConfig broken;
+  broken.name = "broken";
+  broken.command = {"/nonexistent/program"};
+  broken.permanent_failure_codes = {127};
   ASSERT_TRUE(Create(broken).ok());
   ASSERT_TRUE(WaitState("broken", NodeState::kFailed));
   r = Run({"start", "broken", "--wait"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("node 'broken' failed: exit code 3 is a permanent failure"),
+  EXPECT_NE(r.err.find("node 'broken' failed: exit code 127 is a permanent failure"),
             std::string::npos)
       << r.err;
   r = Run({"status"});
-  EXPECT_NE(r.out.find("broken: failed: exit code 3 is a permanent failure"), std::string::npos)
+  EXPECT_NE(r.out.find("broken: failed: exit code 127 is a permanent failure"), std::string::npos)
       << r.out;
 }
 

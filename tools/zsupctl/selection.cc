@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "broker/clock.h"
 
@@ -49,7 +50,8 @@ Result<std::vector<std::string>> ExpandGlobs(Client& client,
   std::set<std::string> seen;
   std::vector<std::string> out;
   for (const std::string& pattern : nodes) {
-    if (!IsGlob(pattern)) {
+    // A name may itself hold *, ? or [: an exact name is taken as it is.
+    if (!IsGlob(pattern) || report->nodes.contains(pattern)) {
       if (seen.insert(pattern).second) out.push_back(pattern);
       continue;
     }
@@ -67,20 +69,38 @@ Result<std::vector<std::string>> ExpandGlobs(Client& client,
 Status WaitFor(Client& client, const StatusReport& before, WaitGoal goal,
                std::chrono::milliseconds timeout, bool new_pid) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<std::string> pending;
+  for (const auto& [name, was] : before.nodes) pending.push_back(name);
   for (;;) {
-    auto now = client.GetStatus("");
-    if (!now.ok()) return now.status();
-    std::vector<std::string> pending;
-    for (const auto& [name, was] : before.nodes) {
+    // Only the nodes still on their way (an unknown one is left out).
+    // Gone needs no status (the names are gone from it at once).
+    StatusReport now_report;
+    if (goal != WaitGoal::kGone && !pending.empty()) {
+      StatusRequest request;
+      request.nodes = pending;
+      auto report = client.GetStatus(request);
+      if (!report.ok()) return report.status();
+      now_report = std::move(*report);
+    }
+    const StatusReport* now = &now_report;
+    std::vector<std::string> still;
+    for (const std::string& name : pending) {
+      const NodeStatus& was = before.nodes.at(name);
       auto it = now->nodes.find(name);
       const NodeStatus* current = it == now->nodes.end() ? nullptr : &it->second;
-      if (goal != WaitGoal::kStopped && current != nullptr &&
-          current->state == NodeState::kFailed) {
-        return Status::Refused("node '" + name +
-                               "' failed: " + current->failed_reason.value_or("(no reason)"));
+      if (goal == WaitGoal::kRunning && current != nullptr) {
+        if (current->state == NodeState::kFailed) {
+          return Status::Refused("node '" + name +
+                                 "' failed: " + current->failed_reason.value_or("(no reason)"));
+        }
+        if (current->state == NodeState::kExited) {
+          return Status::Refused("node '" + name +
+                                 "' exited and is not revived (its restart_policy)");
+        }
       }
-      if (!Reached(was, current, goal, new_pid)) pending.push_back(name);
+      if (!Reached(was, current, goal, new_pid)) still.push_back(name);
     }
+    pending = std::move(still);
     if (pending.empty()) return Status::Ok();
     if (std::chrono::steady_clock::now() >= deadline) {
       std::string names;

@@ -45,7 +45,7 @@ RequestT SelectorRequest(const Selection& s) {
 
 // What --wait waits for after a command.
 enum class WaitGoal {
-  kGone,     // destroy: the processes the nodes had are gone
+  kGone,     // destroy: the processes the nodes had are gone (looked up on this machine)
   kStopped,  // stop: no process left (stopped, failed or exited)
   kRunning,  // start, restart: running and ready, with a new pid for restart
 };
