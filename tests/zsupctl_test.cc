@@ -252,6 +252,21 @@ TEST_F(ZsupctlTest, GlobsSelectByNameAndWaitWaitsForTheNewState) {
   EXPECT_NE(r.err.find("no node matches 'nomatch-*'"), std::string::npos) << r.err;
 }
 
+TEST_F(ZsupctlTest, CreateTakesReadinessAndStage) {
+  StartDaemon();
+  CommandResult r = Run({"create", "m", "--ready", "tcp:27999", "--ready-timeout", "5", "--stage",
+                         "2", "--", TestNodePath()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto s = NodeStatusOf("m");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->node.ready, "tcp:27999");
+  EXPECT_EQ(s->node.ready_timeout, 5.0);
+  EXPECT_EQ(s->node.stage, 2);
+  r = Run({"create", "x", "--ready", "later", "--", TestNodePath()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("config.ready: must be"), std::string::npos) << r.err;
+}
+
 TEST_F(ZsupctlTest, WaitReportsANodeThatFailsOrTakesTooLong) {
   StartDaemon();
   NodeConfig never = TestNode("never");

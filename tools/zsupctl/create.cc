@@ -14,8 +14,9 @@ struct CreateOptions {
   std::string file;
   std::string name;
   std::string directory, stdout_file, stderr_file, interface, pcap_file;
-  std::string name_space, stop_signal;
-  double stop_timeout = 0;
+  std::string name_space, stop_signal, ready;
+  double stop_timeout = 0, ready_timeout = 0;
+  int64_t stage = 0;
   std::vector<std::string> env, base_scripts, user_scripts, command;
   int64_t cpu_affinity = 0;
   bool bare_mode = false;
@@ -52,6 +53,9 @@ NodeConfig ToConfig(const CreateOptions& o) {
   if (given("--namespace")) c.name_space = o.name_space;
   if (given("--stop-signal")) c.stop_signal = o.stop_signal;
   if (given("--stop-timeout")) c.stop_timeout = o.stop_timeout;
+  if (given("--ready")) c.ready = o.ready;
+  if (given("--ready-timeout")) c.ready_timeout = o.ready_timeout;
+  if (given("--stage")) c.stage = o.stage;
   c.addl_base_scripts = o.base_scripts;
   c.addl_user_scripts = o.user_scripts;
   c.command = o.command;
@@ -121,6 +125,15 @@ Command AddCreate(CLI::App& app) {
   opts.push_back(sub->add_option("--stop-timeout", o->stop_timeout,
                                  "seconds from the stop signal to SIGKILL (default zsupd's "
                                  "--stop-timeout)")
+                     ->check(CLI::NonNegativeNumber));
+  opts.push_back(sub->add_option("--ready", o->ready,
+                                 "when the node counts as ready: exec (default), notify (sd_notify "
+                                 "READY=1), tcp:PORT or tcp:HOST:PORT"));
+  opts.push_back(sub->add_option("--ready-timeout", o->ready_timeout,
+                                 "seconds to become ready (default 60), else a failed start")
+                     ->check(CLI::PositiveNumber));
+  opts.push_back(sub->add_option("--stage", o->stage,
+                                 "start order: waits for every lower stage to be ready (default 0)")
                      ->check(CLI::NonNegativeNumber));
   CLI::Option* interface =
       sub->add_option("--interface", o->interface, "Zeek: sniff this interface");
