@@ -50,7 +50,7 @@ std::string Daemon::Execute(std::string_view request_bytes) {
   }
   if (const auto* status = std::get_if<StatusRequest>(&*request)) return GetStatus(*status);
   if (const auto* tail = std::get_if<TailRequest>(&*request)) return Tail(*tail);
-  if (phase_ != Phase::kRunning) return EncodeErrorReply("zsupd is shutting down");
+  if (!session_.serving()) return EncodeErrorReply("zsupd is shutting down");
   if (const auto* create = std::get_if<CreateRequest>(&*request)) return Create(create->config);
   if (auto* apply = std::get_if<ApplyRequest>(&*request)) return Apply(std::move(*apply));
   // The rest act on a selection, refused as a whole if it names an unknown node.

@@ -26,9 +26,6 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr Duration kStopSlack = seconds(10);  // beyond the stop timeout, for the stem itself
-constexpr Duration kStemRetry = seconds(1);
-constexpr Duration kDrainTimeout = seconds(1);  // for the stem's last messages after it exited
 constexpr std::chrono::milliseconds kPublishLinger{500};
 constexpr Duration kStoreCheckInterval = seconds(5);
 
@@ -138,6 +135,7 @@ Status Daemon::Init() {
           "): state dir " + dir + ", control " + options_.control_endpoint + ", events " +
           options_.events_endpoint + ", " + std::to_string(table_.size()) + " node(s)");
 
+  session_ = StemSession(StemSession::Options{FromSeconds(options_.stop_timeout)});
   stem::Settings settings{options_.zeek_path, options_.stop_timeout, options_.revival_cap,
                           options_.grace};
   stem_ = std::make_unique<StemClient>(*context_,
@@ -152,7 +150,7 @@ Status Daemon::Run() {
     SetLogSink(nullptr, nullptr);
     return s;
   }
-  while (phase_ != Phase::kDone) PollOnce();
+  while (!session_.done()) PollOnce();
   Finish();
   return Status::Ok();
 }
@@ -160,7 +158,7 @@ Status Daemon::Run() {
 void Daemon::PollOnce() {
   TimePoint now = SteadyNow();
   Tick(now);
-  if (phase_ == Phase::kDone) return;
+  if (session_.done()) return;
 
   std::vector<zmq::pollitem_t> items;
   auto add = [&items](void* socket, int fd, short events) {
@@ -225,17 +223,33 @@ void Daemon::HandleSignals(TimePoint now) {
 }
 
 void Daemon::BeginShutdown(TimePoint now, const std::string& why) {
-  if (phase_ != Phase::kRunning) return;
+  if (!session_.serving()) return;
   NotifyStopping();
-  if (!stem_->connected()) {
-    LogInfo(why + ": no stem running, exiting");
-    phase_ = Phase::kDone;
-    return;
+  const bool stem_running = stem_->connected();
+  LogInfo(why + (stem_running ? ": stopping every node, then zsup-stem"
+                              : ": no stem running, exiting"));
+  Do(session_.Shutdown(now, stem_running), now);
+}
+
+void Daemon::Do(const StemSession::Actions& a, TimePoint now) {
+  if (a.send_shutdown) stem_->Send(stem::Shutdown{});
+  if (a.connect) {
+    Status s = stem_->Connect(now);
+    if (s.ok()) {
+      session_.Connected();
+    } else {
+      LogError(s.message() + "; retrying in 1 s");
+      session_.ConnectFailed(now);
+    }
   }
-  LogInfo(why + ": stopping every node, then zsup-stem");
-  phase_ = Phase::kStopping;
-  stem_->Send(stem::Shutdown{});
-  stop_deadline_ = now + FromSeconds(options_.stop_timeout) + kStopSlack;
+  if (a.kill_stem) {
+    LogError("zsup-stem (pid " + std::to_string(stem_->pid()) +
+             ") did not stop in time: killing it (its nodes die with it)");
+    if (stem_->pidfd() >= 0) ::syscall(SYS_pidfd_send_signal, stem_->pidfd(), SIGKILL, nullptr, 0);
+  }
+  if (a.why == StemSession::Why::kDrainTimedOut) {
+    LogWarning("zsup-stem exited without its final report; some node exits may be missing");
+  }
 }
 
 void Daemon::Tick(TimePoint now) {
@@ -243,24 +257,14 @@ void Daemon::Tick(TimePoint now) {
   stem_->Tick(now);
   stem_->Flush();
   publisher_->Flush(now);
-  MaybeStartStem(now);
+  TickSession(now);
+  if (session_.done()) return;
   if (auto recount = admission_->NextRecount(); recount && now >= *recount) RecountDescriptors(now);
   if (now >= next_store_check_) {
     // Also without commands: a state.db deleted while nothing is written is
     // as lost at the next start.
     if (Status s = CheckedStore(); !s.ok()) LogError(s.message());
     next_store_check_ = now + kStoreCheckInterval;
-  }
-  if (phase_ == Phase::kStopping && drain_deadline_ && now >= *drain_deadline_) {
-    LogWarning("zsup-stem exited without its final report; some node exits may be missing");
-    phase_ = Phase::kDone;
-    return;
-  }
-  if (phase_ == Phase::kStopping && stop_deadline_ && now >= *stop_deadline_) {
-    LogError("zsup-stem (pid " + std::to_string(stem_->pid()) +
-             ") did not stop in time: killing it (its nodes die with it)");
-    if (stem_->pidfd() >= 0) ::syscall(SYS_pidfd_send_signal, stem_->pidfd(), SIGKILL, nullptr, 0);
-    phase_ = Phase::kDone;
   }
 }
 
@@ -270,26 +274,17 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
     if (!next || t < *next) next = t;
   };
   if (auto retry = publisher_->NextDeadline()) consider(*retry);
-  if (stem_needed_ && dying_.empty()) consider(std::max(next_stem_attempt_, stem_->earliest_restart()));
-  if (stop_deadline_) consider(*stop_deadline_);
+  if (auto d = session_.deadline(!dying_.empty(), stem_->earliest_restart())) consider(*d);
   consider(next_store_check_);
   if (auto recount = admission_->NextRecount()) consider(*recount);
-  if (drain_deadline_) consider(*drain_deadline_);
   if (gate_deadline_) consider(*gate_deadline_);
   return next;
 }
 
 void Daemon::OnStemGone(const std::string& how, TimePoint now) {
-  if (phase_ != Phase::kRunning) {
+  if (!session_.serving()) {  // stopping: read its last messages, then done
     LogInfo("zsup-stem " + how);
-    // Its pidfd can fire before the link has delivered what the stem sent
-    // last (the nodes' exits, then Bye): keep reading until Bye.
-    stop_deadline_.reset();
-    if (stem_said_bye_) {
-      phase_ = Phase::kDone;
-    } else {
-      drain_deadline_ = now + kDrainTimeout;
-    }
+    Do(session_.StemExited(now), now);
     return;
   }
   LogWarning("zsup-stem (pid " + std::to_string(stem_->pid()) + ") " + how +
@@ -315,12 +310,15 @@ void Daemon::OnStemGone(const std::string& how, TimePoint now) {
     lost.next = NodeState::kStarting;  // the next stem starts it again
     OnExited(lost);
   }
-  stem_said_bye_ = false;
   table_.ForgetProcesses();
   slots_.StemLost();
-  stem_needed_ = true;
-  next_stem_attempt_ = now;
-  MaybeStartStem(now);
+  Do(session_.StemExited(now), now);  // lost: a new stem once those are gone
+  TickSession(now);
+}
+
+void Daemon::TickSession(TimePoint now) {
+  std::erase_if(dying_, [](const UniqueFd& fd) { return Readable(fd.get()); });
+  Do(session_.Tick(now, !dying_.empty(), stem_->earliest_restart()), now);
 }
 
 void Daemon::TakeStemRemains(TimePoint now) {
@@ -343,19 +341,6 @@ void Daemon::TakeStemRemains(TimePoint now) {
       OnStemMessage(*message);
     }
   }
-}
-
-void Daemon::MaybeStartStem(TimePoint now) {
-  if (!stem_needed_ || phase_ != Phase::kRunning) return;
-  std::erase_if(dying_, [](const UniqueFd& fd) { return Readable(fd.get()); });
-  if (!dying_.empty() || now < next_stem_attempt_ || now < stem_->earliest_restart()) return;
-  Status s = stem_->Connect(now);
-  if (!s.ok()) {
-    LogError(s.message() + "; retrying in 1 s");
-    next_stem_attempt_ = now + kStemRetry;
-    return;
-  }
-  stem_needed_ = false;
 }
 
 void Daemon::Finish() {

@@ -7,6 +7,10 @@
 //   commands.cc     the control socket (ping/create/destroy/restart/status/tail/stop/start)
 //   apply.cc        apply: a whole desired set in one transaction
 //   stem_events.cc  what the stem reports: Welcome (adoption), starts, exits, output
+// The state that matters lives in pure state machines the Daemon executes:
+// StemSession (the stem process: running, lost, stopping, draining, done),
+// StemSlots (what the stem holds under each name), StartGate (start order),
+// Publisher and Admission (subscribers, descriptors).
 #pragma once
 
 #include <map>
@@ -29,6 +33,7 @@
 #include "supervisor/output_log.h"
 #include "supervisor/publisher.h"
 #include "supervisor/stem_client.h"
+#include "supervisor/stem_session.h"
 #include "supervisor/stem_slots.h"
 #include "supervisor/supervisor.h"
 
@@ -44,8 +49,6 @@ class Daemon {
   void RequestStop();
 
  private:
-  enum class Phase { kRunning, kStopping, kDone };
-
   // daemon.cc
   Status Init();
   // state_db.cc
@@ -67,7 +70,11 @@ class Daemon {
   // Handles what a stem that is gone said last: frames still on the link,
   // and those it left in DIR/stem.unsent (broker/unsent_frames.h).
   void TakeStemRemains(TimePoint now);
-  void MaybeStartStem(TimePoint now);
+  // Carries out what StemSession decided.
+  void Do(const StemSession::Actions& actions, TimePoint now);
+  // StemSession's timers: a new stem once a lost one's nodes are gone, the
+  // stop and drain deadlines.
+  void TickSession(TimePoint now);
   void Finish();
 
   // listeners.cc
@@ -148,18 +155,11 @@ class Daemon {
   // killed and waited for before a new stem starts them again.
   std::map<std::string, UniqueFd> node_pidfds_;
   std::vector<UniqueFd> dying_;
-  bool stem_needed_ = false;
+  StemSession session_{StemSession::Options{}};  // running, lost, stopping, draining, done
   StemSlots slots_;  // what the stem holds under each name
   std::optional<TimePoint> gate_deadline_;  // when a held-back create stops waiting
   std::set<std::string> logged_waiting_;    // held back, and said so in the log
   bool ready_notified_ = false;
-  Phase phase_ = Phase::kRunning;
-  std::optional<TimePoint> stop_deadline_;
-  // Shutting down, the stem has exited: its last messages (the nodes' exits,
-  // Bye) may still be on the link. Read them until Bye or this deadline.
-  std::optional<TimePoint> drain_deadline_;
-  bool stem_said_bye_ = false;
-  TimePoint next_stem_attempt_;
   size_t exec_budget_ = 0;  // bytes a config's command and env may take (ValidateExecSize)
 };
 

@@ -53,8 +53,7 @@ void Daemon::OnStemMessage(stem::Message& message) {
   } else if (std::holds_alternative<stem::Bye>(message)) {
     stem_->Send(stem::ByeAck{});  // everything before it is read: the stem may go
     LogInfo("zsup-stem stopped every node");
-    stem_said_bye_ = true;
-    if (drain_deadline_) phase_ = Phase::kDone;  // it has exited already
+    session_.Bye();
   } else if (auto* unknown = std::get_if<stem::UnknownMessage>(&message)) {
     LogWarning("ignoring unknown message type '" + unknown->type + "' from zsup-stem");
   }
@@ -240,7 +239,10 @@ void Daemon::Carry(const StemSlots::Actions& actions, bool released) {
 void Daemon::ReleaseGated(TimePoint now) {
   gate_deadline_.reset();
   std::erase_if(logged_waiting_, [this](const std::string& n) { return !slots_.is_gated(n); });
-  if (slots_.gated().empty() || phase_ != Phase::kRunning || !stem_->welcomed()) return;
+  if (slots_.gated().empty() || session_.state() != StemSession::State::kRunning ||
+      !stem_->welcomed()) {
+    return;
+  }
   // Lowest stage first: what is released here starts now, and the stages
   // above must see it as started (a fresh StartGate), not as held back.
   std::vector<std::pair<int64_t, std::string>> order;
