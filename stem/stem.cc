@@ -73,7 +73,9 @@ Status Stem::Init() {
   if (!link.ok()) return link.status();
   link_ = std::move(*link);
   const TimePoint now = SteadyNow();
-  grace_deadline_ = now + std::max(kFirstHelloTimeout, FromSeconds(options_.settings.grace));
+  session_.emplace(SupervisorSession::Options{kHeartbeatInterval, kSupervisorTimeout,
+                                             kFirstHelloTimeout, kByeFlushTimeout},
+                   now, FromSeconds(options_.settings.grace));
   return Status::Ok();
 }
 
@@ -84,13 +86,13 @@ int Stem::Run() {
     return 1;
   }
   LogInfo("listening on " + options_.endpoint);
-  while (!done_) PollOnce();
+  while (!session_->done()) PollOnce();
   LogInfo("exiting");
   FlushOutbound();
   // zsupd acknowledged the Bye: nothing it still needs is queued, and a short
   // linger covers a zsupd that predates ByeAck. Otherwise what it never read
   // waits in a file for the next zsupd.
-  if (!bye_acked_) SaveUnsent();
+  if (!session_->bye_acked()) SaveUnsent();
   SetLogSink(nullptr, nullptr);
   link_->socket().set(zmq::sockopt::linger, 1000);
   return 0;
@@ -100,7 +102,7 @@ void Stem::PollOnce() {
   TimePoint now = SteadyNow();
   RunTimers(now);
   FlushOutbound();
-  if (done_) return;
+  if (session_->done()) return;
 
   enum class Kind { kLink, kSignals, kSupervisor, kNotify, kStatus, kStdout, kStderr, kProbe };
   struct Target {
@@ -375,26 +377,10 @@ void Stem::RunTimers(TimePoint now) {
       if (probe->ready()) Apply(*node, node->process().BecameReady(now), now);
     }
   }
-  if (connected_ && now >= next_heartbeat_) {
-    Queue(stem::Heartbeat{});
-    next_heartbeat_ = now + kHeartbeatInterval;
-  }
-  if (connected_ && now - last_heard_ > kSupervisorTimeout) {
-    SupervisorLost("no message from zsupd for " +
-                       std::to_string(static_cast<int>(Seconds(kSupervisorTimeout).count())) + " s",
-                   now);
-  }
-  if (grace_deadline_ && now >= *grace_deadline_) {
-    LogWarning("no zsupd connected within the grace period: stopping every node");
-    BeginShutdown(now);
-  }
-  if (shutting_down_ && nodes_.empty()) {
-    if (!exit_deadline_) {
-      Queue(stem::Bye{});
-      exit_deadline_ = now + kByeFlushTimeout;
-    }
-    if (bye_acked_ || !connected_ || now >= *exit_deadline_) done_ = true;
-  }
+  Do(session_->Tick(now, FromSeconds(options_.settings.grace), !nodes_.empty()),
+     "no message from zsupd for " +
+         std::to_string(static_cast<int>(Seconds(kSupervisorTimeout).count())) + " s",
+     now);
 }
 
 std::optional<TimePoint> Stem::NextDeadline() const {
@@ -406,12 +392,7 @@ std::optional<TimePoint> Stem::NextDeadline() const {
     consider(node->process().deadline());
     if (const ReadyProbe* probe = node->probe()) consider(probe->deadline());
   }
-  if (connected_) {
-    consider(next_heartbeat_);
-    consider(last_heard_ + kSupervisorTimeout + std::chrono::milliseconds(1));
-  }
-  consider(grace_deadline_);
-  consider(exit_deadline_);
+  consider(session_->deadline());
   return next;
 }
 

@@ -2,6 +2,7 @@
 // Split across files by concern:
 //   stem.cc           setup, the poll loop, signals, reaping, timers, the outbound queue
 //   stem_messages.cc  what zsupd says (Hello, create, destroy, restart, shutdown)
+//                     and carrying out SupervisorSession (the session with zsupd)
 //                     and losing zsupd
 #pragma once
 
@@ -27,6 +28,7 @@
 #include "stem/notify_socket.h"
 #include "stem/stem.h"
 #include "stem/supervised_node.h"
+#include "stem/supervisor_session.h"
 
 namespace zsup {
 
@@ -76,6 +78,8 @@ class Stem {
   void OnStop(const std::string& name, StopReason reason, TimePoint now);
   void BeginShutdown(TimePoint now);
   void SupervisorLost(const std::string& why, TimePoint now);
+  // Carries out what SupervisorSession decided; `why` describes a loss of zsupd.
+  void Do(const SupervisorSession::Actions& actions, const std::string& why, TimePoint now);
   void Reap(TimePoint now);
   void HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoint now);
   void HandleExecStatus(SupervisedNode& node, TimePoint now);
@@ -111,17 +115,11 @@ class Stem {
   std::unordered_map<pid_t, SupervisedNode*> by_pid_;
   std::deque<std::string> outbound_;
   size_t outbound_bytes_ = 0;
-  bool connected_ = false;  // a Hello arrived on the current socket
   int64_t supervisor_pid_ = 0;
   int64_t peer_version_ = 1;  // link version agreed with the last zsupd
   const pid_t parent_pid_ = ::getppid();  // the zsupd whose stderr we inherited
-  TimePoint last_heard_;
-  TimePoint next_heartbeat_;
-  std::optional<TimePoint> grace_deadline_;
-  bool shutting_down_ = false;
-  std::optional<TimePoint> exit_deadline_;  // Bye queued: leave once acknowledged or by then
-  bool bye_acked_ = false;
-  bool done_ = false;
+  // Waiting for a zsupd, connected, stopping, saying Bye, done (made in Init).
+  std::optional<SupervisorSession> session_;
 };
 
 }  // namespace zsup

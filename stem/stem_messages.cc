@@ -23,7 +23,7 @@ void Stem::HandleLink(TimePoint now) {
       return;
     }
     if (!msg->has_value()) return;
-    last_heard_ = now;
+    session_->Heard(now);
     auto decoded = stem::Decode((*msg)->to_string_view());
     if (!decoded.ok()) {
       LogError("bad message from zsupd: " + decoded.error());
@@ -44,8 +44,7 @@ void Stem::HandleMessage(stem::Message message, TimePoint now) {
   }
   if (std::holds_alternative<stem::Heartbeat>(message)) return;
   if (std::holds_alternative<stem::ByeAck>(message)) {
-    bye_acked_ = true;
-    done_ = exit_deadline_.has_value();
+    session_->ByeAck();
     return;
   }
   if (auto* m = std::get_if<stem::RejectedCreate>(&message)) {
@@ -83,9 +82,7 @@ void Stem::OnHello(const stem::Hello& hello, TimePoint now) {
   for (auto& [name, node] : nodes_) {
     node->process().set_options(NodeOptions(hello.settings, node->config()));
   }
-  connected_ = true;
-  grace_deadline_.reset();
-  next_heartbeat_ = now + kHeartbeatInterval;
+  session_->Hello(now);
   stem::Welcome welcome;
   welcome.version = std::min(hello.version, stem::kProtocolVersion);
   welcome.stem_pid = ::getpid();
@@ -101,7 +98,7 @@ void Stem::OnHello(const stem::Hello& hello, TimePoint now) {
 
 void Stem::OnCreate(stem::CreateNode create, TimePoint now) {
   const std::string name = create.config.name;
-  if (shutting_down_) {
+  if (session_->stopping()) {
     Queue(stem::NodeError{name, "node '" + name + "' not started: the stem is shutting down"});
     return;
   }
@@ -125,32 +122,42 @@ void Stem::OnStop(const std::string& name, StopReason reason, TimePoint now) {
   Apply(*it->second, it->second->process().Stop(reason, now), now);
 }
 
-void Stem::BeginShutdown(TimePoint now) {
-  shutting_down_ = true;
-  grace_deadline_.reset();
-  std::vector<SupervisedNode*> all;
-  for (auto& [name, node] : nodes_) all.push_back(node.get());
-  for (SupervisedNode* node : all) Apply(*node, node->process().Stop(StopReason::kShutdown, now), now);
-}
+void Stem::BeginShutdown(TimePoint now) { Do(session_->Shutdown(), "", now); }
 
 void Stem::SupervisorLost(const std::string& why, TimePoint now) {
   supervisor_pidfd_.Reset();
-  if (!connected_) return;
-  connected_ = false;
-  // A bound PAIR socket whose peer died with messages in flight may ignore
-  // the next peer: start over with a fresh one.
-  Status s = link_->Reset();
-  if (!s.ok()) LogError(s.message());
-  const double grace = options_.settings.grace;
-  if (shutting_down_) return;
-  if (grace <= 0) {
-    LogWarning(why + "; grace period is 0: stopping every node");
-    BeginShutdown(now);
-    return;
+  Do(session_->Lost(now, FromSeconds(options_.settings.grace), SupervisorSession::Why::kNone),
+     why, now);
+}
+
+void Stem::Do(const SupervisorSession::Actions& a, const std::string& why, TimePoint now) {
+  using Why = SupervisorSession::Why;
+  if (a.heartbeat) Queue(stem::Heartbeat{});
+  if (a.reset_link) {
+    supervisor_pidfd_.Reset();
+    // A bound PAIR socket whose peer died with messages in flight may ignore
+    // the next peer: start over with a fresh one.
+    Status s = link_->Reset();
+    if (!s.ok()) LogError(s.message());
+    if (a.why == Why::kGraceZero) {
+      LogWarning(why + "; grace period is 0: stopping every node");
+    } else if (session_->state() == SupervisorSession::State::kWaiting) {
+      LogWarning(why + "; nodes keep running, waiting " +
+                 std::to_string(static_cast<int>(options_.settings.grace)) +
+                 " s for a zsupd to reconnect");
+    }
   }
-  LogWarning(why + "; nodes keep running, waiting " + std::to_string(static_cast<int>(grace)) +
-             " s for a zsupd to reconnect");
-  grace_deadline_ = now + FromSeconds(grace);
+  if (a.why == Why::kGraceOver) {
+    LogWarning("no zsupd connected within the grace period: stopping every node");
+  }
+  if (a.stop_nodes) {
+    std::vector<SupervisedNode*> all;
+    for (auto& [name, node] : nodes_) all.push_back(node.get());
+    for (SupervisedNode* node : all) {
+      Apply(*node, node->process().Stop(StopReason::kShutdown, now), now);
+    }
+  }
+  if (a.bye) Queue(stem::Bye{});
 }
 
 }  // namespace zsup
