@@ -73,8 +73,8 @@ Status Stem::Init() {
   if (!link.ok()) return link.status();
   link_ = std::move(*link);
   const TimePoint now = SteadyNow();
-  session_.emplace(SupervisorSession::Options{kHeartbeatInterval, kSupervisorTimeout,
-                                             kFirstHelloTimeout, kByeFlushTimeout},
+  session_.emplace(SupervisorSession::Options{kLinkHeartbeat, kLinkSilence, kFirstHelloTimeout,
+                                             kByeFlushTimeout},
                    now, FromSeconds(options_.settings.grace));
   return Status::Ok();
 }
@@ -120,7 +120,7 @@ void Stem::PollOnce() {
   add(nullptr, signals_.get(), ZMQ_POLLIN, Kind::kSignals, nullptr);
   if (supervisor_pidfd_) add(nullptr, supervisor_pidfd_.get(), ZMQ_POLLIN, Kind::kSupervisor, nullptr);
   if (notify_) add(nullptr, notify_->fd(), ZMQ_POLLIN, Kind::kNotify, nullptr);
-  const bool read_output = outbound_bytes_ < kMaxQueuedBytes;
+  const bool read_output = outbound_.bytes() < kMaxQueuedBytes;
   for (auto& [name, node] : nodes_) {
     if (node->status_fd() >= 0) add(nullptr, node->status_fd(), ZMQ_POLLIN, Kind::kStatus, node.get());
     if (const ReadyProbe* probe = node->probe(); probe != nullptr && probe->fd() >= 0) {
@@ -358,7 +358,7 @@ void Stem::ForwardLog(std::string_view line, void* stem) {
 
 void Stem::SaveUnsent() {
   std::vector<std::string> frames;
-  for (const std::string& frame : outbound_) {
+  for (const std::string& frame : outbound_.frames()) {
     if (!stem::DecodeOutputView(frame)) frames.push_back(frame);
   }
   Status s = stem::SaveUnsentFrames(options_.state_dir, frames);
@@ -379,7 +379,7 @@ void Stem::RunTimers(TimePoint now) {
   }
   Do(session_->Tick(now, FromSeconds(options_.settings.grace), !nodes_.empty()),
      "no message from zsupd for " +
-         std::to_string(static_cast<int>(Seconds(kSupervisorTimeout).count())) + " s",
+         std::to_string(static_cast<int>(Seconds(kLinkSilence).count())) + " s",
      now);
 }
 
@@ -396,10 +396,7 @@ std::optional<TimePoint> Stem::NextDeadline() const {
   return next;
 }
 
-void Stem::Queue(std::string frame) {
-  outbound_bytes_ += frame.size();
-  outbound_.push_back(std::move(frame));
-}
+void Stem::Queue(std::string frame) { outbound_.Push(std::move(frame)); }
 
 void Stem::QueueFrames(std::vector<std::string>& frames) {
   for (std::string& f : frames) Queue(std::move(f));
@@ -407,16 +404,7 @@ void Stem::QueueFrames(std::vector<std::string>& frames) {
 }
 
 void Stem::FlushOutbound() {
-  while (!outbound_.empty()) {
-    auto sent = link_->TrySend(outbound_.front());
-    if (!sent.ok()) {
-      LogError(sent.error());
-      return;
-    }
-    if (!*sent) return;  // would block: wait for POLLOUT
-    outbound_bytes_ -= outbound_.front().size();
-    outbound_.pop_front();
-  }
+  if (Status s = outbound_.Flush(*link_); !s.ok()) LogError(s.message());
 }
 
 int RunStem(const StemOptions& options) {

@@ -2,8 +2,8 @@
 // Split across files by concern:
 //   stem.cc           setup, the poll loop, signals, reaping, timers, the outbound queue
 //   stem_messages.cc  what zsupd says (Hello, create, destroy, restart, shutdown)
-//                     and carrying out SupervisorSession (the session with zsupd)
-//                     and losing zsupd
+//                     and carrying out SupervisorSession (the session with zsupd:
+//                     losing it, the grace period, shutdown)
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +21,7 @@
 #include "broker/clock.h"
 #include "broker/fd.h"
 #include "broker/link.h"
+#include "broker/link_peer.h"
 #include "broker/signals.h"
 #include "broker/stem_protocol.h"
 #include "stem/launch.h"
@@ -32,8 +33,6 @@
 
 namespace zsup {
 
-inline constexpr Duration kHeartbeatInterval = std::chrono::seconds(1);
-inline constexpr Duration kSupervisorTimeout = std::chrono::seconds(5);
 inline constexpr Duration kFirstHelloTimeout = std::chrono::seconds(30);  // at least, whatever the grace
 inline constexpr Duration kByeFlushTimeout = std::chrono::seconds(10);  // for ByeAck
 // Output queued for zsupd beyond what ZeroMQ holds; past it the stem stops
@@ -113,8 +112,7 @@ class Stem {
   std::optional<NotifySocket> notify_;
   std::map<std::string, std::unique_ptr<SupervisedNode>> nodes_;
   std::unordered_map<pid_t, SupervisedNode*> by_pid_;
-  std::deque<std::string> outbound_;
-  size_t outbound_bytes_ = 0;
+  LinkQueue outbound_;
   int64_t supervisor_pid_ = 0;
   int64_t peer_version_ = 1;  // link version agreed with the last zsupd
   const pid_t parent_pid_ = ::getppid();  // the zsupd whose stderr we inherited

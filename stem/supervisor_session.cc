@@ -5,19 +5,20 @@
 namespace zsup {
 
 SupervisorSession::SupervisorSession(Options options, TimePoint now, Duration grace)
-    : options_(options), grace_deadline_(now + std::max(options.first_hello, grace)) {}
+    : options_(options),
+      liveness_(options.heartbeat, options.supervisor_timeout),
+      grace_deadline_(now + std::max(options.first_hello, grace)) {}
 
 void SupervisorSession::Hello(TimePoint now) {
   connected_ = true;
-  last_heard_ = now;
-  next_heartbeat_ = now + options_.heartbeat;
+  liveness_.Start(now);
   if (state_ == State::kWaiting) {
     state_ = State::kConnected;
     grace_deadline_.reset();
   }
 }
 
-void SupervisorSession::Heard(TimePoint now) { last_heard_ = now; }
+void SupervisorSession::Heard(TimePoint now) { liveness_.Heard(now); }
 
 SupervisorSession::Actions SupervisorSession::Lost(TimePoint now, Duration grace, Why why) {
   if (!connected_) return {};
@@ -53,11 +54,8 @@ void SupervisorSession::ByeAck() {
 
 SupervisorSession::Actions SupervisorSession::Tick(TimePoint now, Duration grace, bool nodes_left) {
   Actions a;
-  if (connected_ && state_ != State::kDone && now >= next_heartbeat_) {
-    a.heartbeat = true;
-    next_heartbeat_ = now + options_.heartbeat;
-  }
-  if (connected_ && now - last_heard_ > options_.supervisor_timeout) {
+  if (connected_ && state_ != State::kDone && liveness_.HeartbeatDue(now)) a.heartbeat = true;
+  if (connected_ && liveness_.Silent(now)) {
     Actions lost = Lost(now, grace, Why::kSilent);
     lost.heartbeat = false;  // to nobody
     return lost;
@@ -96,10 +94,7 @@ std::optional<TimePoint> SupervisorSession::deadline() const {
   auto consider = [&next](std::optional<TimePoint> t) {
     if (t && (!next || *t < *next)) next = t;
   };
-  if (connected_ && state_ != State::kDone) {
-    consider(next_heartbeat_);
-    consider(last_heard_ + options_.supervisor_timeout + std::chrono::milliseconds(1));
-  }
+  if (connected_ && state_ != State::kDone) consider(liveness_.deadline());
   if (state_ == State::kWaiting) consider(grace_deadline_);
   if (state_ == State::kByeSent) consider(exit_deadline_);
   return next;

@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "broker/clock.h"
+#include "broker/link_peer.h"
 
 namespace zsup {
 
@@ -69,8 +70,7 @@ class SupervisorSession {
   State state_ = State::kWaiting;
   bool connected_ = false;
   bool bye_acked_ = false;
-  TimePoint last_heard_{};
-  TimePoint next_heartbeat_{};
+  Liveness liveness_;
   std::optional<TimePoint> grace_deadline_;  // waiting
   std::optional<TimePoint> exit_deadline_;   // bye sent
 };

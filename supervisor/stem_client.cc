@@ -19,8 +19,6 @@ namespace {
 using std::chrono::seconds;
 
 constexpr Duration kHelloRetry = seconds(1);
-constexpr Duration kHeartbeatInterval = seconds(1);
-constexpr Duration kSilenceLimit = seconds(5);
 constexpr Duration kMinStemInterval = seconds(1);
 constexpr size_t kMaxOutbound = 100000;  // messages; beyond this the stem is not reading
 
@@ -31,7 +29,7 @@ StemClient::StemClient(zmq::context_t& context, StemClientOptions options)
 
 Status StemClient::Connect(TimePoint now) {
   welcomed_ = false;
-  outbound_.clear();
+  outbound_.Clear();
   adopted_ = false;
   child_ = false;
   if (auto running = RunningStem(options_.state_dir)) {
@@ -56,7 +54,7 @@ Status StemClient::Connect(TimePoint now) {
   LogInfo(std::string(adopted_ ? "adopting the running" : "started") + " zsup-stem (pid " +
           std::to_string(pid_) + ")");
   SayHello(now);
-  last_heard_ = now;
+  liveness_.Start(now);
   return Status::Ok();
 }
 
@@ -99,20 +97,13 @@ void StemClient::Send(const stem::Message& message) {
     LogError("the stem is not reading: dropping a message to it");
     return;
   }
-  outbound_.push_back(stem::Encode(message));
+  outbound_.Push(stem::Encode(message));
   Flush();
 }
 
 void StemClient::Flush() {
-  while (link_ && !outbound_.empty()) {
-    auto sent = link_->TrySend(outbound_.front());
-    if (!sent.ok()) {
-      LogError(sent.error());
-      return;
-    }
-    if (!*sent) return;
-    outbound_.pop_front();
-  }
+  if (!link_) return;
+  if (Status s = outbound_.Flush(*link_); !s.ok()) LogError(s.message());
 }
 
 void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
@@ -123,7 +114,7 @@ void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
       return;
     }
     if (!msg->has_value()) return;
-    last_heard_ = now;
+    liveness_.Heard(now);
     const std::string_view frame = (*msg)->to_string_view();
     if (auto output = stem::DecodeOutputView(frame)) {
       if (output->ok()) {
@@ -142,7 +133,7 @@ void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
       if (welcomed_) continue;  // an answer to a repeated Hello
       welcomed_ = true;
       link_version_ = std::get<stem::Welcome>(*decoded).version;
-      next_heartbeat_ = now;
+      liveness_.Start(now);
     }
     handlers.message(*decoded);
   }
@@ -173,20 +164,19 @@ std::optional<std::string> StemClient::CheckExited() {
 void StemClient::Tick(TimePoint now) {
   if (!pidfd_ || !link_) return;
   if (!welcomed_ && now >= next_hello_) SayHello(now);
-  if (welcomed_ && now >= next_heartbeat_) {
-    Send(stem::Heartbeat{});
-    next_heartbeat_ = now + kHeartbeatInterval;
+  if (welcomed_ && liveness_.HeartbeatDue(now)) Send(stem::Heartbeat{});
+  if (liveness_.Silent(now) && InboundWaiting()) {
+    liveness_.Heard(now);  // not silent: zsupd holds its output back (OutputBlocked)
   }
-  if (now - last_heard_ > kSilenceLimit && InboundWaiting()) {
-    last_heard_ = now;  // not silent: zsupd holds its output back (OutputBlocked)
-  }
-  if (now - last_heard_ > kSilenceLimit) {
-    LogWarning("zsup-stem (pid " + std::to_string(pid_) + ") silent for 5 s: reconnecting");
-    outbound_.clear();
+  if (liveness_.Silent(now)) {
+    LogWarning("zsup-stem (pid " + std::to_string(pid_) + ") silent for " +
+               std::to_string(static_cast<int>(Seconds(liveness_.silence()).count())) +
+               " s: reconnecting");
+    outbound_.Clear();
     Status s = link_->Reset();
     if (!s.ok()) LogError(s.message());
     welcomed_ = false;
-    last_heard_ = now;
+    liveness_.Start(now);
     SayHello(now);
   }
 }
@@ -201,10 +191,9 @@ bool StemClient::InboundWaiting() {
 
 std::optional<TimePoint> StemClient::NextDeadline() const {
   if (!pidfd_ || !link_) return std::nullopt;
-  TimePoint next = last_heard_ + kSilenceLimit + std::chrono::milliseconds(1);
-  if (!welcomed_) next = std::min(next, next_hello_);
-  if (welcomed_) next = std::min(next, next_heartbeat_);
-  return next;
+  // Before the Welcome no heartbeat goes out: the Hello retry instead.
+  if (!welcomed_) return std::min(next_hello_, liveness_.silence_deadline());
+  return liveness_.deadline();
 }
 
 }  // namespace zsup

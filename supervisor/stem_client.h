@@ -21,6 +21,7 @@
 #include "broker/clock.h"
 #include "broker/fd.h"
 #include "broker/link.h"
+#include "broker/link_peer.h"
 #include "broker/stem_protocol.h"
 
 namespace zsup {
@@ -86,11 +87,10 @@ class StemClient {
   bool adopted_ = false;
   bool welcomed_ = false;
   int64_t link_version_ = 1;
-  TimePoint last_heard_;
+  Liveness liveness_;  // heartbeats once welcomed; silence at any time
   TimePoint next_hello_;
-  TimePoint next_heartbeat_;
   TimePoint earliest_restart_;
-  std::deque<std::string> outbound_;
+  LinkQueue outbound_;
 };
 
 }  // namespace zsup

@@ -1,0 +1,68 @@
+// Liveness on a fake clock, and LinkQueue over a real PAIR link.
+#include "broker/link_peer.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+namespace zsup {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(LivenessTest, AHeartbeatOnceAnIntervalAndSilenceAfterTheLimit) {
+  Liveness l(seconds(1), seconds(5));
+  const TimePoint t0{seconds(100)};
+  l.Start(t0);
+  EXPECT_FALSE(l.HeartbeatDue(t0 + milliseconds(999)));
+  EXPECT_TRUE(l.HeartbeatDue(t0 + seconds(1)));
+  EXPECT_FALSE(l.HeartbeatDue(t0 + seconds(1))) << "once per interval";
+  EXPECT_EQ(l.deadline(), t0 + seconds(2));
+  EXPECT_FALSE(l.Silent(t0 + seconds(5)));
+  EXPECT_TRUE(l.Silent(t0 + seconds(5) + milliseconds(1)));
+  l.Heard(t0 + seconds(4));
+  EXPECT_FALSE(l.Silent(t0 + seconds(9)));
+  EXPECT_EQ(l.silence_deadline(), t0 + seconds(9) + milliseconds(1));
+}
+
+TEST(LinkQueueTest, FramesGoOutInOrderAndTheByteCountFollows) {
+  char tmpl[] = "/tmp/zlq-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string endpoint = std::string("ipc://") + tmpl + "/link.sock";
+  zmq::context_t context(1);
+  auto bound = Link::Create(context, endpoint, Link::Role::kBind);
+  ASSERT_TRUE(bound.ok()) << bound.error();
+  auto connected = Link::Create(context, endpoint, Link::Role::kConnect);
+  ASSERT_TRUE(connected.ok()) << connected.error();
+  LinkQueue q;
+  q.Push("one");
+  q.Push("three");
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.bytes(), 8u);
+  // Until the peer is there, sends may block: the frames stay queued.
+  std::vector<std::string> got;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  while (got.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(q.Flush(**connected).ok());
+    // Waits for a frame (the connection comes up asynchronously).
+    zmq::pollitem_t item{(*bound)->socket().handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, milliseconds(20));
+    while (true) {
+      auto m = (*bound)->TryReceive();
+      if (!m.ok() || !m->has_value()) break;
+      got.push_back((**m).to_string());
+    }
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "three"}));
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+  q.Push("x");
+  q.Clear();
+  EXPECT_EQ(q.bytes(), 0u);
+  std::filesystem::remove_all(tmpl);
+}
+
+}  // namespace
+}  // namespace zsup
