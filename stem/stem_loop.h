@@ -39,7 +39,7 @@ inline constexpr Duration kByeFlushTimeout = std::chrono::seconds(10);  // for B
 // reading node pipes and the nodes block on write: nothing is dropped.
 inline constexpr size_t kMaxQueuedBytes = 8 << 20;
 // Time the stem spends on zsupd's messages per wakeup before it serves its
-// timers and pipes again (well below kSupervisorTimeout on zsupd's side).
+// timers and pipes again (well below kLinkSilence, after which zsupd gives the stem up).
 inline constexpr Duration kMaxLinkHandling = std::chrono::milliseconds(50);
 // Per pipe and wakeup, so one flooding node cannot starve the others.
 inline constexpr size_t kMaxReadPerWakeup = 256 << 10;
