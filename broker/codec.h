@@ -53,8 +53,8 @@ Result<StatusReport> DecodeStatusReply(std::string_view bytes);
 Result<std::vector<OutputLine>> DecodeTailReply(std::string_view bytes);
 
 // ---- events (PUB): two frames, topic and payload ----
-enum class EventKind { kNodeStatus, kNodeExit, kStdout, kStderr, kNodeFailed, kNodeReady };
-// "node_status", "node_exit", "stdout", "stderr", "node_failed", "node_ready"
+enum class EventKind { kNodeStatus, kNodeExit, kStdout, kStderr, kNodeFailed, kNodeReady, kPong };
+// "node_status", "node_exit", "stdout", "stderr", "node_failed", "node_ready", "pong"
 std::string_view EventKindName(EventKind kind);
 std::string EventTopic(EventKind kind, std::string_view node);  // "<kind>/<node>"
 
@@ -62,6 +62,7 @@ std::string EncodeNodeStatusEvent(const NodeStatusEvent& event);
 std::string EncodeNodeExitEvent(const NodeExitEvent& event);
 std::string EncodeNodeFailedEvent(const NodeFailedEvent& event);
 std::string EncodeNodeReadyEvent(const NodeReadyEvent& event);
+std::string EncodePongEvent(const PongEvent& event);
 std::string EncodeOutputEvent(const OutputEvent& event);
 // The hot path of output publishing, without building an OutputEvent or an
 // intermediate buffer: the exact size of the payload, then the payload
@@ -72,7 +73,8 @@ void WriteOutputEvent(char* out, std::string_view node, std::string_view msg, in
 
 struct Event {
   EventKind kind;
-  std::variant<NodeStatusEvent, NodeExitEvent, OutputEvent, NodeFailedEvent, NodeReadyEvent>
+  std::variant<NodeStatusEvent, NodeExitEvent, OutputEvent, NodeFailedEvent, NodeReadyEvent,
+               PongEvent>
       payload;
 };
 // Decodes a two-frame event; the topic's kind selects the payload type and

@@ -92,6 +92,7 @@ TEST(CodecTest, EveryRoleRoundTrips) {
 TEST(CodecTest, EveryRequestRoundTrips) {
   std::vector<Request> requests = {
       PingRequest{},
+      PingRequest{"zsupctl-4711-1"},
       CreateRequest{FullConfig()},
       DestroyRequest{"a"},
       DestroyRequest{""},

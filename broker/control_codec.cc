@@ -1,4 +1,6 @@
 // Control requests and replies <-> msgpack (REQ/REP socket of zsupd).
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "broker/codec.h"
@@ -20,6 +22,13 @@ Status ReadSelector(mp::MapReader& r, Selector* s) {
   return Status::Ok();
 }
 
+bool ValidPongToken(const std::string& token) {
+  return !token.empty() && token.size() <= 64 &&
+         std::all_of(token.begin(), token.end(), [](unsigned char c) {
+           return std::isalnum(c) != 0 || c == '-' || c == '_';
+         });
+}
+
 void PackSelector(Packer& pk, const std::string& cmd, const Selector& s) {
   const bool node = !s.nodes && !s.name_space;
   pk.pack_map(static_cast<uint32_t>(1 + node + s.nodes.has_value() + s.name_space.has_value()));
@@ -31,7 +40,15 @@ void PackSelector(Packer& pk, const std::string& cmd, const Selector& s) {
 
 Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
   Status s;
-  if (cmd == "ping") return Request(PingRequest{});
+  if (cmd == "ping") {
+    PingRequest ping;
+    s = r.Optional("pong", &ping.pong);
+    if (!s.ok()) return s;
+    if (ping.pong && !ValidPongToken(*ping.pong)) {
+      return Status::Error("pong: must be 1 to 64 letters, digits, '-' or '_'");
+    }
+    return Request(std::move(ping));
+  }
   if (cmd == "create") {
     const msgpack::object* config = r.Take("config");
     if (config == nullptr) return Status::Error("missing field 'config' in create request");
@@ -195,8 +212,10 @@ Result<NodeStatus> ReadNodeStatus(const msgpack::object& o, const std::string& p
 std::string EncodeRequest(const Request& request) {
   msgpack::sbuffer buf;
   Packer pk(buf);
-  if (std::holds_alternative<PingRequest>(request)) {
-    pk.pack_map(1), pk.pack("cmd"), pk.pack("ping");
+  if (const auto* ping = std::get_if<PingRequest>(&request)) {
+    pk.pack_map(static_cast<uint32_t>(1 + ping->pong.has_value()));
+    pk.pack("cmd"), pk.pack("ping");
+    if (ping->pong) pk.pack("pong"), pk.pack(*ping->pong);
   } else if (const auto* c = std::get_if<CreateRequest>(&request)) {
     pk.pack_map(2), pk.pack("cmd"), pk.pack("create"), pk.pack("config");
     PackNodeConfig(pk, c->config);

@@ -58,6 +58,14 @@ Result<NodeReadyEvent> ReadNodeReadyEvent(mp::MapReader& r) {
   return e;
 }
 
+Result<PongEvent> ReadPongEvent(mp::MapReader& r) {
+  PongEvent e;
+  Status s = r.Required("node", &e.node);
+  if (s.ok()) s = r.Required("at", &e.at);
+  if (!s.ok()) return s;
+  return e;
+}
+
 Result<OutputEvent> ReadOutputEvent(mp::MapReader& r) {
   OutputEvent e;
   Status s = r.Required("node", &e.node);
@@ -78,6 +86,7 @@ std::string_view EventKindName(EventKind kind) {
     case EventKind::kStderr: return "stderr";
     case EventKind::kNodeFailed: return "node_failed";
     case EventKind::kNodeReady: return "node_ready";
+    case EventKind::kPong: return "pong";
   }
   return "?";
 }
@@ -124,6 +133,14 @@ std::string EncodeNodeReadyEvent(const NodeReadyEvent& e) {
   pk.pack_map(3);
   pk.pack("node"), pk.pack(e.node), pk.pack("pid"), pk.pack(e.pid);
   pk.pack("at"), pk.pack(e.at);
+  return FrameBytes(buf);
+}
+
+std::string EncodePongEvent(const PongEvent& e) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(2);
+  pk.pack("node"), pk.pack(e.node), pk.pack("at"), pk.pack(e.at);
   return FrameBytes(buf);
 }
 
@@ -196,6 +213,8 @@ Result<Event> DecodeEvent(std::string_view topic, std::string_view payload) {
     event = Make(EventKind::kNodeFailed, ReadNodeFailedEvent(*r));
   } else if (kind_name == "node_ready") {
     event = Make(EventKind::kNodeReady, ReadNodeReadyEvent(*r));
+  } else if (kind_name == "pong") {
+    event = Make(EventKind::kPong, ReadPongEvent(*r));
   }
   if (!event.ok()) return event;
   const std::string& payload_node =

@@ -100,6 +100,13 @@ TEST(MalformedTest, CmdOfWrongType) {
   EXPECT_EQ(RequestError(Mp({{"cmd", 7}})), "cmd: must be a string, not an integer");
 }
 
+TEST(MalformedTest, APongTokenIsShortAndPlain) {
+  EXPECT_EQ(RequestError(Mp({{"cmd", "ping"}, {"pong", "a/b"}})),
+            "pong: must be 1 to 64 letters, digits, '-' or '_'");
+  EXPECT_EQ(RequestError(Mp({{"cmd", "ping"}, {"pong", std::string(65, 'x')}})),
+            "pong: must be 1 to 64 letters, digits, '-' or '_'");
+}
+
 TEST(MalformedTest, UnknownCommand) {
   EXPECT_EQ(RequestError(Mp({{"cmd", "launch"}})),
             "unknown command 'launch' (expected ping, create, destroy, restart, status, tail, "

@@ -112,6 +112,10 @@ std::optional<Stream> ParseStream(std::string_view text);
 // ---- control requests (REQ/REP) ----
 
 struct PingRequest {
+  // Extension: zsupd publishes `pong/<token>` when it answers. A subscriber
+  // that receives it knows that every subscription it sent before is in
+  // effect: the late-join handshake of client/client.h.
+  std::optional<std::string> pong = {};
   bool operator==(const PingRequest&) const = default;
 };
 struct CreateRequest {
@@ -197,6 +201,12 @@ struct NodeExitEvent {
   bool commanded = false;
   double at = 0;
   bool operator==(const NodeExitEvent&) const = default;
+};
+
+struct PongEvent {  // extension: pong/<token>, for a ping that asked for it
+  std::string node;  // the token (named `node` like every event's second topic part)
+  double at = 0;
+  bool operator==(const PongEvent&) const = default;
 };
 
 struct NodeReadyEvent {  // v2: node_ready/<node>

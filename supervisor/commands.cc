@@ -45,7 +45,8 @@ void Daemon::ServeControl(TimePoint) {
 std::string Daemon::Execute(std::string_view request_bytes) {
   auto request = DecodeRequest(request_bytes);
   if (!request.ok()) return EncodeErrorReply(request.error());
-  if (std::holds_alternative<PingRequest>(*request)) {
+  if (const auto* ping = std::get_if<PingRequest>(&*request)) {
+    if (ping->pong) publisher_->Pong(PongEvent{*ping->pong, WallNow()});
     return EncodePingReply(PingReply{ZSUP_VERSION, ::getpid()});
   }
   if (const auto* status = std::get_if<StatusRequest>(&*request)) return GetStatus(*status);

@@ -207,6 +207,10 @@ void Publisher::NodeReady(const NodeReadyEvent& e) {
   Publish(EventTopic(EventKind::kNodeReady, e.node), EncodeNodeReadyEvent(e));
 }
 
+void Publisher::Pong(const PongEvent& e) {
+  Publish(EventTopic(EventKind::kPong, e.node), EncodePongEvent(e));
+}
+
 void Publisher::NodeFailed(const NodeFailedEvent& e) {
   Publish(EventTopic(EventKind::kNodeFailed, e.node), EncodeNodeFailedEvent(e));
 }

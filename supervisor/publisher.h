@@ -76,6 +76,7 @@ class Publisher {
   void NodeExit(const NodeExitEvent& e);
   void NodeFailed(const NodeFailedEvent& e);
   void NodeReady(const NodeReadyEvent& e);
+  void Pong(const PongEvent& e);
   // One output line; `topic` is "stdout/<node>" or "stderr/<node>".
   void Output(std::string_view topic, std::string_view node, std::string_view msg, int64_t seq,
               double at);

@@ -422,23 +422,25 @@ int64_t DaemonTest::WaitNewPid(const std::string& node, int64_t old_pid, millise
 
 std::unique_ptr<Subscriber> DaemonTest::Subscribe(const std::vector<std::string>& prefixes,
                                                   int rcvhwm) {
+  // The late-join handshake (client/client.h): a ping asking for
+  // pong/<token>, repeated until the pong arrives on this socket; then every
+  // subscription sent before it is in effect.
   static std::atomic<int> probes{0};
-  const std::string probe = std::string(Subscriber::kProbePrefix) + std::to_string(probes++);
+  const std::string token =
+      std::string(Subscriber::kProbePrefix) + "pong-" + std::to_string(probes++);
   std::vector<std::string> all = prefixes;
-  all.push_back("node_exit/" + probe);
+  all.push_back("pong/" + token);
   auto subscriber = std::make_unique<Subscriber>(context_, events_endpoint(), all, rcvhwm);
-  // The probe exits at once and is revived every second until destroyed, so
-  // an exit event arrives even if the first one went out before zsupd took
-  // the subscription in.
-  EXPECT_TRUE(Create(TestNode(probe, {"--exit=0"})).ok());
   const auto deadline = std::chrono::steady_clock::now() + seconds(10);
   bool seen = false;
   while (!seen && std::chrono::steady_clock::now() < deadline) {
-    auto event = subscriber->NextIncludingProbes(milliseconds(500));
-    seen = event && subscriber->last_topic() == "node_exit/" + probe;
+    EXPECT_TRUE(Send(PingRequest{token}).ok());
+    for (auto event = subscriber->NextIncludingProbes(milliseconds(100)); event && !seen;
+         event = subscriber->NextIncludingProbes(milliseconds(0))) {
+      seen = subscriber->last_topic() == "pong/" + token;
+    }
   }
   EXPECT_TRUE(seen) << "the subscription to " << events_endpoint() << " never took effect";
-  EXPECT_TRUE(Destroy(probe).ok());
   return subscriber;
 }
 

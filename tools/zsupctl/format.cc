@@ -81,6 +81,9 @@ std::string DescribeEvent(const Event& event) {
   if (const auto* r = std::get_if<NodeReadyEvent>(&event.payload)) {
     return FormatTimestamp(r->at) + " " + r->node + " ready " + Pid(r->pid);
   }
+  if (const auto* p = std::get_if<PongEvent>(&event.payload)) {
+    return FormatTimestamp(p->at) + " pong " + p->node;
+  }
   const auto& o = std::get<OutputEvent>(event.payload);
   return FormatTimestamp(o.at) + " " + o.node + " " + std::string(EventKindName(event.kind)) +
          ": " + o.msg;

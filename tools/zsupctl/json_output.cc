@@ -67,6 +67,9 @@ ordered_json EventJson(const Event& event) {
     j["node"] = f->node;
     j["reason"] = f->reason;
     j["at"] = f->at;
+  } else if (const auto* p = std::get_if<PongEvent>(&event.payload)) {
+    j["node"] = p->node;
+    j["at"] = p->at;
   } else if (const auto* r = std::get_if<NodeReadyEvent>(&event.payload)) {
     j["node"] = r->node;
     j["pid"] = r->pid;
