@@ -189,31 +189,6 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in, milliseconds t
   return result;
 }
 
-Subscriber::Subscriber(zmq::context_t& context, const std::string& endpoint,
-                       const std::vector<std::string>& prefixes, int rcvhwm)
-    : socket_(context, zmq::socket_type::sub) {
-  static std::atomic<int> counter{0};
-  const std::string monitor = "inproc://sub-monitor-" + std::to_string(counter++);
-  zmq_socket_monitor(socket_.handle(), monitor.c_str(), ZMQ_EVENT_CONNECTED);
-  zmq::socket_t events(context, zmq::socket_type::pair);
-  events.connect(monitor);
-  socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::rcvhwm, rcvhwm);
-  for (const std::string& p : prefixes) socket_.set(zmq::sockopt::subscribe, p);
-  socket_.connect(endpoint);
-  // Wait until connected, so the subscription is on its way before the test
-  // makes anything happen.
-  zmq::pollitem_t item{events.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, std::chrono::milliseconds(5000)) > 0) {
-    zmq::message_t m;
-    while (events.recv(m, zmq::recv_flags::dontwait)) {
-    }
-  } else {
-    ADD_FAILURE() << "subscriber did not connect to " << endpoint;
-  }
-  zmq_socket_monitor(socket_.handle(), nullptr, 0);
-}
-
 std::optional<Event> Subscriber::Next(milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -226,17 +201,15 @@ std::optional<Event> Subscriber::Next(milliseconds timeout) {
 }
 
 std::optional<Event> Subscriber::NextIncludingProbes(milliseconds timeout) {
-  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-  zmq::message_t topic, payload;
-  if (!socket_.recv(topic) || !topic.more() || !socket_.recv(payload)) return std::nullopt;
-  last_topic_ = topic.to_string();
-  auto event = DecodeEvent(topic.to_string_view(), payload.to_string_view());
+  auto event = sub_->Next(timeout);
   if (!event.ok()) {
-    ADD_FAILURE() << "undecodable event on " << last_topic_ << ": " << event.error();
+    ADD_FAILURE() << event.error();
     return std::nullopt;
   }
-  return *event;
+  if (!event->has_value()) return std::nullopt;
+  const Event& e = **event;
+  last_topic_ = EventTopic(e.kind, std::visit([](const auto& p) { return p.node; }, e.payload));
+  return std::move(**event);
 }
 
 std::optional<Event> Subscriber::WaitFor(const std::function<bool(const Event&)>& match,
@@ -336,15 +309,8 @@ std::string DaemonTest::control_endpoint() const { return "ipc://" + dir_ + "/co
 std::string DaemonTest::events_endpoint() const { return "ipc://" + dir_ + "/events.sock"; }
 
 Result<std::string> DaemonTest::Call(const std::string& request, milliseconds timeout) {
-  zmq::socket_t req(context_, zmq::socket_type::req);
-  req.set(zmq::sockopt::linger, 0);
-  req.connect(control_endpoint());
-  req.send(zmq::buffer(request));
-  zmq::pollitem_t item{req.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0) return Status::Unreachable("no reply from zsupd");
-  zmq::message_t reply;
-  if (!req.recv(reply)) return Status::Unreachable("no reply from zsupd");
-  return reply.to_string();
+  client::Control control(context_, control_endpoint());  // a fresh socket each time
+  return control.Call(request, timeout);
 }
 
 Status DaemonTest::Create(const NodeConfig& config) {
@@ -422,25 +388,20 @@ int64_t DaemonTest::WaitNewPid(const std::string& node, int64_t old_pid, millise
 
 std::unique_ptr<Subscriber> DaemonTest::Subscribe(const std::vector<std::string>& prefixes,
                                                   int rcvhwm) {
-  // The late-join handshake (client/client.h): a ping asking for
-  // pong/<token>, repeated until the pong arrives on this socket; then every
-  // subscription sent before it is in effect.
-  static std::atomic<int> probes{0};
-  const std::string token =
-      std::string(Subscriber::kProbePrefix) + "pong-" + std::to_string(probes++);
-  std::vector<std::string> all = prefixes;
-  all.push_back("pong/" + token);
-  auto subscriber = std::make_unique<Subscriber>(context_, events_endpoint(), all, rcvhwm);
-  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
-  bool seen = false;
-  while (!seen && std::chrono::steady_clock::now() < deadline) {
-    EXPECT_TRUE(Send(PingRequest{token}).ok());
-    for (auto event = subscriber->NextIncludingProbes(milliseconds(100)); event && !seen;
-         event = subscriber->NextIncludingProbes(milliseconds(0))) {
-      seen = subscriber->last_topic() == "pong/" + token;
-    }
+  // The late-join handshake (client/client.h): when Join() returns, every
+  // subscription is in effect and nothing the test triggers can be missed.
+  client::Control control(context_, control_endpoint());
+  client::SubscriberOptions options;
+  options.rcvhwm = rcvhwm;
+  options.on_skip = [](const std::string& why) { ADD_FAILURE() << "skipped " << why; };
+  auto joined = client::Subscriber::Join(context_, events_endpoint(), control, prefixes,
+                                         seconds(10), std::move(options));
+  if (!joined.ok()) {
+    ADD_FAILURE() << "the subscription to " << events_endpoint()
+                  << " never took effect: " << joined.error();
+    joined = client::Subscriber::Connect(context_, events_endpoint(), prefixes);
   }
-  EXPECT_TRUE(seen) << "the subscription to " << events_endpoint() << " never took effect";
+  auto subscriber = std::make_unique<Subscriber>(std::move(*joined));
   return subscriber;
 }
 

@@ -16,6 +16,7 @@
 #include <zmq.hpp>
 
 #include "broker/codec.h"
+#include "client/client.h"
 #include "broker/messages.h"
 #include "broker/status.h"
 
@@ -61,13 +62,11 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv, milliseconds timeout = seconds(20),
                          const std::vector<std::string>& extra_env = {});
 
-// A SUB socket on zsupd's events endpoint.
+// A SUB socket on zsupd's events endpoint: client/client.h's Subscriber,
+// joined with the pong handshake (DaemonTest::Subscribe()).
 class Subscriber {
  public:
-  // `rcvhwm`: events this side queues before zsupd's queue for it fills
-  // (0: unlimited, so only a test that wants backpressure sets it).
-  Subscriber(zmq::context_t& context, const std::string& endpoint,
-             const std::vector<std::string>& prefixes, int rcvhwm = 0);
+  explicit Subscriber(std::unique_ptr<client::Subscriber> sub) : sub_(std::move(sub)) {}
   // The next event within `timeout`, or nullopt. Events about the fixture's
   // probe nodes (named kProbePrefix...) are skipped.
   std::optional<Event> Next(milliseconds timeout = seconds(10));
@@ -81,7 +80,7 @@ class Subscriber {
   const std::string& last_topic() const { return last_topic_; }
 
  private:
-  zmq::socket_t socket_;
+  std::unique_ptr<client::Subscriber> sub_;
   std::string last_topic_;
 };
 

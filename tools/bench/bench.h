@@ -84,7 +84,8 @@ inline Result<std::unique_ptr<Session>> StartSession(Bench& b, const std::string
   Status s = session->daemon->Start();
   if (!s.ok()) return s;
   session->control = std::make_unique<Control>(*b.context, session->daemon->control_endpoint());
-  auto events = Events::Connect(*b.context, session->daemon->events_endpoint(), prefixes);
+  auto events =
+      Events::Connect(*b.context, session->daemon->events_endpoint(), *session->control, prefixes);
   if (!events.ok()) return session->daemon->WithLog(events.status());
   session->events = std::move(*events);
   return session;

@@ -1,65 +1,39 @@
 #include "tools/bench/client.h"
 
-#include <atomic>
 #include <cstdint>
-#include <thread>
 
 #include "tools/bench/process.h"
 
 namespace zsup::bench {
 
-Control::Control(zmq::context_t& context, std::string endpoint)
-    : context_(context), endpoint_(std::move(endpoint)) {}
+namespace {
 
-Status Control::Open() {
-  try {
-    socket_.emplace(context_, zmq::socket_type::req);
-    socket_->set(zmq::sockopt::linger, 0);
-    // After zsupd restarts, find the new one within milliseconds rather
-    // than ZeroMQ's default 100 ms.
-    socket_->set(zmq::sockopt::reconnect_ivl, 2);
-    socket_->set(zmq::sockopt::reconnect_ivl_max, 2);
-    socket_->connect(endpoint_);
-    return Status::Ok();
-  } catch (const zmq::error_t& e) {
-    socket_.reset();
-    return Status::Error("connect " + endpoint_ + ": " + e.what());
-  }
+client::ControlOptions BenchControlOptions() {
+  client::ControlOptions o;
+  o.timeout = milliseconds(30000);
+  o.fast_reconnect = true;  // finds a restarted zsupd within milliseconds
+  o.interrupted = [] { return Interrupted(); };
+  return o;
 }
 
+client::SubscriberOptions BenchSubscriberOptions() {
+  client::SubscriberOptions o;
+  o.rcvhwm = 0;  // never drop on our side: losses are zsupd's
+  o.rcvbuf = 4 << 20;
+  o.fast_reconnect = true;
+  o.interrupted = [] { return Interrupted(); };
+  return o;
+}
+
+}  // namespace
+
+Control::Control(zmq::context_t& context, std::string endpoint)
+    : client_(context, std::move(endpoint), BenchControlOptions()) {}
+
 Result<std::string> Control::Call(std::string_view request, milliseconds timeout) {
-  if (!socket_) {
-    Status s = Open();
-    if (!s.ok()) return s;
-  }
-  try {
-    socket_->send(zmq::const_buffer(request.data(), request.size()));
-    zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (Interrupted()) break;
-      auto left =
-          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      int n = 0;
-      try {
-        n = zmq::poll(&item, 1, left);
-      } catch (const zmq::error_t& e) {
-        if (e.num() == EINTR) continue;
-        throw;
-      }
-      if (n <= 0) continue;
-      zmq::message_t reply;
-      if (socket_->recv(reply)) return reply.to_string();
-    }
-  } catch (const zmq::error_t& e) {
-    socket_.reset();
-    return Status::Error(std::string("control socket: ") + e.what());
-  }
-  socket_.reset();
-  if (Interrupted()) return InterruptedError();
-  return Status::Unreachable("no reply from zsupd within " + std::to_string(timeout.count()) +
-                             " ms");
+  auto reply = client_.Call(request, timeout);
+  if (!reply.ok() && Interrupted()) return InterruptedError();
+  return reply;
 }
 
 Status Control::Ping() {
@@ -92,72 +66,24 @@ Result<StatusReport> Control::GetStatus(const std::string& node) {
 }
 
 Result<std::unique_ptr<Events>> Events::Connect(zmq::context_t& context,
-                                                const std::string& endpoint,
+                                                const std::string& endpoint, Control& control,
                                                 const std::vector<std::string>& prefixes) {
-  static std::atomic<int> counter{0};
-  try {
-    zmq::socket_t socket(context, zmq::socket_type::sub);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::rcvhwm, 0);  // never drop on our side: losses are zsupd's
-    socket.set(zmq::sockopt::rcvbuf, 4 << 20);
-    const std::string monitor = "inproc://bench-sub-monitor-" + std::to_string(counter++);
-    if (zmq_socket_monitor(socket.handle(), monitor.c_str(), ZMQ_EVENT_CONNECTED) != 0) {
-      return Status::Error("zmq_socket_monitor failed");
-    }
-    zmq::socket_t events(context, zmq::socket_type::pair);
-    events.set(zmq::sockopt::linger, 0);
-    events.connect(monitor);
-    for (const std::string& p : prefixes) socket.set(zmq::sockopt::subscribe, p);
-    socket.connect(endpoint);
-    zmq::pollitem_t item{events.handle(), 0, ZMQ_POLLIN, 0};
-    bool connected = false;
-    for (int i = 0; i < 100 && !connected && !Interrupted(); ++i) {
-      try {
-        connected = zmq::poll(&item, 1, milliseconds(100)) > 0;
-      } catch (const zmq::error_t& e) {
-        if (e.num() != EINTR) throw;
-      }
-    }
-    zmq_socket_monitor(socket.handle(), nullptr, 0);
-    if (!connected) return Status::Error("events subscriber did not connect to " + endpoint);
-    // The subscription travels after the connection; give it a moment to
-    // reach zsupd's PUB socket (there is no acknowledgement to wait for).
-    std::this_thread::sleep_for(milliseconds(50));
-    return std::unique_ptr<Events>(new Events(std::move(socket)));
-  } catch (const zmq::error_t& e) {
-    return Status::Error("events socket " + endpoint + ": " + e.what());
-  }
+  auto sub = client::Subscriber::Join(context, endpoint, control.client(), prefixes,
+                                      milliseconds(10000), BenchSubscriberOptions());
+  if (!sub.ok()) return sub.status();
+  return std::unique_ptr<Events>(new Events(std::move(*sub)));
 }
 
 Result<std::unique_ptr<Events>> Events::ConnectEarly(zmq::context_t& context,
                                                      const std::string& endpoint,
                                                      const std::vector<std::string>& prefixes) {
-  try {
-    zmq::socket_t socket(context, zmq::socket_type::sub);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::rcvhwm, 0);
-    socket.set(zmq::sockopt::reconnect_ivl, 2);
-    socket.set(zmq::sockopt::reconnect_ivl_max, 2);
-    for (const std::string& p : prefixes) socket.set(zmq::sockopt::subscribe, p);
-    socket.connect(endpoint);
-    return std::unique_ptr<Events>(new Events(std::move(socket)));
-  } catch (const zmq::error_t& e) {
-    return Status::Error("events socket " + endpoint + ": " + e.what());
-  }
+  auto sub = client::Subscriber::Connect(context, endpoint, prefixes, BenchSubscriberOptions());
+  if (!sub.ok()) return sub.status();
+  return std::unique_ptr<Events>(new Events(std::move(*sub)));
 }
 
 bool Events::NextRaw(zmq::message_t* topic, zmq::message_t* payload, milliseconds timeout) {
-  try {
-    if (!socket_.recv(*topic, zmq::recv_flags::dontwait)) {
-      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      if (Interrupted() || zmq::poll(&item, 1, timeout) <= 0) return false;
-      if (!socket_.recv(*topic, zmq::recv_flags::dontwait)) return false;
-    }
-    if (!topic->more()) return NextRaw(topic, payload, timeout);  // not an event: skip
-    return socket_.recv(*payload).has_value();
-  } catch (const zmq::error_t&) {
-    return false;  // EINTR (interrupt) or a closed context
-  }
+  return sub_->NextRaw(topic, payload, timeout);
 }
 
 std::optional<Event> Events::Next(milliseconds timeout) {

@@ -16,17 +16,19 @@
 #include "broker/codec.h"
 #include "broker/messages.h"
 #include "broker/status.h"
+#include "client/client.h"
 
 namespace zsup::bench {
 
 using std::chrono::milliseconds;
 
+// zsup-bench's clients: client/client.h's Control and Subscriber with the
+// bench's settings (fast reconnects, Ctrl-C ends every wait).
 class Control {
  public:
   Control(zmq::context_t& context, std::string endpoint);
 
-  // One request, one reply, within `timeout`. After a timeout the socket is
-  // replaced (a REQ socket without its reply is stuck).
+  // One request, one reply, within `timeout`.
   Result<std::string> Call(std::string_view request, milliseconds timeout = milliseconds(30000));
 
   Status Ping();
@@ -34,22 +36,18 @@ class Control {
   Status Destroy(const std::string& node);
   Result<ApplyReply> Apply(const ApplyRequest& request);
   Result<StatusReport> GetStatus(const std::string& node = "");
+  client::Control& client() { return client_; }
 
  private:
-  Status Open();
-  zmq::context_t& context_;
-  std::string endpoint_;
-  std::optional<zmq::socket_t> socket_;
+  client::Control client_;
 };
 
 class Events {
  public:
-  // Subscribes to `prefixes` and waits (ZMQ_EVENT_CONNECTED on a socket
-  // monitor) until the connection is up, so nothing published afterwards is
-  // missed for want of a subscription. A short pause follows for the
-  // subscription itself to reach zsupd.
+  // Subscribes to `prefixes` and returns once they are in effect (the pong
+  // handshake over `control`), so nothing published afterwards is missed.
   static Result<std::unique_ptr<Events>> Connect(zmq::context_t& context,
-                                                 const std::string& endpoint,
+                                                 const std::string& endpoint, Control& control,
                                                  const std::vector<std::string>& prefixes);
 
   // Subscribes without waiting, for a zsupd that is not up yet: the socket
@@ -69,8 +67,8 @@ class Events {
   int64_t undecodable() const { return undecodable_; }
 
  private:
-  explicit Events(zmq::socket_t socket) : socket_(std::move(socket)) {}
-  zmq::socket_t socket_;
+  explicit Events(std::unique_ptr<client::Subscriber> sub) : sub_(std::move(sub)) {}
+  std::unique_ptr<client::Subscriber> sub_;
   int64_t undecodable_ = 0;
 };
 

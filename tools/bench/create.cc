@@ -29,7 +29,7 @@ Result<CreateTimes> TimeCreates(Bench& b, const std::string& synchronous, const 
   Status s = daemon.Start();
   if (!s.ok()) return s;
   Control control(*b.context, daemon.control_endpoint());
-  auto events = Events::Connect(*b.context, daemon.events_endpoint(), {"node_status/"});
+  auto events = Events::Connect(*b.context, daemon.events_endpoint(), control, {"node_status/"});
   if (!events.ok()) return daemon.WithLog(events.status());
   std::vector<double> reply, running, floor, commit, fork_exec, to_spawn, spawn_to_event;
   for (int i = -kCreateWarmup; i < b.counts.creates; ++i) {

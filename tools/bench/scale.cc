@@ -36,7 +36,7 @@ Status RunScale(Bench& b, std::optional<TempDir>* leftover) {
     Status s = daemon.Start();
     if (!s.ok()) return s;
     Control control(*b.context, daemon.control_endpoint());
-    auto events = Events::Connect(*b.context, daemon.events_endpoint(), {"node_status/"});
+    auto events = Events::Connect(*b.context, daemon.events_endpoint(), control, {"node_status/"});
     if (!events.ok()) return daemon.WithLog(events.status());
 
     std::set<std::string> started;

@@ -14,40 +14,21 @@ Result<std::unique_ptr<Client>> Connect(const GlobalOptions& options) {
   return std::make_unique<Client>(std::move(*endpoints), timeout);
 }
 
-Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
-    : endpoints_(std::move(endpoints)), timeout_(timeout), context_(1) {}
-
-Result<std::string> Client::Call(const Request& request) {
-  const std::string& ep = endpoints_.control;
-  try {
-    zmq::socket_t req(context_, zmq::socket_type::req);
-    req.set(zmq::sockopt::linger, 0);
-    req.connect(ep);
-    if (!req.send(zmq::buffer(EncodeRequest(request)), zmq::send_flags::dontwait)) {
-      // REQ queues until connected; a full queue here means nothing is there.
-      return Status::Unreachable("zsupd is not answering at " + ep);
-    }
-    zmq::pollitem_t item{req.handle(), 0, ZMQ_POLLIN, 0};
-    const auto deadline = std::chrono::steady_clock::now() + timeout_;
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return Status::Unreachable("zsupd is not answering at " + ep);
-      try {
-        if (zmq::poll(&item, 1, left) > 0) break;
-      } catch (const zmq::error_t& e) {
-        if (e.num() != EINTR) throw;
-      }
-    }
-    zmq::message_t reply;
-    if (!req.recv(reply, zmq::recv_flags::dontwait)) {
-      return Status::Unreachable("zsupd is not answering at " + ep);
-    }
-    return reply.to_string();
-  } catch (const zmq::error_t& e) {
-    return Status::Error("control endpoint '" + ep + "': " + e.what());
-  }
+namespace {
+client::ControlOptions ControlOptionsFor(std::chrono::milliseconds timeout) {
+  client::ControlOptions o;
+  o.timeout = timeout;
+  return o;
 }
+}  // namespace
+
+Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
+    : endpoints_(std::move(endpoints)),
+      timeout_(timeout),
+      context_(1),
+      control_(context_, endpoints_.control, ControlOptionsFor(timeout)) {}
+
+Result<std::string> Client::Call(const Request& request) { return control_.Call(request); }
 
 Result<PingReply> Client::Ping() {
   auto reply = Call(PingRequest{});

@@ -1,6 +1,6 @@
-// The control-socket client: one REQ socket per request (a REQ socket that
-// timed out is stuck waiting for its reply, so it is never reused), a short
-// linger, and every outcome as a value:
+// zsupctl's view of zsupd: the endpoints, the timeout and the typed requests,
+// over client/client.h's Control (a REQ socket replaced after a timeout,
+// since a REQ socket without its reply is stuck). Every outcome is a value:
 //   - an `ok: false` reply   -> Status::Refused(error) (from the broker decoders)
 //   - no reply in `timeout`  -> Status::Unreachable("zsupd is not answering at EP")
 //   - a ZeroMQ error         -> Status::Error
@@ -20,6 +20,7 @@
 
 #include "broker/messages.h"
 #include "broker/status.h"
+#include "client/client.h"
 #include "tools/zsupctl/cli.h"
 #include "tools/zsupctl/endpoints.h"
 
@@ -34,6 +35,7 @@ class Client {
   const Endpoints& endpoints() const { return endpoints_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
   zmq::context_t& context() { return context_; }
+  client::Control& control() { return control_; }
 
   Result<PingReply> Ping();
   Status Create(const NodeConfig& config);
@@ -53,6 +55,7 @@ class Client {
   Endpoints endpoints_;
   std::chrono::milliseconds timeout_;
   zmq::context_t context_;
+  client::Control control_;  // uses context_: declared after it
 };
 
 // A Client for the endpoints and --timeout in `options` (see endpoints.h).

@@ -42,7 +42,7 @@ int Run(const EventsOptions& o, const GlobalOptions& g) {
                                        EventTopic(EventKind::kNodeExit, o.node),
                                        EventTopic(EventKind::kNodeFailed, o.node),
                                        EventTopic(EventKind::kNodeReady, o.node)};
-  auto sub = Subscription::Open(c.context(), c.endpoints().events, prefixes, c.timeout());
+  auto sub = Subscription::Open(c, prefixes);
   if (!sub.ok()) return ReportFailure(sub.status());
   for (;;) {
     auto event = (*sub)->Next(signals->get());

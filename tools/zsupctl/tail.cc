@@ -101,7 +101,7 @@ int Follow(const TailOptions& o, const GlobalOptions& g) {
   for (Stream s : Streams(o))
     prefixes.push_back(
         EventTopic(s == Stream::kStdout ? EventKind::kStdout : EventKind::kStderr, o.node));
-  auto sub = Subscription::Open(c.context(), c.endpoints().events, prefixes, c.timeout());
+  auto sub = Subscription::Open(c, prefixes);
   if (!sub.ok()) return ReportFailure(sub.status());
   LineCursor cursors[2];
   if (o.lines > 0) {
