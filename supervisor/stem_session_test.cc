@@ -10,8 +10,8 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using State = StemSession::State;
-using Actions = StemSession::Actions;
+using SessionState = StemSession::State;
+using SessionActions = StemSession::Actions;
 
 class StemSessionTest : public ::testing::Test {
  protected:
@@ -21,20 +21,20 @@ class StemSessionTest : public ::testing::Test {
 };
 
 TEST_F(StemSessionTest, ALostStemIsReplacedOnlyOnceItsNodesAreGone) {
-  EXPECT_EQ(s_.StemExited(now_), Actions{});
-  EXPECT_EQ(s_.state(), State::kLost);
+  EXPECT_EQ(s_.StemExited(now_), SessionActions{});
+  EXPECT_EQ(s_.state(), SessionState::kLost);
   EXPECT_TRUE(s_.serving());
-  EXPECT_EQ(s_.Tick(now_, /*nodes_dying=*/true, no_backoff_), Actions{});
+  EXPECT_EQ(s_.Tick(now_, /*nodes_dying=*/true, no_backoff_), SessionActions{});
   EXPECT_FALSE(s_.deadline(true, no_backoff_).has_value()) << "the pidfds wake the loop";
-  EXPECT_EQ(s_.Tick(now_, false, no_backoff_), Actions{.connect = true});
+  EXPECT_EQ(s_.Tick(now_, false, no_backoff_), SessionActions{.connect = true});
   s_.Connected();
-  EXPECT_EQ(s_.state(), State::kRunning);
+  EXPECT_EQ(s_.state(), SessionState::kRunning);
 }
 
 TEST_F(StemSessionTest, TheStemClientsBackoffIsHonoured) {
   s_.StemExited(now_);
   const TimePoint later = now_ + seconds(3);
-  EXPECT_EQ(s_.Tick(now_, false, later), Actions{});
+  EXPECT_EQ(s_.Tick(now_, false, later), SessionActions{});
   EXPECT_EQ(s_.deadline(false, later), later);
   EXPECT_TRUE(s_.Tick(later, false, later).connect);
 }
@@ -43,19 +43,19 @@ TEST_F(StemSessionTest, AFailedStartIsRetriedAfterASecond) {
   s_.StemExited(now_);
   ASSERT_TRUE(s_.Tick(now_, false, no_backoff_).connect);
   s_.ConnectFailed(now_);
-  EXPECT_EQ(s_.state(), State::kLost);
+  EXPECT_EQ(s_.state(), SessionState::kLost);
   EXPECT_FALSE(s_.Tick(now_ + milliseconds(999), false, no_backoff_).connect);
   EXPECT_EQ(s_.deadline(false, no_backoff_), now_ + seconds(1));
   EXPECT_TRUE(s_.Tick(now_ + seconds(1), false, no_backoff_).connect);
 }
 
 TEST_F(StemSessionTest, ShutdownStopsTheStemAndEndsAfterItsByeAndExit) {
-  EXPECT_EQ(s_.Shutdown(now_, true), Actions{.send_shutdown = true});
-  EXPECT_EQ(s_.state(), State::kStopping);
+  EXPECT_EQ(s_.Shutdown(now_, true), SessionActions{.send_shutdown = true});
+  EXPECT_EQ(s_.state(), SessionState::kStopping);
   EXPECT_FALSE(s_.serving());
-  EXPECT_EQ(s_.Shutdown(now_, true), Actions{}) << "once";
+  EXPECT_EQ(s_.Shutdown(now_, true), SessionActions{}) << "once";
   s_.Bye();
-  EXPECT_EQ(s_.state(), State::kStopping) << "until the process is gone";
+  EXPECT_EQ(s_.state(), SessionState::kStopping) << "until the process is gone";
   s_.StemExited(now_ + seconds(1));
   EXPECT_TRUE(s_.done());
 }
@@ -63,7 +63,7 @@ TEST_F(StemSessionTest, ShutdownStopsTheStemAndEndsAfterItsByeAndExit) {
 TEST_F(StemSessionTest, AStemThatExitsBeforeItsByeArrivedIsDrained) {
   s_.Shutdown(now_, true);
   s_.StemExited(now_);
-  EXPECT_EQ(s_.state(), State::kDraining);
+  EXPECT_EQ(s_.state(), SessionState::kDraining);
   EXPECT_EQ(s_.deadline(false, no_backoff_), now_ + seconds(1));
   s_.Bye();
   EXPECT_TRUE(s_.done());
@@ -72,26 +72,26 @@ TEST_F(StemSessionTest, AStemThatExitsBeforeItsByeArrivedIsDrained) {
 TEST_F(StemSessionTest, ADrainWithoutByeEndsAfterTheDrainTimeout) {
   s_.Shutdown(now_, true);
   s_.StemExited(now_);
-  EXPECT_EQ(s_.Tick(now_ + milliseconds(999), false, no_backoff_), Actions{});
+  EXPECT_EQ(s_.Tick(now_ + milliseconds(999), false, no_backoff_), SessionActions{});
   EXPECT_EQ(s_.Tick(now_ + seconds(1), false, no_backoff_),
-            Actions{.why = StemSession::Why::kDrainTimedOut});
+            SessionActions{.why = StemSession::Why::kDrainTimedOut});
   EXPECT_TRUE(s_.done());
 }
 
 TEST_F(StemSessionTest, AStemThatDoesNotStopIsKilledAfterTheStopTimeoutAndSlack) {
   s_.Shutdown(now_, true);
   EXPECT_EQ(s_.deadline(false, no_backoff_), now_ + seconds(15));
-  EXPECT_EQ(s_.Tick(now_ + seconds(14), false, no_backoff_), Actions{});
+  EXPECT_EQ(s_.Tick(now_ + seconds(14), false, no_backoff_), SessionActions{});
   EXPECT_EQ(s_.Tick(now_ + seconds(15), false, no_backoff_),
-            (Actions{.kill_stem = true, .why = StemSession::Why::kStopTimedOut}));
+            (SessionActions{.kill_stem = true, .why = StemSession::Why::kStopTimedOut}));
   EXPECT_TRUE(s_.done());
 }
 
 TEST_F(StemSessionTest, ShutdownWithNoStemEndsAtOnce) {
   s_.StemExited(now_);  // lost, its nodes still dying
-  EXPECT_EQ(s_.Shutdown(now_, false), Actions{});
+  EXPECT_EQ(s_.Shutdown(now_, false), SessionActions{});
   EXPECT_TRUE(s_.done());
-  EXPECT_EQ(s_.Tick(now_, false, no_backoff_), Actions{}) << "no new stem once done";
+  EXPECT_EQ(s_.Tick(now_, false, no_backoff_), SessionActions{}) << "no new stem once done";
 }
 
 TEST_F(StemSessionTest, AByeOfAStemThatThenDiesUnexpectedlyDoesNotCarryOver) {
@@ -101,7 +101,7 @@ TEST_F(StemSessionTest, AByeOfAStemThatThenDiesUnexpectedlyDoesNotCarryOver) {
   s_.Connected();
   s_.Shutdown(now_, true);
   s_.StemExited(now_);
-  EXPECT_EQ(s_.state(), State::kDraining) << "the old stem's Bye must not end this one";
+  EXPECT_EQ(s_.state(), SessionState::kDraining) << "the old stem's Bye must not end this one";
 }
 
 }  // namespace
