@@ -36,7 +36,9 @@ bool PollFor(zmq::pollitem_t* items, int n, milliseconds timeout,
 
 std::string PongToken() {
   static std::atomic<int> counter{0};
-  return "c" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  // Ends with '_' so that no token is a prefix of another (subscriptions
+  // match prefixes).
+  return "c" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "_";
 }
 
 Control::Control(zmq::context_t& context, std::string endpoint, ControlOptions options)
@@ -131,12 +133,22 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Join(zmq::context_t& context,
   // (or times out) before the next, so this sends at most one a round trip.
   const auto deadline = Clock::now() + timeout;
   while (Left(deadline).count() > 0) {
-    auto ping = control.Ping(token);
-    if (!ping.ok() && ping.status().code() != Status::Code::kUnreachable) return ping.status();
+    auto reply =
+        control.Call(EncodeRequest(PingRequest{token}),
+                     std::min(control.timeout(), std::max(Left(deadline), milliseconds(1))));
+    Status ping = reply.ok() ? DecodePingReply(*reply).status() : reply.status();
+    if (!ping.ok() && ping.message().find("unknown field 'pong'") != std::string::npos) {
+      // A zsupd older than the handshake: connected is all it offers.
+      return sub;
+    }
+    if (!ping.ok() && ping.code() != Status::Code::kUnreachable) return ping;
     auto wait_until = Clock::now() + std::min(milliseconds(100), Left(deadline));
     try {
       zmq::message_t topic, payload;
-      while (sub->ReadRaw(&topic, &payload, Left(wait_until))) {
+      // Bounded by the clock: a flood of matching events must not keep the
+      // handshake from pinging again (the first pong may have gone out before
+      // the subscription arrived).
+      while (Left(wait_until).count() > 0 && sub->ReadRaw(&topic, &payload, Left(wait_until))) {
         if (topic.to_string_view() == pong_topic) {
           sub->socket_.set(zmq::sockopt::unsubscribe, pong_topic);
           return sub;

@@ -12,7 +12,8 @@
 // pong/<token> for a token of its own, and pings zsupd with that token until
 // the pong arrives (docs/protocol.md): from then on every event matching
 // the prefixes is received. Events that arrive during the handshake are
-// kept and returned first.
+// kept and returned first. A zsupd older than the handshake (it refuses the
+// `pong` field) gets a merely connected subscriber, as before.
 //
 // Errors are values (Status::Unreachable when zsupd does not answer);
 // nothing here throws. Not thread-safe: one thread per Control/Subscriber.

@@ -377,10 +377,15 @@ void Stem::RunTimers(TimePoint now) {
       if (probe->ready()) Apply(*node, node->process().BecameReady(now), now);
     }
   }
-  Do(session_->Tick(now, FromSeconds(options_.settings.grace), !nodes_.empty()),
-     "no message from zsupd for " +
-         std::to_string(static_cast<int>(Seconds(kLinkSilence).count())) + " s",
-     now);
+  const std::string silent = "no message from zsupd for " +
+                             std::to_string(static_cast<int>(Seconds(kLinkSilence).count())) +
+                             " s";
+  const Duration grace = FromSeconds(options_.settings.grace);
+  const SupervisorSession::Actions actions = session_->Tick(now, grace, !nodes_.empty());
+  Do(actions, silent, now);
+  // Stopping the nodes may have left none (those in backoff are dropped at
+  // once): the Bye is due now, not at a wakeup that may never come.
+  if (actions.stop_nodes) Do(session_->Tick(now, grace, !nodes_.empty()), silent, now);
 }
 
 std::optional<TimePoint> Stem::NextDeadline() const {

@@ -400,6 +400,10 @@ std::unique_ptr<Subscriber> DaemonTest::Subscribe(const std::vector<std::string>
     ADD_FAILURE() << "the subscription to " << events_endpoint()
                   << " never took effect: " << joined.error();
     joined = client::Subscriber::Connect(context_, events_endpoint(), prefixes);
+    if (!joined.ok()) {
+      ADD_FAILURE() << joined.error();
+      return nullptr;
+    }
   }
   auto subscriber = std::make_unique<Subscriber>(std::move(*joined));
   return subscriber;

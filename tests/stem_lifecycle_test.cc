@@ -339,3 +339,22 @@ TEST_F(StemLifecycleTest, WithoutZsupdTheStemStopsItsNodesAfterTheGracePeriod) {
 
 }  // namespace
 }  // namespace zsup::testing
+
+namespace zsup::testing {
+namespace {
+
+// The grace period running out with nothing left to stop: the stem says Bye
+// and exits at once (it once waited for a wakeup that never came).
+class StemGraceTest : public DaemonTest {};
+
+TEST_F(StemGraceTest, AStemWithoutNodesExitsWhenTheGraceRunsOut) {
+  StartDaemon({"--grace", "1"});
+  const pid_t stem = StemPid();
+  ASSERT_GT(stem, 0);
+  KillDaemon();
+  EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(stem); }, seconds(10)))
+      << "the stem outlived its grace period with no node: " << Log();
+}
+
+}  // namespace
+}  // namespace zsup::testing
