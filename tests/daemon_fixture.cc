@@ -190,17 +190,6 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in, milliseconds t
 }
 
 std::optional<Event> Subscriber::Next(milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto event = NextIncludingProbes(std::max(left, milliseconds(0)));
-    if (!event) return event;
-    const auto* node = std::visit([](const auto& e) { return &e.node; }, event->payload);
-    if (!node->starts_with(kProbePrefix)) return event;
-  }
-}
-
-std::optional<Event> Subscriber::NextIncludingProbes(milliseconds timeout) {
   auto event = sub_->Next(timeout);
   if (!event.ok()) {
     ADD_FAILURE() << event.error();

@@ -67,12 +67,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, milliseconds time
 class Subscriber {
  public:
   explicit Subscriber(std::unique_ptr<client::Subscriber> sub) : sub_(std::move(sub)) {}
-  // The next event within `timeout`, or nullopt. Events about the fixture's
-  // probe nodes (named kProbePrefix...) are skipped.
+  // The next event within `timeout`, or nullopt.
   std::optional<Event> Next(milliseconds timeout = seconds(10));
-  // Like Next(), without skipping probe events.
-  std::optional<Event> NextIncludingProbes(milliseconds timeout);
-  static constexpr std::string_view kProbePrefix = "zsup-probe-";
   // Events until one satisfies `match` (returned) or the deadline passes.
   std::optional<Event> WaitFor(const std::function<bool(const Event&)>& match,
                                milliseconds timeout = seconds(10));
@@ -129,9 +125,9 @@ class DaemonTest : public ::testing::Test {
   // alone only means exec succeeded).
   bool WaitPrinted(const std::string& node, milliseconds timeout = seconds(10));
 
-  // A subscriber whose subscriptions are known to be in effect: a probe node
-  // that exits at once is created (and destroyed) until its node_exit event
-  // arrives, so no event the test triggers afterwards can be missed.
+  // A subscriber whose subscriptions are known to be in effect (the pong
+  // handshake of client/client.h), so no event the test triggers afterwards
+  // can be missed.
   std::unique_ptr<Subscriber> Subscribe(const std::vector<std::string>& prefixes,
                                         int rcvhwm = 0);
 

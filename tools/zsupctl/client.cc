@@ -30,36 +30,19 @@ Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
 
 Result<std::string> Client::Call(const Request& request) { return control_.Call(request); }
 
-Result<PingReply> Client::Ping() {
-  auto reply = Call(PingRequest{});
-  if (!reply.ok()) return reply.status();
-  return DecodePingReply(*reply);
-}
+Result<PingReply> Client::Ping() { return control_.Ping(); }
 
 Status Client::Create(const NodeConfig& config) {
   auto reply = Call(CreateRequest{config});
   return reply.ok() ? DecodeOkReply(*reply) : reply.status();
 }
 
-Status Client::Send(const Request& request) {
-  auto reply = Call(request);
-  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
-}
+Status Client::Send(const Request& request) { return control_.Send(request); }
 
 Result<ApplyReply> Client::Apply(const ApplyRequest& request) {
   auto reply = Call(request);
   if (!reply.ok()) return reply.status();
   return DecodeApplyReply(*reply);
-}
-
-Status Client::Destroy(const std::string& node) {
-  auto reply = Call(DestroyRequest{node});
-  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
-}
-
-Status Client::Restart(const std::string& node) {
-  auto reply = Call(RestartRequest{node});
-  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
 }
 
 Result<StatusReport> Client::GetStatus(const std::string& node) {

@@ -39,8 +39,6 @@ class Client {
 
   Result<PingReply> Ping();
   Status Create(const NodeConfig& config);
-  Status Destroy(const std::string& node);                  // "" = every node
-  Status Restart(const std::string& node);                  // "" = every node
   // A command whose reply is only ok or an error (destroy, restart, stop, start).
   Status Send(const Request& request);
   Result<ApplyReply> Apply(const ApplyRequest& request);
