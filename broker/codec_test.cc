@@ -151,6 +151,24 @@ TEST(CodecTest, Version2ConfigFieldsRoundTripAndLeaveOldFingerprintsAlone) {
   EXPECT_EQ(EncodeNodeConfig(c), before) << "unset, they are not encoded";
 }
 
+TEST(CodecTest, ClusterBackendRoundTripsAndRefusesUnknownKeys) {
+  NodeConfig c = FullConfig();
+  const std::string before = EncodeNodeConfig(c);
+  c.cluster_backend = ClusterBackend{"zeromq", "tcp://10.0.0.1:27760", "tcp://10.0.0.1:27761"};
+  auto back = DecodeNodeConfig(EncodeNodeConfig(c));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, c);
+  c.cluster_backend = ClusterBackend{"broker", {}, {}};
+  back = DecodeNodeConfig(EncodeNodeConfig(c));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, c);
+  c.cluster_backend.reset();
+  EXPECT_EQ(EncodeNodeConfig(c), before);
+  auto bad = NodeConfigFromJson(R"({"name": "w", "cluster_backend": {"type": "zeromq", "x": 1}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("cluster_backend"), std::string::npos) << bad.error();
+}
+
 TEST(CodecTest, SelectorDefaultsToAllNodes) {
   auto r = DecodeRequest(Mp({{"cmd", "destroy"}}));
   ASSERT_TRUE(r.ok()) << r.error();

@@ -80,6 +80,25 @@ Result<ClusterEndpoint> ReadEndpoint(const msgpack::object& o, const std::string
   return ep;
 }
 
+void PackBackend(Packer& pk, const ClusterBackend& b) {
+  pk.pack_map(1 + b.xpub_endpoint.has_value() + b.xsub_endpoint.has_value());
+  pk.pack("type"), pk.pack(b.type);
+  if (b.xpub_endpoint) pk.pack("xpub_endpoint"), pk.pack(*b.xpub_endpoint);
+  if (b.xsub_endpoint) pk.pack("xsub_endpoint"), pk.pack(*b.xsub_endpoint);
+}
+
+Result<ClusterBackend> ReadBackend(const msgpack::object& o, const std::string& path) {
+  auto r = mp::MapReader::Open(o, path, path);
+  if (!r.ok()) return r.status();
+  ClusterBackend b;
+  Status s = r->Required("type", &b.type);
+  if (s.ok()) s = r->Optional("xpub_endpoint", &b.xpub_endpoint);
+  if (s.ok()) s = r->Optional("xsub_endpoint", &b.xsub_endpoint);
+  if (s.ok()) s = r->NoUnknownFields();
+  if (!s.ok()) return s;
+  return b;
+}
+
 }  // namespace
 
 void PackNodeConfig(Packer& pk, const NodeConfig& c) {
@@ -94,7 +113,8 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
                    c.stop_timeout.has_value() + c.restart_policy.has_value() +
                    !c.permanent_failure_codes.empty() + c.start_limit_burst.has_value() +
                    c.start_limit_interval.has_value() + c.stage.has_value() +
-                   c.ready.has_value() + c.ready_timeout.has_value();
+                   c.ready.has_value() + c.ready_timeout.has_value() +
+                   c.cluster_backend.has_value();
   pk.pack_map(static_cast<uint32_t>(n));
   pk.pack("name"), pk.pack(c.name);
   if (c.interface) pk.pack("interface"), pk.pack(*c.interface);
@@ -127,6 +147,7 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
   if (c.stage) pk.pack("stage"), pk.pack(*c.stage);
   if (c.ready) pk.pack("ready"), pk.pack(*c.ready);
   if (c.ready_timeout) pk.pack("ready_timeout"), pk.pack(*c.ready_timeout);
+  if (c.cluster_backend) pk.pack("cluster_backend"), PackBackend(pk, *c.cluster_backend);
 }
 
 std::string EncodeNodeConfig(const NodeConfig& config) {
@@ -164,6 +185,11 @@ Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Optional("ready", &c.ready);
   if (s.ok()) s = r->Optional("ready_timeout", &c.ready_timeout);
   if (!s.ok()) return s;
+  if (const msgpack::object* backend = r->Take("cluster_backend")) {
+    auto b = ReadBackend(*backend, r->FieldPath("cluster_backend"));
+    if (!b.ok()) return b.status();
+    c.cluster_backend = std::move(*b);
+  }
   if (const msgpack::object* cluster = r->Take("cluster")) {
     const std::string cpath = r->FieldPath("cluster");
     if (cluster->type != msgpack::type::MAP) {

@@ -76,6 +76,12 @@ std::string NodeConfigToJson(const NodeConfig& c) {
   if (c.stage) j["stage"] = *c.stage;
   if (c.ready) j["ready"] = *c.ready;
   if (c.ready_timeout) j["ready_timeout"] = *c.ready_timeout;
+  if (c.cluster_backend) {
+    ordered_json& b = j["cluster_backend"];
+    b["type"] = c.cluster_backend->type;
+    if (c.cluster_backend->xpub_endpoint) b["xpub_endpoint"] = *c.cluster_backend->xpub_endpoint;
+    if (c.cluster_backend->xsub_endpoint) b["xsub_endpoint"] = *c.cluster_backend->xsub_endpoint;
+  }
   // Replace rather than throw on invalid UTF-8 (decoded configs never have any).
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -36,6 +36,15 @@ struct ClusterEndpoint {
   bool operator==(const ClusterEndpoint&) const = default;
 };
 
+// Extension (docs/protocol.md, "Zeek clusters"): the cluster-wide settings
+// the layout script of a Zeek-mode node holds besides its `cluster` table.
+struct ClusterBackend {
+  std::string type;                          // "zeromq" or "broker"
+  std::optional<std::string> xpub_endpoint;  // zeromq: where the manager's proxy
+  std::optional<std::string> xsub_endpoint;  // listens, e.g. "tcp://10.0.0.1:27760"
+  bool operator==(const ClusterBackend&) const = default;
+};
+
 // Zeek's Supervisor::NodeConfig plus zsup's extensions (`command`, `scripts`).
 struct NodeConfig {
   std::string name;
@@ -63,6 +72,7 @@ struct NodeConfig {
   std::optional<int64_t> stage = {};        // start order (0): after every lower stage is ready
   std::optional<std::string> ready = {};    // "exec" (default), "notify", "tcp:[HOST:]PORT"
   std::optional<double> ready_timeout = {};  // seconds (60): not ready by then = a failed start
+  std::optional<ClusterBackend> cluster_backend = {};  // Zeek mode's layout script
   bool operator==(const NodeConfig&) const = default;
 };
 

@@ -38,6 +38,37 @@ Status NotEmpty(std::string_view field, const std::optional<std::string>& value)
   return Status::Ok();
 }
 
+// An endpoint that goes into a Zeek string literal as is.
+bool IsPlainTcpEndpoint(const std::string& e) {
+  if (!e.starts_with("tcp://") || e.size() == 6 || e.size() > 300) return false;
+  return std::all_of(e.begin(), e.end(), [](unsigned char ch) {
+    return ch > 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+  });
+}
+
+Status ValidateBackend(const ClusterBackend& b) {
+  const std::string field = "config.cluster_backend";
+  if (b.type == "broker") {
+    if (b.xpub_endpoint || b.xsub_endpoint) {
+      return Status::Error(field + ": xpub_endpoint and xsub_endpoint are for type \"zeromq\"");
+    }
+    return Status::Ok();
+  }
+  if (b.type != "zeromq") {
+    return Status::Error(field + ".type: must be \"zeromq\" or \"broker\", not '" + b.type +
+                         "'");
+  }
+  for (const auto& [key, value] : {std::pair{"xpub_endpoint", &b.xpub_endpoint},
+                                   std::pair{"xsub_endpoint", &b.xsub_endpoint}}) {
+    if (!*value) return Status::Error(field + "." + key + ": required for type \"zeromq\"");
+    if (!IsPlainTcpEndpoint(**value)) {
+      return Status::Error(field + "." + key + ": must be a tcp://HOST:PORT endpoint, not '" +
+                           **value + "'");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidateNodeName(std::string_view name) {
@@ -139,6 +170,10 @@ Status ValidateNodeFields(const NodeConfig& c) {
   }
   if (c.ready_timeout && !(*c.ready_timeout > 0 && *c.ready_timeout <= 86400 * 365)) {
     return Status::Error(node + "config.ready_timeout: must be a number of seconds > 0");
+  }
+  if (c.cluster_backend) {
+    Status b = ValidateBackend(*c.cluster_backend);
+    if (!b.ok()) return Status::Error(node + b.message());
   }
   return Status::Ok();
 }

@@ -152,6 +152,24 @@ TEST(ValidationTest, Version2FieldsNameTheNodeAndTheKey) {
   EXPECT_NE(FieldError(c).find("config.namespace"), std::string::npos);
 }
 
+TEST(ValidationTest, ClusterBackendEndpointsGoIntoZeekStringsSafely) {
+  NodeConfig c = Named("w");
+  c.cluster_backend = ClusterBackend{"zeromq", "tcp://[::1]:27760", "tcp://[::1]:27761"};
+  EXPECT_TRUE(ValidateNodeFields(c).ok()) << ValidateNodeFields(c).message();
+  c.cluster_backend->xsub_endpoint = "tcp://x\";redef evil=1;\"";
+  EXPECT_EQ(FieldError(c).substr(0, 79),
+            "node 'w': config.cluster_backend.xsub_endpoint: must be a tcp://HOST:PORT endpo");
+  c.cluster_backend->xsub_endpoint.reset();
+  EXPECT_EQ(FieldError(c),
+            "node 'w': config.cluster_backend.xsub_endpoint: required for type \"zeromq\"");
+  c.cluster_backend = ClusterBackend{"broker", "tcp://a:1", {}};
+  EXPECT_EQ(FieldError(c), "node 'w': config.cluster_backend: xpub_endpoint and xsub_endpoint "
+                           "are for type \"zeromq\"");
+  c.cluster_backend = ClusterBackend{"kafka", {}, {}};
+  EXPECT_EQ(FieldError(c), "node 'w': config.cluster_backend.type: must be \"zeromq\" or "
+                           "\"broker\", not 'kafka'");
+}
+
 TEST(ValidationTest, NameIsCheckedBeforeFields) {
   NodeConfig c = Named("");
   c.interface = "eth0";

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "broker/json.h"
+#include "broker/zeek_layout.h"
 
 extern char** environ;
 
@@ -37,11 +38,15 @@ std::string Resolve(const std::optional<std::string>& directory, const std::stri
   return *directory + "/" + path;
 }
 
-std::vector<std::string> ZeekArgv(const NodeConfig& c, const std::string& zeek) {
+// The layout script comes before the node's own scripts, which may redef
+// what it sets.
+std::vector<std::string> ZeekArgv(const NodeConfig& c, const std::string& zeek,
+                                  const std::optional<std::string>& layout) {
   std::vector<std::string> argv = {zeek};
   if (c.bare_mode.value_or(false)) argv.push_back("-b");
   if (c.interface) argv.insert(argv.end(), {"-i", *c.interface});
   if (c.pcap_file) argv.insert(argv.end(), {"-r", *c.pcap_file});
+  if (layout) argv.push_back(*layout);
   argv.insert(argv.end(), c.addl_base_scripts.begin(), c.addl_base_scripts.end());
   argv.insert(argv.end(), c.scripts.begin(), c.scripts.end());
   argv.insert(argv.end(), c.addl_user_scripts.begin(), c.addl_user_scripts.end());
@@ -77,7 +82,15 @@ std::vector<std::string> CurrentEnvironment() {
 
 LaunchPlan PlanLaunch(const NodeConfig& c, const LaunchContext& context) {
   LaunchPlan plan;
-  plan.argv = c.command.empty() ? ZeekArgv(c, context.zeek_path) : c.command;
+  if (c.command.empty() && !c.cluster.empty()) {
+    plan.layout_path = context.node_json_dir + "/" + c.name + ".cluster-layout.zeek";
+    if (auto script = NodeLayoutScript(c); script.ok()) {
+      plan.layout_script = std::move(*script);
+    } else {
+      plan.layout_error = script.error();
+    }
+  }
+  plan.argv = c.command.empty() ? ZeekArgv(c, context.zeek_path, plan.layout_path) : c.command;
 
   plan.env = context.base_env;
   // zsupd might itself run under a supervisor (zsup, or systemd with

@@ -19,7 +19,8 @@ inline constexpr size_t kMaxNodeJsonInEnv = 100000;
 struct LaunchContext {
   std::string zeek_path = "zeek";     // run when the config has no `command`
   std::vector<std::string> base_env;  // "K=V", the stem's (that is zsupd's) environment
-  std::string node_json_dir;          // where oversized ZEEK_SUPERVISED_NODE files go
+  std::string node_json_dir;          // where oversized ZEEK_SUPERVISED_NODE files and
+                                      // layout scripts go
   std::string notify_socket;          // NOTIFY_SOCKET of a node with `ready: "notify"`
 };
 
@@ -35,6 +36,12 @@ struct LaunchPlan {
   // this path (0600) before spawning.
   std::optional<std::string> node_json_path;
   std::string node_json;
+  // A Zeek-mode node (no `command`) with a `cluster` table: write
+  // `layout_script` to this path (0644) before spawning; it is an argument
+  // of the node. `layout_error`: why no script could be made (the start fails).
+  std::optional<std::string> layout_path;
+  std::string layout_script;
+  std::optional<std::string> layout_error;
 };
 
 LaunchPlan PlanLaunch(const NodeConfig& config, const LaunchContext& context);

@@ -50,6 +50,33 @@ TEST(LaunchTest, ZeekArgumentsInZeeksOrder) {
   EXPECT_EQ(p.program, "/opt/zeek/bin/zeek");
 }
 
+TEST(LaunchTest, ZeekModeClusterNodeGetsItsLayoutScriptBeforeItsScripts) {
+  NodeConfig c;
+  c.name = "w1";
+  c.interface = "eth0";
+  c.scripts = {"local.zeek"};
+  c.cluster["manager"] = {ClusterRole::kManager, "127.0.0.1", {27762, "tcp"}, {}, {}, {}};
+  c.cluster["w1"] = {ClusterRole::kWorker, "127.0.0.1", {27763, "tcp"}, {}, {}, {}};
+  LaunchPlan p = PlanLaunch(c, Context());
+  const std::string layout = "/state/nodes/w1.cluster-layout.zeek";
+  ASSERT_EQ(p.layout_path, layout);
+  EXPECT_EQ(p.argv, (std::vector<std::string>{"/opt/zeek/bin/zeek", "-i", "eth0", layout,
+                                              "local.zeek"}));
+  EXPECT_NE(p.layout_script.find("$manager=\"manager\""), std::string::npos);
+  EXPECT_FALSE(p.layout_error.has_value());
+  EXPECT_TRUE(Has(p.env, "CLUSTER_NODE=w1"));
+
+  c.cluster["manager"].host = "somewhere";  // not an address: the start fails, saying why
+  p = PlanLaunch(c, Context());
+  ASSERT_TRUE(p.layout_error.has_value());
+  EXPECT_NE(p.layout_error->find("host 'somewhere' is not an IP address"), std::string::npos);
+
+  c.command = {"true"};  // a command of its own gets no script
+  p = PlanLaunch(c, Context());
+  EXPECT_FALSE(p.layout_path.has_value());
+  EXPECT_EQ(p.argv, c.command);
+}
+
 TEST(LaunchTest, PcapFileBecomesDashR) {
   NodeConfig c;
   c.name = "w1";

@@ -45,11 +45,12 @@ Status MakePipe(UniqueFd* read_end, UniqueFd* write_end, bool nonblocking_read) 
   return Status::Ok();
 }
 
-Status WriteJsonFile(const std::string& path, const std::string& json) {
+// Replaces `path` as a whole (write a temporary file, then rename).
+Status WriteFileAtomically(const std::string& path, const std::string& json, mode_t mode) {
   std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) return Status::Errno("cannot write '" + tmp + "'", errno);
-  ::fchmod(fd.get(), 0600);
+  ::fchmod(fd.get(), mode);
   size_t done = 0;
   while (done < json.size()) {
     ssize_t n = ::write(fd.get(), json.data() + done, json.size() - done);
@@ -125,7 +126,13 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null) return Status::Errno(what + "cannot open /dev/null", errno);
   if (plan.node_json_path) {
-    Status s = WriteJsonFile(*plan.node_json_path, plan.node_json);
+    Status s = WriteFileAtomically(*plan.node_json_path, plan.node_json, 0600);
+    if (!s.ok()) return s.Prefixed(what.substr(0, what.size() - 2));
+  }
+  if (plan.layout_error) return Status::Error(*plan.layout_error);
+  if (plan.layout_path) {
+    // Nothing secret in it; readable by a node that runs as another user.
+    Status s = WriteFileAtomically(*plan.layout_path, plan.layout_script, 0644);
     if (!s.ok()) return s.Prefixed(what.substr(0, what.size() - 2));
   }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "tools/zsupctl/apply.h"
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/create.h"
@@ -29,29 +30,36 @@ int Run(const ApplyOptions& o, const GlobalOptions& g) {
   if (!o.name_space.empty()) request.name_space = o.name_space;
   request.prune = o.prune;
   request.dry_run = o.dry_run;
+  return SendApply(request, g);
+}
+
+}  // namespace
+
+int SendApply(const ApplyRequest& request, const GlobalOptions& g) {
   auto client = Connect(g);
   if (!client.ok()) return ReportFailure(client.status());
   auto reply = (*client)->Apply(request);
   if (!reply.ok()) return ReportFailure(reply.status());
-  // With --dry-run: "would be created w1", but "unchanged w2" all the same.
-  const std::string would = o.dry_run ? "would be " : "";
+  PrintApplyReply(*reply, request.dry_run);
+  return kExitOk;
+}
+
+void PrintApplyReply(const ApplyReply& reply, bool dry_run) {
+  const std::string would = dry_run ? "would be " : "";
   const struct {
     const char* verb;
     const std::vector<std::string>& names;
     bool change;
-  } groups[] = {{"created", reply->created, true},
-                {"updated", reply->updated, true},
-                {"unchanged", reply->unchanged, false},
-                {"destroyed", reply->destroyed, true}};
+  } groups[] = {{"created", reply.created, true},
+                {"updated", reply.updated, true},
+                {"unchanged", reply.unchanged, false},
+                {"destroyed", reply.destroyed, true}};
   for (const auto& group : groups) {
     for (const std::string& name : group.names) {
       std::cout << (group.change ? would : "") << group.verb << " " << name << "\n";
     }
   }
-  return kExitOk;
 }
-
-}  // namespace
 
 Command AddApply(CLI::App& app) {
   auto o = std::make_shared<ApplyOptions>();

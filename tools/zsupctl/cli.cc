@@ -20,7 +20,12 @@ int ReportFailure(const Status& status) {
 }
 
 int UsageError(const CLI::App& command, const std::string& message) {
-  std::cerr << "zsupctl " << command.get_name() << ": " << message << "\n"
+  std::string name = command.get_name();
+  for (const CLI::App* parent = command.get_parent();
+       parent != nullptr && parent->get_parent() != nullptr; parent = parent->get_parent()) {
+    name = parent->get_name() + " " + name;  // "cluster plan"
+  }
+  std::cerr << "zsupctl " << name << ": " << message << "\n"
             << "Run with --help for more information.\n";
   return kExitUsage;
 }

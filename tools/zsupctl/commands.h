@@ -19,5 +19,6 @@ Command AddStart(CLI::App& app);    // destroy_restart.cc
 Command AddApply(CLI::App& app);    // apply.cc
 Command AddTail(CLI::App& app);     // tail.cc
 Command AddEvents(CLI::App& app);   // events.cc
+Command AddCluster(CLI::App& app);  // cluster.cc (+ cluster/)
 
 }  // namespace zsup::ctl

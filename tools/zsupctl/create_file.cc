@@ -1,11 +1,10 @@
-#include <cerrno>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <set>
 
 #include "broker/json.h"
 #include "broker/validation.h"
+#include "tools/zsupctl/cluster/ini.h"
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/create.h"
 
@@ -13,21 +12,6 @@ namespace zsup::ctl {
 namespace {
 
 constexpr size_t kMaxFileBytes = 64 << 20;
-
-Result<std::string> ReadAll(const std::string& path) {
-  FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rbe");
-  if (f == nullptr) return Status::Errno("cannot open " + path, errno);
-  std::unique_ptr<FILE, int (*)(FILE*)> closer(f == stdin ? nullptr : f, &std::fclose);
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    text.append(buf, n);
-    if (text.size() > kMaxFileBytes) return Status::Error(path + " is larger than 64 MiB");
-  }
-  if (std::ferror(f)) return Status::Errno("cannot read " + path, errno);
-  return text;
-}
 
 // Every problem of every entry, so one run shows them all.
 std::vector<std::string> Problems(const std::vector<NodeConfig>& configs) {
@@ -47,7 +31,7 @@ std::vector<std::string> Problems(const std::vector<NodeConfig>& configs) {
 std::optional<std::vector<NodeConfig>> ReadConfigFile(const CLI::App& command,
                                                       const std::string& path,
                                                       const std::string& nothing_done) {
-  auto text = ReadAll(path);
+  auto text = cluster::ReadTextFile(path, kMaxFileBytes);
   if (!text.ok()) {
     UsageError(command, text.error());
     return std::nullopt;
