@@ -154,11 +154,12 @@ TEST(CodecTest, Version2ConfigFieldsRoundTripAndLeaveOldFingerprintsAlone) {
 TEST(CodecTest, ClusterBackendRoundTripsAndRefusesUnknownKeys) {
   NodeConfig c = FullConfig();
   const std::string before = EncodeNodeConfig(c);
-  c.cluster_backend = ClusterBackend{"zeromq", "tcp://10.0.0.1:27760", "tcp://10.0.0.1:27761"};
+  c.cluster_backend =
+      ClusterBackend{"zeromq", "tcp://10.0.0.1:27760", "tcp://10.0.0.1:27761", "127.0.0.1"};
   auto back = DecodeNodeConfig(EncodeNodeConfig(c));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(*back, c);
-  c.cluster_backend = ClusterBackend{"broker", {}, {}};
+  c.cluster_backend = ClusterBackend{"broker", {}, {}, {}};
   back = DecodeNodeConfig(EncodeNodeConfig(c));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(*back, c);

@@ -81,10 +81,12 @@ Result<ClusterEndpoint> ReadEndpoint(const msgpack::object& o, const std::string
 }
 
 void PackBackend(Packer& pk, const ClusterBackend& b) {
-  pk.pack_map(1 + b.xpub_endpoint.has_value() + b.xsub_endpoint.has_value());
+  pk.pack_map(1 + b.xpub_endpoint.has_value() + b.xsub_endpoint.has_value() +
+              b.metrics_address.has_value());
   pk.pack("type"), pk.pack(b.type);
   if (b.xpub_endpoint) pk.pack("xpub_endpoint"), pk.pack(*b.xpub_endpoint);
   if (b.xsub_endpoint) pk.pack("xsub_endpoint"), pk.pack(*b.xsub_endpoint);
+  if (b.metrics_address) pk.pack("metrics_address"), pk.pack(*b.metrics_address);
 }
 
 Result<ClusterBackend> ReadBackend(const msgpack::object& o, const std::string& path) {
@@ -94,6 +96,7 @@ Result<ClusterBackend> ReadBackend(const msgpack::object& o, const std::string& 
   Status s = r->Required("type", &b.type);
   if (s.ok()) s = r->Optional("xpub_endpoint", &b.xpub_endpoint);
   if (s.ok()) s = r->Optional("xsub_endpoint", &b.xsub_endpoint);
+  if (s.ok()) s = r->Optional("metrics_address", &b.metrics_address);
   if (s.ok()) s = r->NoUnknownFields();
   if (!s.ok()) return s;
   return b;

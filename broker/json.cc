@@ -81,6 +81,9 @@ std::string NodeConfigToJson(const NodeConfig& c) {
     b["type"] = c.cluster_backend->type;
     if (c.cluster_backend->xpub_endpoint) b["xpub_endpoint"] = *c.cluster_backend->xpub_endpoint;
     if (c.cluster_backend->xsub_endpoint) b["xsub_endpoint"] = *c.cluster_backend->xsub_endpoint;
+    if (c.cluster_backend->metrics_address) {
+      b["metrics_address"] = *c.cluster_backend->metrics_address;
+    }
   }
   // Replace rather than throw on invalid UTF-8 (decoded configs never have any).
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -42,6 +42,7 @@ struct ClusterBackend {
   std::string type;                          // "zeromq" or "broker"
   std::optional<std::string> xpub_endpoint;  // zeromq: where the manager's proxy
   std::optional<std::string> xsub_endpoint;  // listens, e.g. "tcp://10.0.0.1:27760"
+  std::optional<std::string> metrics_address;  // an IP: where the metrics ports listen
   bool operator==(const ClusterBackend&) const = default;
 };
 

@@ -1,5 +1,7 @@
 #include "broker/validation.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <string>
 
@@ -48,6 +50,10 @@ bool IsPlainTcpEndpoint(const std::string& e) {
 
 Status ValidateBackend(const ClusterBackend& b) {
   const std::string field = "config.cluster_backend";
+  if (b.metrics_address && !IsIpAddressLiteral(*b.metrics_address)) {
+    return Status::Error(field + ".metrics_address: '" + *b.metrics_address +
+                         "' is not an IP address");
+  }
   if (b.type == "broker") {
     if (b.xpub_endpoint || b.xsub_endpoint) {
       return Status::Error(field + ": xpub_endpoint and xsub_endpoint are for type \"zeromq\"");
@@ -69,7 +75,41 @@ Status ValidateBackend(const ClusterBackend& b) {
   return Status::Ok();
 }
 
+// What the layout script of a node with cluster_backend needs.
+Status ValidateLayoutNode(const NodeConfig& c) {
+  if (c.bare_mode.value_or(false)) {
+    return Status::Error("config.cluster_backend: a bare_mode node has no cluster framework to "
+                         "configure");
+  }
+  if (c.name.size() > kMaxLayoutNodeNameBytes) {
+    return Status::Error("config.cluster_backend: the name is longer than " +
+                         std::to_string(kMaxLayoutNodeNameBytes) +
+                         " bytes, too long for its layout script's file name");
+  }
+  const std::string* manager = nullptr;
+  for (const auto& [member, ep] : c.cluster) {
+    if (!IsIpAddressLiteral(ep.host)) {
+      return Status::Error("config.cluster." + member + ".host: '" + ep.host +
+                           "' is not an IP address (Zeek's layout needs one)");
+    }
+    if (ep.role == ClusterRole::kManager) {
+      if (manager != nullptr) {
+        return Status::Error("config.cluster: '" + *manager + "' and '" + member +
+                             "' are both a MANAGER");
+      }
+      manager = &member;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+bool IsIpAddressLiteral(const std::string& text) {
+  unsigned char buf[sizeof(in6_addr)];
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
 
 Status ValidateNodeName(std::string_view name) {
   const std::string quoted = "'" + std::string(name) + "'";
@@ -173,6 +213,7 @@ Status ValidateNodeFields(const NodeConfig& c) {
   }
   if (c.cluster_backend) {
     Status b = ValidateBackend(*c.cluster_backend);
+    if (b.ok()) b = ValidateLayoutNode(c);
     if (!b.ok()) return Status::Error(node + b.message());
   }
   return Status::Ok();

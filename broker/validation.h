@@ -2,6 +2,7 @@
 // strings where Zeek has one (see PROTOCOL.md). Pure functions.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "broker/messages.h"
@@ -10,6 +11,8 @@
 namespace zsup {
 
 inline constexpr size_t kMaxNodeNameBytes = 255;
+// A node with `cluster_backend` gets a file "<name>.cluster-layout.zeek".
+inline constexpr size_t kMaxLayoutNodeNameBytes = 200;
 
 // Zeek's rules (not empty, no white space) plus zsup's: no '/', no control
 // characters, at most 255 bytes, valid UTF-8 — a name becomes part of file
@@ -18,7 +21,8 @@ Status ValidateNodeName(std::string_view name);
 
 // Everything but the name: interface and pcap_file exclusive (Zeek's check),
 // and what exec/env/paths need (no NUL bytes, env keys without '=', a
-// non-empty program, cpu_affinity a CPU number).
+// non-empty program, cpu_affinity a CPU number); with `cluster_backend`,
+// what its layout script needs (IP address hosts, one manager, no bare_mode).
 Status ValidateNodeFields(const NodeConfig& config);
 
 // Linux refuses to exec an argument or environment string longer than this
@@ -38,6 +42,9 @@ inline constexpr size_t kMaxConfigBytes = 1 << 20;
 // as KEY=VALUE) at most kMaxExecStringBytes, and all of them together at
 // most `budget` bytes. The error names the node and the field.
 Status ValidateExecSize(const NodeConfig& config, size_t budget = kMaxConfigExecBytes);
+
+// An IPv4 or IPv6 address literal (inet_pton's forms), as Zeek's `addr`.
+bool IsIpAddressLiteral(const std::string& text);
 
 // ValidateNodeName, then ValidateNodeFields.
 Status ValidateNodeConfig(const NodeConfig& config);

@@ -154,7 +154,7 @@ TEST(ValidationTest, Version2FieldsNameTheNodeAndTheKey) {
 
 TEST(ValidationTest, ClusterBackendEndpointsGoIntoZeekStringsSafely) {
   NodeConfig c = Named("w");
-  c.cluster_backend = ClusterBackend{"zeromq", "tcp://[::1]:27760", "tcp://[::1]:27761"};
+  c.cluster_backend = ClusterBackend{"zeromq", "tcp://[::1]:27760", "tcp://[::1]:27761", {}};
   EXPECT_TRUE(ValidateNodeFields(c).ok()) << ValidateNodeFields(c).message();
   c.cluster_backend->xsub_endpoint = "tcp://x\";redef evil=1;\"";
   EXPECT_EQ(FieldError(c).substr(0, 79),
@@ -162,10 +162,23 @@ TEST(ValidationTest, ClusterBackendEndpointsGoIntoZeekStringsSafely) {
   c.cluster_backend->xsub_endpoint.reset();
   EXPECT_EQ(FieldError(c),
             "node 'w': config.cluster_backend.xsub_endpoint: required for type \"zeromq\"");
-  c.cluster_backend = ClusterBackend{"broker", "tcp://a:1", {}};
+  c.cluster_backend = ClusterBackend{"broker", "tcp://a:1", {}, {}};
   EXPECT_EQ(FieldError(c), "node 'w': config.cluster_backend: xpub_endpoint and xsub_endpoint "
                            "are for type \"zeromq\"");
-  c.cluster_backend = ClusterBackend{"kafka", {}, {}};
+  c.cluster_backend = ClusterBackend{"broker", {}, {}, {}};
+  c.cluster["m"] = {ClusterRole::kManager, "manager.example", {1, "tcp"}, {}, {}, {}};
+  EXPECT_EQ(FieldError(c), "node 'w': config.cluster.m.host: 'manager.example' is not an IP "
+                           "address (Zeek's layout needs one)");
+  c.cluster["m"].host = "10.0.0.1";
+  c.cluster["n"] = {ClusterRole::kManager, "10.0.0.1", {2, "tcp"}, {}, {}, {}};
+  EXPECT_EQ(FieldError(c), "node 'w': config.cluster: 'm' and 'n' are both a MANAGER");
+  c.cluster.erase("n");
+  EXPECT_TRUE(ValidateNodeFields(c).ok());
+  c.bare_mode = true;
+  EXPECT_EQ(FieldError(c), "node 'w': config.cluster_backend: a bare_mode node has no cluster "
+                           "framework to configure");
+  c.bare_mode.reset();
+  c.cluster_backend = ClusterBackend{"kafka", {}, {}, {}};
   EXPECT_EQ(FieldError(c), "node 'w': config.cluster_backend.type: must be \"zeromq\" or "
                            "\"broker\", not 'kafka'");
 }

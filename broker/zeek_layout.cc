@@ -1,18 +1,12 @@
 #include "broker/zeek_layout.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <vector>
 
+#include "broker/validation.h"
+
 namespace zsup {
 namespace {
-
-bool IsIpLiteral(const std::string& host) {
-  unsigned char buf[sizeof(struct in6_addr)];
-  return ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
-         ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
 
 // Zeek's address literal: IPv6 in brackets.
 std::string ZeekAddr(const std::string& host) {
@@ -49,7 +43,7 @@ Result<std::string> ClusterLayoutScript(const std::map<std::string, ClusterEndpo
   const std::string* manager = nullptr;
   bool has_logger = false;
   for (const auto& [name, ep] : cluster) {
-    if (!IsIpLiteral(ep.host)) {
+    if (!IsIpAddressLiteral(ep.host)) {
       return Status::Error("cluster entry '" + name + "': host '" + ep.host +
                            "' is not an IP address (Zeek's layout needs one)");
     }
@@ -90,18 +84,28 @@ Result<std::string> ClusterLayoutScript(const std::map<std::string, ClusterEndpo
   return out;
 }
 
-std::string ClusterBackendScript(const ClusterBackend& backend) {
+std::string ClusterBackendScript(const ClusterBackend& backend, bool ipv6) {
+  std::string metrics;
+  if (backend.metrics_address) {
+    metrics =
+        "@if ( |Telemetry::metrics_address| == 0 )\n"
+        "redef Telemetry::metrics_address = \"" +
+        *backend.metrics_address +
+        "\";\n"
+        "@endif\n\n";
+  }
   if (backend.type == "broker") {
-    return "# Load Broker's policy scripts if they exist.\n"
+    return metrics +
+           "# Load Broker's policy scripts if they exist.\n"
            "@if ( can_load(\"policy/frameworks/cluster/backend/broker\") )\n"
            "@load policy/frameworks/cluster/backend/broker\n"
            "@endif\n";
   }
   const std::string xpub = backend.xpub_endpoint.value_or("");
   const std::string xsub = backend.xsub_endpoint.value_or("");
-  const bool ipv6 = xpub.find('[') != std::string::npos || xsub.find('[') != std::string::npos;
   const std::string zmq = "Cluster::Backend::ZeroMQ::";
-  return "# Enable ZeroMQ - the zeromq/connect script was deprecated with 8.1\n"
+  return metrics +
+         "# Enable ZeroMQ - the zeromq/connect script was deprecated with 8.1\n"
          "@if ( Version::at_least(\"8.1.0\") )\n"
          "@load policy/frameworks/cluster/backend/zeromq\n"
          "@else\n"
@@ -123,7 +127,10 @@ Result<std::string> NodeLayoutScript(const NodeConfig& config) {
   if (!layout.ok()) return layout.status().Prefixed("node '" + config.name + "'");
   std::string out = "# The cluster layout of node '" + ZeekString(config.name) +
                     "', written by zsup from its NodeConfig.\n" + *layout;
-  if (config.cluster_backend) out += "\n" + ClusterBackendScript(*config.cluster_backend);
+  const bool ipv6 = std::any_of(config.cluster.begin(), config.cluster.end(), [](const auto& e) {
+    return e.second.host.find(':') != std::string::npos;
+  });
+  if (config.cluster_backend) out += "\n" + ClusterBackendScript(*config.cluster_backend, ipv6);
   return out;
 }
 

@@ -27,8 +27,9 @@ Result<std::string> ClusterLayoutScript(const std::map<std::string, ClusterEndpo
 
 // What ZeekControl's cluster backend plugin adds for `backend`: the @load of
 // the backend's policy script and, for ZeroMQ, the proxy endpoints (listen
-// on the manager, connect cross-wired) and the ipv6 switch.
-std::string ClusterBackendScript(const ClusterBackend& backend);
+// on the manager, connect cross-wired) and the ipv6 switch (`ipv6`: some
+// node of the cluster has an IPv6 address); plus the metrics address.
+std::string ClusterBackendScript(const ClusterBackend& backend, bool ipv6);
 
 // The whole script for a Zeek-mode cluster node: a header naming the node,
 // ClusterLayoutScript(config.cluster) and, when set, the backend part.

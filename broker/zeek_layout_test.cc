@@ -59,15 +59,20 @@ TEST(ZeekLayoutTest, RefusesHostNamesAndTwoManagers) {
 }
 
 TEST(ZeekLayoutTest, ZeroMqBackendCrossWiresTheProxyEndpoints) {
-  ClusterBackend b{"zeromq", "tcp://10.0.0.1:27760", "tcp://10.0.0.1:27761"};
-  const std::string text = ClusterBackendScript(b);
+  ClusterBackend b{"zeromq", "tcp://10.0.0.1:27760", "tcp://10.0.0.1:27761", "127.0.0.1"};
+  const std::string text = ClusterBackendScript(b, false);
   EXPECT_NE(text.find("@load policy/frameworks/cluster/backend/zeromq\n"), std::string::npos);
   EXPECT_NE(text.find("listen_xpub_endpoint = \"tcp://10.0.0.1:27760\";"), std::string::npos);
   EXPECT_NE(text.find("listen_xsub_endpoint = \"tcp://10.0.0.1:27761\";"), std::string::npos);
   EXPECT_NE(text.find("connect_xpub_endpoint = \"tcp://10.0.0.1:27761\";"), std::string::npos);
   EXPECT_NE(text.find("connect_xsub_endpoint = \"tcp://10.0.0.1:27760\";"), std::string::npos);
   EXPECT_NE(text.find("ipv6 = F;"), std::string::npos);
-  EXPECT_NE(ClusterBackendScript({"broker", {}, {}}).find("backend/broker"), std::string::npos);
+  EXPECT_NE(text.find("redef Telemetry::metrics_address = \"127.0.0.1\";"), std::string::npos);
+  EXPECT_NE(ClusterBackendScript(b, true).find("ipv6 = T;"), std::string::npos);
+  EXPECT_NE(ClusterBackendScript({"broker", {}, {}, {}}, false).find("backend/broker"),
+            std::string::npos);
+  EXPECT_EQ(ClusterBackendScript({"broker", {}, {}, {}}, false).find("metrics_address"),
+            std::string::npos);
 }
 
 TEST(ZeekLayoutTest, NodeScriptNamesTheNodeAndAddsTheBackend) {
@@ -75,7 +80,8 @@ TEST(ZeekLayoutTest, NodeScriptNamesTheNodeAndAddsTheBackend) {
   c.name = "worker-1";
   c.cluster = {{"manager", Ep(ClusterRole::kManager, "127.0.0.1", 27762)},
                {"worker-1", Ep(ClusterRole::kWorker, "127.0.0.1", 27763)}};
-  c.cluster_backend = ClusterBackend{"zeromq", "tcp://127.0.0.1:27760", "tcp://127.0.0.1:27761"};
+  c.cluster_backend =
+      ClusterBackend{"zeromq", "tcp://127.0.0.1:27760", "tcp://127.0.0.1:27761", {}};
   auto text = NodeLayoutScript(c);
   ASSERT_TRUE(text.ok()) << text.error();
   EXPECT_TRUE(text->starts_with("# The cluster layout of node 'worker-1'"));

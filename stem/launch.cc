@@ -82,12 +82,20 @@ std::vector<std::string> CurrentEnvironment() {
 
 LaunchPlan PlanLaunch(const NodeConfig& c, const LaunchContext& context) {
   LaunchPlan plan;
-  if (c.command.empty() && !c.cluster.empty()) {
+  if (c.command.empty() && !c.cluster.empty() && c.cluster_backend) {
     plan.layout_path = context.node_json_dir + "/" + c.name + ".cluster-layout.zeek";
     if (auto script = NodeLayoutScript(c); script.ok()) {
       plan.layout_script = std::move(*script);
     } else {
       plan.layout_error = script.error();
+    }
+    // Zeek's cluster framework (loaded with the base scripts, before any
+    // argument) loads `cluster-layout` from ZEEKPATH, whose default starts
+    // with ".": the same layout in the working directory is what it finds.
+    if (c.directory && plan.layout_error == std::nullopt) {
+      plan.zeekpath_layout_path = *c.directory + "/cluster-layout.zeek";
+      auto layout = ClusterLayoutScript(c.cluster);
+      if (layout.ok()) plan.zeekpath_layout_script = std::move(*layout);
     }
   }
   plan.argv = c.command.empty() ? ZeekArgv(c, context.zeek_path, plan.layout_path) : c.command;

@@ -36,12 +36,17 @@ struct LaunchPlan {
   // this path (0600) before spawning.
   std::optional<std::string> node_json_path;
   std::string node_json;
-  // A Zeek-mode node (no `command`) with a `cluster` table: write
-  // `layout_script` to this path (0644) before spawning; it is an argument
-  // of the node. `layout_error`: why no script could be made (the start fails).
+  // A Zeek-mode node (no `command`) with a `cluster` table and a
+  // `cluster_backend`: write `layout_script` to this path (0644) before
+  // spawning; it is an argument of the node. `layout_error`: why no script
+  // could be made (the start fails). With a `directory`, also the layout
+  // alone as `cluster-layout.zeek` there, which Zeek's cluster framework
+  // loads from ZEEKPATH (".") before any argument (docs/protocol.md).
   std::optional<std::string> layout_path;
   std::string layout_script;
   std::optional<std::string> layout_error;
+  std::optional<std::string> zeekpath_layout_path;
+  std::string zeekpath_layout_script;
 };
 
 LaunchPlan PlanLaunch(const NodeConfig& config, const LaunchContext& context);

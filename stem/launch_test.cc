@@ -58,6 +58,13 @@ TEST(LaunchTest, ZeekModeClusterNodeGetsItsLayoutScriptBeforeItsScripts) {
   c.cluster["manager"] = {ClusterRole::kManager, "127.0.0.1", {27762, "tcp"}, {}, {}, {}};
   c.cluster["w1"] = {ClusterRole::kWorker, "127.0.0.1", {27763, "tcp"}, {}, {}, {}};
   LaunchPlan p = PlanLaunch(c, Context());
+  EXPECT_FALSE(p.layout_path.has_value()) << "only with cluster_backend";
+  c.cluster_backend = ClusterBackend{"broker", {}, {}, {}};
+  c.directory = "/spool/w1";
+  p = PlanLaunch(c, Context());
+  EXPECT_EQ(p.zeekpath_layout_path, "/spool/w1/cluster-layout.zeek");
+  EXPECT_TRUE(p.zeekpath_layout_script.starts_with("# Automatically generated."));
+  EXPECT_EQ(p.zeekpath_layout_script.find("backend"), std::string::npos);
   const std::string layout = "/state/nodes/w1.cluster-layout.zeek";
   ASSERT_EQ(p.layout_path, layout);
   EXPECT_EQ(p.argv, (std::vector<std::string>{"/opt/zeek/bin/zeek", "-i", "eth0", layout,

@@ -133,6 +133,9 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   if (plan.layout_path) {
     // Nothing secret in it; readable by a node that runs as another user.
     Status s = WriteFileAtomically(*plan.layout_path, plan.layout_script, 0644);
+    if (s.ok() && plan.zeekpath_layout_path) {
+      s = WriteFileAtomically(*plan.zeekpath_layout_path, plan.zeekpath_layout_script, 0644);
+    }
     if (!s.ok()) return s.Prefixed(what.substr(0, what.size() - 2));
   }
 

@@ -43,6 +43,7 @@ class ZeekClusterTest : public ZsupctlTest {
             "  [ \"$CLUSTER_NODE\" = manager ] && port=$(sed -n "
             "'s/.*listen_xsub_endpoint = \"tcp:\\/\\/.*:\\([0-9]*\\)\";/\\1/p' \"$a\");; esac; "
             "done\n"
+            "[ -f cluster-layout.zeek ] && cp cluster-layout.zeek \"$out.zeekpath\"\n"
             ": > \"$out.done\"\n"
             "exec " +
             TestNodePath() + " ${port:+--listen=$port}\n");
@@ -145,6 +146,12 @@ TEST_F(ZeekClusterTest, ApplyStartsTheClusterInStageOrderAsZeekControlWould) {
       std::string::npos)
       << layout;
   EXPECT_EQ(layout.find("CONTROL"), std::string::npos);
+  // The same layout where Zeek's cluster framework looks for `cluster-layout`
+  // (ZEEKPATH's "." is the working directory), without the backend part.
+  const std::string found = ReadAll(Out("worker-2.zeekpath"));
+  EXPECT_TRUE(found.starts_with("# Automatically generated. Do not edit.\n")) << found;
+  EXPECT_NE(layout.find(found), std::string::npos) << found;
+  EXPECT_EQ(found.find("ZeroMQ"), std::string::npos) << found;
 
   // cluster status: by stage, then role.
   CommandResult status = Cluster({"status"});

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <set>
 
+#include "broker/codec.h"
 #include "broker/json.h"
 #include "tools/zsupctl/apply.h"
 #include "tools/zsupctl/client.h"
@@ -15,6 +17,8 @@
 
 namespace zsup::ctl {
 namespace {
+
+constexpr size_t kDefaultMaxRequestBytes = 16 << 20;  // zsupd's --max-request-bytes
 
 struct ClusterOptions {
   std::string node_cfg;
@@ -77,6 +81,13 @@ int RunPlan(const ClusterOptions& o) {
               << (i + 1 < plan->nodes.size() ? ",\n" : "\n");
   }
   std::cout << "]\n";
+  std::set<std::string> addrs;
+  for (const cluster::PlannedNode& n : plan->nodes) addrs.insert(n.source.addr);
+  if (addrs.size() > 1 && plan->backend && plan->backend->type == "zeromq") {
+    std::cerr << "zsupctl: warning: the cluster spans " << addrs.size()
+              << " addresses and zsup does not set up CURVE for ZeroMQ (ZeekControl would): its "
+                 "traffic between hosts would be unencrypted\n";
+  }
   for (const cluster::PlannedNode* n : Remote(*plan)) {
     std::cerr << "zsupctl: note: " << n->config.name << " runs on " << n->source.addr << " (host "
               << n->source.host << "), not this machine: `cluster apply` leaves "
@@ -111,6 +122,14 @@ int RunApply(const ClusterOptions& o, const GlobalOptions& g) {
   request.name_space = o.name_space;
   request.prune = true;
   request.dry_run = o.dry_run;
+  // Every node carries the whole cluster table, so the request grows with
+  // the square of the node count (~100 bytes per node and entry).
+  const size_t bytes = EncodeRequest(request).size();
+  if (bytes > kDefaultMaxRequestBytes) {
+    std::cerr << "zsupctl cluster apply: note: this apply is " << (bytes >> 20)
+              << " MiB; zsupd closes the connection on requests above its --max-request-bytes "
+                 "(default 16 MiB), which then looks like a zsupd that does not answer\n";
+  }
   return SendApply(request, g);
 }
 

@@ -19,6 +19,42 @@ Status ErrorAt(const std::string& file, int line, const std::string& what) {
   return Status::Error(file + ":" + std::to_string(line) + ": " + what);
 }
 
+// configparser's BasicInterpolation: "%%" is "%", "%(key)s" the value of
+// another key of the section (itself interpolated), any other '%' an error.
+Result<std::string> Interpolate(const IniSection& section, const IniEntry& entry,
+                                const std::string& file, int depth) {
+  if (depth > 10) return ErrorAt(file, entry.line, "'%(...)s' references nest too deep");
+  const std::string& v = entry.value;
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '%') {
+      out += v[i];
+    } else if (i + 1 < v.size() && v[i + 1] == '%') {
+      out += '%';
+      ++i;
+    } else if (i + 1 < v.size() && v[i + 1] == '(') {
+      const size_t close = v.find(")s", i + 2);
+      if (close == std::string::npos) {
+        return ErrorAt(file, entry.line, "bad interpolation in '" + v + "' (want %(key)s)");
+      }
+      const std::string key = text::Lower(v.substr(i + 2, close - i - 2));
+      const IniEntry* other = section.Find(key);
+      if (other == nullptr) {
+        return ErrorAt(file, entry.line,
+                       "'%(" + key + ")s' names no key of [" + section.name + "]");
+      }
+      auto value = Interpolate(section, *other, file, depth + 1);
+      if (!value.ok()) return value.status();
+      out += *value;
+      i = close + 1;
+    } else {
+      return ErrorAt(file, entry.line,
+                     "'%' must be followed by '%' or '(' in '" + v + "' (write %% for a %)");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const IniEntry* IniSection::Find(std::string_view key) const {
@@ -60,8 +96,7 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, const std::strin
       }
       const std::string name(stripped.substr(1, close - 1));
       if (name == "DEFAULT") {
-        if (defaults) return ErrorAt(file, number, "section [DEFAULT] appears twice");
-        defaults.emplace(IniSection{name, number, {}});
+        if (!defaults) defaults.emplace(IniSection{name, number, {}});
         current = &*defaults;
         continue;
       }
@@ -100,6 +135,15 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, const std::strin
         if (s.Find(d.key) == nullptr) s.entries.push_back(d);
       }
     }
+  }
+  for (IniSection& s : sections) {
+    std::vector<std::string> values;
+    for (const IniEntry& e : s.entries) {
+      auto value = Interpolate(s, e, file, 0);
+      if (!value.ok()) return value.status();
+      values.push_back(std::move(*value));
+    }
+    for (size_t i = 0; i < values.size(); ++i) s.entries[i].value = std::move(values[i]);
   }
   return sections;
 }

@@ -8,7 +8,9 @@
 // the value (joined with "\n"); blank lines end nothing. A key before any
 // section, a line without `=`/`:`, a repeated section or a repeated key in
 // one section is an error, as configparser's strict mode makes it. The
-// entries of a `[DEFAULT]` section are the defaults of every other section.
+// entries of `[DEFAULT]` sections are the defaults of every other section.
+// Values are interpolated as configparser does: "%%" is "%", "%(key)s" the
+// value of another key of the section; any other '%' is an error.
 #pragma once
 
 #include <string>

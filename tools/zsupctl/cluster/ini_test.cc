@@ -61,6 +61,16 @@ TEST(IniTest, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(ParseIni("[]\n", "node.cfg").error(), "node.cfg:1: a section header must be [NAME]");
 }
 
+TEST(IniTest, PercentSignsAreInterpolatedAsConfigparserDoes) {
+  auto sections = ParseIni("[w]\nnic = eth0\nenv_vars = FMT=%%d, NIC=%(NIC)s\n", "f");
+  ASSERT_TRUE(sections.ok()) << sections.error();
+  EXPECT_EQ((*sections)[0].Find("env_vars")->value, "FMT=%d, NIC=eth0");
+  EXPECT_EQ(ParseIni("[w]\nx = 100%\n", "f").error(),
+            "f:2: '%' must be followed by '%' or '(' in '100%' (write %% for a %)");
+  EXPECT_EQ(ParseIni("[w]\nx = %(y)s\n", "f").error(), "f:2: '%(y)s' names no key of [w]");
+  EXPECT_EQ(ParseIni("[w]\nx = %(x)s\n", "f").error(), "f:2: '%(...)s' references nest too deep");
+}
+
 TEST(IniTest, EmptyValuesAndWindowsLineEnds) {
   auto sections = ParseIni("[a]\r\nx =\r\ny = 2\r\n", "f");
   ASSERT_TRUE(sections.ok()) << sections.error();

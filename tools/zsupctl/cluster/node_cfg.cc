@@ -255,8 +255,9 @@ Result<NodeCfg> ReadNodeCfg(const std::string& text, const std::string& file,
         }
         cpus.push_back(static_cast<int>(*cpu));
       }
-      for (size_t i = cpus.size(); i < static_cast<size_t>(procs); ++i) {
-        cpus.push_back(cpus[i % cpus.size()]);  // a short list is reused
+      const size_t listed = cpus.size();
+      for (size_t i = listed; i < static_cast<size_t>(procs); ++i) {
+        cpus.push_back(cpus[i % listed]);  // a short list is reused
       }
       p.node.pin_cpu = cpus[0];
     }

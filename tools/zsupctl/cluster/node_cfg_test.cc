@@ -83,6 +83,18 @@ TEST(NodeCfgTest, LbProcsExpandInOrderAndAShortPinListIsReused) {
   }
 }
 
+TEST(NodeCfgTest, AShortPinListIsReusedFromItsStart) {
+  auto cfg = ReadNodeCfg(std::string(kBase) +
+                             "[w]\ntype=worker\nhost=localhost\nlb_procs=5\nlb_method=custom\n"
+                             "pin_cpus=1, 2\n",
+                         "node.cfg", DefaultZeekctlOptions(), testing::FakeResolve);
+  ASSERT_TRUE(cfg.ok()) << cfg.error();
+  const int pins[] = {1, 2, 1, 2, 1};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Node(*cfg, "w-" + std::to_string(i + 1)).pin_cpu, pins[i]) << i;
+  }
+}
+
 TEST(NodeCfgTest, PfRingGivesEachInterfaceOfAHostItsClusterId) {
   // Baseline__initialization.node-lb-pfring-multiple-id__out (there "bro-", now "zeek-").
   auto cfg = ReadData("node.cfg__pfring_2_nics");

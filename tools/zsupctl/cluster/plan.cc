@@ -106,10 +106,12 @@ Result<ClusterPlan> PlanCluster(const NodeCfg& cfg, const ZeekctlOptions& option
       auto xpub = zp.Next(), xsub = zp.Next();
       if (!xpub.ok() || !xsub.ok()) return xpub.ok() ? xsub.status() : xpub.status();
       const std::string a = "tcp://" + Bracketed(manager->addr) + ":";
-      plan.backend = ClusterBackend{"zeromq", a + std::to_string(*xpub), a + std::to_string(*xsub)};
+      plan.backend =
+          ClusterBackend{"zeromq", a + std::to_string(*xpub), a + std::to_string(*xsub), {}};
     } else {
-      plan.backend = ClusterBackend{"broker", {}, {}};
+      plan.backend = ClusterBackend{"broker", {}, {}, {}};
     }
+    if (!options.metrics_address.empty()) plan.backend->metrics_address = options.metrics_address;
     auto control = zp.Next();
     if (!control.ok()) return control.status();
     plan.control_port = *control;
@@ -139,7 +141,6 @@ Result<ClusterPlan> PlanCluster(const NodeCfg& cfg, const ZeekctlOptions& option
     }
   }
   const std::vector<std::string> site_scripts = text::Words(options.site_policy_scripts);
-  const std::vector<std::string> zeek_args = text::Words(options.zeek_args);
   for (const ZeekNode& n : cfg.nodes) {
     PlannedNode p;
     p.source = n;
@@ -153,7 +154,8 @@ Result<ClusterPlan> PlanCluster(const NodeCfg& cfg, const ZeekctlOptions& option
     for (const auto& [key, value] : n.env_vars) c.env[key] = RemoveShellQuotes(value);
     c.scripts = site_scripts;
     c.addl_user_scripts = n.aux_scripts;
-    c.addl_user_scripts.insert(c.addl_user_scripts.end(), zeek_args.begin(), zeek_args.end());
+    c.addl_user_scripts.insert(c.addl_user_scripts.end(), options.zeek_args.begin(),
+                               options.zeek_args.end());
     c.cluster = plan.cluster;
     c.cluster_backend = plan.backend;
     if (!cfg.standalone) c.stage = StageOf(n.type);

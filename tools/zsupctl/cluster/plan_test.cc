@@ -70,7 +70,7 @@ TEST(PlanTest, BrokerPortsStartAtZeekPortAndTheManagerIsReadyOnItsOwn) {
   EXPECT_EQ(m.cluster.at("worker-2").p.port, 27764);
   EXPECT_FALSE(m.cluster.at("worker-2").metrics_port.has_value());
   EXPECT_EQ(m.ready, "tcp:127.0.0.1:27761");
-  EXPECT_EQ(m.cluster_backend, (ClusterBackend{"broker", {}, {}}));
+  EXPECT_EQ(m.cluster_backend, (ClusterBackend{"broker", {}, {}, "127.0.0.1"}));
 }
 
 TEST(PlanTest, EveryNodeIsACompleteValidZsupNode) {
@@ -137,7 +137,8 @@ TEST(PlanTest, Ipv6ManagerAddressesAreBracketedAsZeekControlsZeroMqPluginWritesT
       "redefs");
   expected = expected.substr(expected.find("redef"));
   expected.resize(expected.find("ipv6 = T;\n") + 10);
-  EXPECT_NE(ClusterBackendScript(*plan->backend).find(expected), std::string::npos) << expected;
+  EXPECT_NE(ClusterBackendScript(*plan->backend, true).find(expected), std::string::npos)
+      << expected;
   EXPECT_EQ(Config(*plan, "manager").ready, "tcp:[::1]:27761");
 }
 

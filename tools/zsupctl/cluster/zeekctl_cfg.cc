@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "broker/validation.h"
 #include "tools/zsupctl/cluster/text.h"
 
 namespace zsup::cluster {
@@ -74,6 +75,23 @@ Result<ZeekctlOptions> ParseZeekctlCfg(const std::string& text, const std::strin
     auto it = line_of.find(key);
     return it == line_of.end() ? file : file + ":" + std::to_string(it->second);
   };
+  static const std::pair<const char*, const char*> kLegacy[] = {
+      {"BroPort", "ZeekPort"},           {"BroArgs", "ZeekArgs"},
+      {"BroBase", "ZeekBase"},           {"Bro", "Zeek"},
+      {"PluginBroDir", "PluginZeekDir"}, {"BroCtlConfigDir", "ZeekCtlConfigDir"}};
+  for (const auto& [legacy, current] : kLegacy) {
+    if (set.contains(Lower(legacy))) {
+      return Status::Error(where(Lower(legacy)) + ": option '" + legacy +
+                           "' is no longer supported, please use '" + current + "' instead");
+    }
+  }
+  for (const auto& [key, value] : set) {
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      return Status::Error(where(key) + ": value of zeekctl option \"" + key +
+                           "\" cannot be wrapped in quotes");
+    }
+  }
   ZeekctlOptions o;
   Status s;
   auto integer = [&](const std::string& key, int* out) {
@@ -105,10 +123,12 @@ Result<ZeekctlOptions> ParseZeekctlCfg(const std::string& text, const std::strin
     return Status::Error(where("metricsport") + ": MetricsPort must be between 0 and 65535");
   }
   string("clusterbackend", &o.cluster_backend);
+  string("metricsaddress", &o.metrics_address);
   string("zeekbase", &o.zeek_base);
   o.spool_dir = "${ZeekBase}/spool";
   string("spooldir", &o.spool_dir);
-  string("zeekargs", &o.zeek_args);
+  std::string zeek_args;
+  string("zeekargs", &zeek_args);
   string("sitepolicyscripts", &o.site_policy_scripts);
   string("pfringclustertype", &o.pfring_cluster_type);
   string("lb_custom.interfaceprefix", &o.lb_custom_prefix);
@@ -118,6 +138,15 @@ Result<ZeekctlOptions> ParseZeekctlCfg(const std::string& text, const std::strin
     return Status::Error(where("clusterbackend") + ": ClusterBackend '" + o.cluster_backend +
                          "' is not supported (ZeroMQ or Broker)");
   }
+  if (!o.metrics_address.empty()) {
+    if (!IsIpAddressLiteral(o.metrics_address)) {
+      return Status::Error(where("metricsaddress") + ": MetricsAddress '" + o.metrics_address +
+                           "' is not an IP address");
+    }
+  }
+  auto words = ShellWords(zeek_args);
+  if (!words.ok()) return Status::Error(where("zeekargs") + ": ZeekArgs: " + words.error());
+  o.zeek_args = std::move(*words);
   if (auto it = set.find("env_vars"); it != set.end()) {
     auto env = ParseEnvVars(it->second, where("env_vars") + ": zeekctl config");
     if (!env.ok()) return env.status();
@@ -170,6 +199,34 @@ std::string RemoveShellQuotes(const std::string& value) {
     }
   }
   return out;
+}
+
+Result<std::vector<std::string>> ShellWords(const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote == 0 && (c == ' ' || c == '\t' || c == '\n')) {
+      if (in_word) words.push_back(RemoveShellQuotes(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    word += c;
+    if (c == '\\' && quote != '\'' && i + 1 < text.size()) {
+      word += text[++i];
+    } else if (quote == 0 && (c == '"' || c == '\'')) {
+      quote = c;
+    } else if (c == quote) {
+      quote = 0;
+    }
+  }
+  if (quote != 0) return Status::Error(std::string("unterminated ") + quote + " quote");
+  if (in_word) words.push_back(RemoveShellQuotes(word));
+  return words;
 }
 
 }  // namespace zsup::cluster

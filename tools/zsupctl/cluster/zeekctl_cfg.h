@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "broker/status.h"
 
@@ -16,10 +17,11 @@ namespace zsup::cluster {
 struct ZeekctlOptions {
   int zeek_port = 27760;                           // ZeekPort: the first port make_layout hands out
   int metrics_port = 9991;                         // MetricsPort (0: no metrics ports)
+  std::string metrics_address = "127.0.0.1";       // MetricsAddress ("": Zeek's default)
   std::string cluster_backend = "ZeroMQ";          // ClusterBackend: "ZeroMQ" or "Broker"
   std::string zeek_base = "/usr/local/zeek";       // ZeekBase (ZeekControl's install prefix)
   std::string spool_dir;                           // SpoolDir: ${ZeekBase}/spool unless set
-  std::string zeek_args;                           // ZeekArgs, split on white space
+  std::vector<std::string> zeek_args;              // ZeekArgs, split as a shell splits it
   std::string site_policy_scripts = "local.zeek";  // SitePolicyScripts
   std::map<std::string, std::string> env_vars;     // env_vars, parsed (ParseEnvVars)
   int pfring_cluster_id = 21;                      // PFRINGClusterID (0: the pf_ring plugin is off)
@@ -46,5 +48,10 @@ Result<std::map<std::string, std::string>> ParseEnvVars(const std::string& text,
 // removal): '...' and "..." lose their quotes, a backslash outside single
 // quotes escapes the next character. Unlike the shell, `$` is not expanded.
 std::string RemoveShellQuotes(const std::string& value);
+
+// `text` split into words as a shell splits a command line (blanks outside
+// quotes separate words, quotes removed as above), no expansion. Errors on
+// an unterminated quote.
+Result<std::vector<std::string>> ShellWords(const std::string& text);
 
 }  // namespace zsup::cluster

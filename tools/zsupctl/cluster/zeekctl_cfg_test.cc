@@ -41,6 +41,25 @@ TEST(ZeekctlCfgTest, ErrorsNameTheFileAndLine) {
             "z.cfg:1: zeekctl config: missing '=' in env_vars option value: ");
 }
 
+TEST(ZeekctlCfgTest, LegacyNamesAndQuotedValuesAreRefusedAsByZeekControl) {
+  EXPECT_EQ(ParseZeekctlCfg("BroPort = 47760\n", "z.cfg").error(),
+            "z.cfg:1: option 'BroPort' is no longer supported, please use 'ZeekPort' instead");
+  EXPECT_EQ(ParseZeekctlCfg("SpoolDir = \"/var/spool\"\n", "z.cfg").error(),
+            "z.cfg:1: value of zeekctl option \"spooldir\" cannot be wrapped in quotes");
+  EXPECT_EQ(ParseZeekctlCfg("MetricsAddress = metrics.example\n", "z.cfg").error(),
+            "z.cfg:1: MetricsAddress 'metrics.example' is not an IP address");
+  EXPECT_EQ(ParseZeekctlCfg("ZeekArgs = -f 'tcp\n", "z.cfg").error(),
+            "z.cfg:1: ZeekArgs: unterminated ' quote");
+}
+
+TEST(ZeekctlCfgTest, ZeekArgsAreSplitAsAShellSplitsThem) {
+  auto o = ParseZeekctlCfg("ZeekArgs = -f \"tcp port 80\"  -e 'print \"hi\"' x\\ y\n", "z.cfg");
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->zeek_args,
+            (std::vector<std::string>{"-f", "tcp port 80", "-e", "print \"hi\"", "x y"}));
+  EXPECT_EQ(DefaultZeekctlOptions().metrics_address, "127.0.0.1");
+}
+
 TEST(ZeekctlCfgTest, GlobalEnvVarsAsTheEnvVarTestsWriteThem) {
   auto o = ParseZeekctlCfg(testing::Data("zeekctl.cfg__env_vars_line"), "f");
   ASSERT_TRUE(o.ok()) << o.error();
