@@ -81,6 +81,10 @@ Status ValidateLayoutNode(const NodeConfig& c) {
     return Status::Error("config.cluster_backend: a bare_mode node has no cluster framework to "
                          "configure");
   }
+  if (c.command.empty() && !c.directory) {
+    return Status::Error("config.cluster_backend: a Zeek node needs a directory, where its "
+                         "cluster-layout.zeek goes");
+  }
   if (c.name.size() > kMaxLayoutNodeNameBytes) {
     return Status::Error("config.cluster_backend: the name is longer than " +
                          std::to_string(kMaxLayoutNodeNameBytes) +

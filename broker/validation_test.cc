@@ -155,6 +155,9 @@ TEST(ValidationTest, Version2FieldsNameTheNodeAndTheKey) {
 TEST(ValidationTest, ClusterBackendEndpointsGoIntoZeekStringsSafely) {
   NodeConfig c = Named("w");
   c.cluster_backend = ClusterBackend{"zeromq", "tcp://[::1]:27760", "tcp://[::1]:27761", {}};
+  EXPECT_EQ(FieldError(c), "node 'w': config.cluster_backend: a Zeek node needs a directory, "
+                           "where its cluster-layout.zeek goes");
+  c.directory = "/spool/w";
   EXPECT_TRUE(ValidateNodeFields(c).ok()) << ValidateNodeFields(c).message();
   c.cluster_backend->xsub_endpoint = "tcp://x\";redef evil=1;\"";
   EXPECT_EQ(FieldError(c).substr(0, 79),

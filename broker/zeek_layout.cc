@@ -87,11 +87,14 @@ Result<std::string> ClusterLayoutScript(const std::map<std::string, ClusterEndpo
 std::string ClusterBackendScript(const ClusterBackend& backend, bool ipv6) {
   std::string metrics;
   if (backend.metrics_address) {
+    // @ifdef: a Zeek from before Telemetry::metrics_address still starts.
     metrics =
+        "@ifdef ( Telemetry::metrics_address )\n"
         "@if ( |Telemetry::metrics_address| == 0 )\n"
         "redef Telemetry::metrics_address = \"" +
         *backend.metrics_address +
         "\";\n"
+        "@endif\n"
         "@endif\n\n";
   }
   if (backend.type == "broker") {

@@ -208,6 +208,11 @@ Result<std::vector<std::string>> ShellWords(const std::string& text) {
   char quote = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    if (quote == 0 && c == '#' && !in_word) break;  // a comment, as for the shell
+    if (quote == 0 && std::string_view(";|&<>`$()").find(c) != std::string_view::npos) {
+      return Status::Error(std::string("'") + c +
+                           "' outside quotes: zsup runs no shell (quote it, or leave it out)");
+    }
     if (quote == 0 && (c == ' ' || c == '\t' || c == '\n')) {
       if (in_word) words.push_back(RemoveShellQuotes(word));
       word.clear();

@@ -50,8 +50,9 @@ Result<std::map<std::string, std::string>> ParseEnvVars(const std::string& text,
 std::string RemoveShellQuotes(const std::string& value);
 
 // `text` split into words as a shell splits a command line (blanks outside
-// quotes separate words, quotes removed as above), no expansion. Errors on
-// an unterminated quote.
+// quotes separate words, quotes removed as above, `#` at a word's start
+// begins a comment), no expansion. Errors on an unterminated quote and on
+// shell syntax outside quotes (; | & < > ` $ ( )), which would need a shell.
 Result<std::vector<std::string>> ShellWords(const std::string& text);
 
 }  // namespace zsup::cluster

@@ -58,6 +58,12 @@ TEST(ZeekctlCfgTest, ZeekArgsAreSplitAsAShellSplitsThem) {
   EXPECT_EQ(o->zeek_args,
             (std::vector<std::string>{"-f", "tcp port 80", "-e", "print \"hi\"", "x y"}));
   EXPECT_EQ(DefaultZeekctlOptions().metrics_address, "127.0.0.1");
+  o = ParseZeekctlCfg("ZeekArgs = -C # checksums off\n", "z.cfg");
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->zeek_args, std::vector<std::string>{"-C"});
+  EXPECT_EQ(ParseZeekctlCfg("ZeekArgs = -C; rm x\n", "z.cfg").error(),
+            "z.cfg:1: ZeekArgs: ';' outside quotes: zsup runs no shell (quote it, or leave it "
+            "out)");
 }
 
 TEST(ZeekctlCfgTest, GlobalEnvVarsAsTheEnvVarTestsWriteThem) {
