@@ -5,22 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
-#include <thread>
 
 #include "tests/zsupctl_fixture.h"
 
 namespace zsup::testing {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class ZeekClusterTest : public ZsupctlTest {
  protected:
@@ -55,15 +45,10 @@ class ZeekClusterTest : public ZsupctlTest {
   }
 
   std::string Out(const std::string& file) const { return dir() + "/out/" + file; }
-  // Whether the fake zeek of `node` wrote everything (before its deadline).
-  bool WaitRecorded(const std::string& node, milliseconds timeout = seconds(10)) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Whether the fake zeek of `node` wrote everything (it writes .done last).
+  bool WaitRecorded(const std::string& node) const {
     struct stat st {};
-    while (::stat(Out(node + ".done").c_str(), &st) != 0) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(10));  // a file, not an event: poll it
-    }
-    return true;
+    return WaitUntil([&] { return ::stat(Out(node + ".done").c_str(), &st) == 0; });
   }
   std::string NodeCfg(const std::string& worker2_interface, const std::string& extra = "") {
     return WriteFile("node.cfg",
@@ -119,17 +104,17 @@ TEST_F(ZeekClusterTest, ApplyStartsTheClusterInStageOrderAsZeekControlWould) {
   // directory, and a layout script with the whole cluster.
   const int p = base_port_;
   for (const std::string& n : kNodes) {
-    EXPECT_NE(ReadAll(Out(n + ".env")).find("CLUSTER_NODE=" + n + "\n"), std::string::npos) << n;
-    EXPECT_EQ(ReadAll(Out(n + ".cwd")), dir() + "/spool/" + n + "\n");
+    EXPECT_NE(ReadFile(Out(n + ".env")).find("CLUSTER_NODE=" + n + "\n"), std::string::npos) << n;
+    EXPECT_EQ(ReadFile(Out(n + ".cwd")), dir() + "/spool/" + n + "\n");
   }
-  const std::string argv = ReadAll(Out("worker-1.argv"));
+  const std::string argv = ReadFile(Out("worker-1.argv"));
   EXPECT_TRUE(argv.starts_with("-i\neth0\n" + dir() + "/")) << argv;
   EXPECT_NE(argv.find(".cluster-layout.zeek\nlocal.zeek\n"), std::string::npos) << argv;
-  const std::string env = ReadAll(Out("worker-1.env"));
+  const std::string env = ReadFile(Out("worker-1.env"));
   EXPECT_NE(env.find("\nMODE=fast path\n"), std::string::npos) << env;
   EXPECT_NE(env.find("\nSITE=main site\n"), std::string::npos) << env;
   EXPECT_NE(env.find("\nRAW=$HOME\n"), std::string::npos) << env;  // never expanded
-  const std::string layout = ReadAll(Out("worker-2.layout"));
+  const std::string layout = ReadFile(Out("worker-2.layout"));
   EXPECT_NE(layout.find("redef Cluster::manager_is_logger = F;\n"), std::string::npos) << layout;
   EXPECT_NE(layout.find("[\"manager\"] = [$node_type=Cluster::MANAGER, $ip=127.0.0.1, $p=" +
                         std::to_string(p + 3) + "/tcp, $metrics_port=9991/tcp],"),
@@ -148,7 +133,7 @@ TEST_F(ZeekClusterTest, ApplyStartsTheClusterInStageOrderAsZeekControlWould) {
   EXPECT_EQ(layout.find("CONTROL"), std::string::npos);
   // The same layout where Zeek's cluster framework looks for `cluster-layout`
   // (ZEEKPATH's "." is the working directory), without the backend part.
-  const std::string found = ReadAll(Out("worker-2.zeekpath"));
+  const std::string found = ReadFile(Out("worker-2.zeekpath"));
   EXPECT_TRUE(found.starts_with("# Automatically generated. Do not edit.\n")) << found;
   EXPECT_NE(layout.find(found), std::string::npos) << found;
   EXPECT_EQ(found.find("ZeroMQ"), std::string::npos) << found;
