@@ -102,6 +102,7 @@ TEST(CodecTest, EveryRequestRoundTrips) {
       TailRequest{"d", Stream::kStderr, 50},
       StopRequest{"e"},
       StartRequest{""},
+      ReopenRequest{"f"},
   };
   StopRequest by_names;
   by_names.nodes = std::vector<std::string>{"a", "b"};
@@ -168,6 +169,61 @@ TEST(CodecTest, ClusterBackendRoundTripsAndRefusesUnknownKeys) {
   auto bad = NodeConfigFromJson(R"({"name": "w", "cluster_backend": {"type": "zeromq", "x": 1}})");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().find("cluster_backend"), std::string::npos) << bad.error();
+}
+
+TEST(CodecTest, ExecutionFieldsRoundTripInBothForms) {
+  NodeConfig c = FullConfig();
+  const std::string before = EncodeNodeConfig(c);
+  c.user = "zeek";
+  c.group = "pcap";
+  c.capabilities = {"CAP_NET_RAW", "CAP_NET_ADMIN"};
+  c.umask = 027;
+  c.nice = -5;
+  c.rlimits = {{"nofile", Rlimit{65536, 65536}}, {"core", Rlimit{0, -1}}};
+  c.stdout_rotate = Rotation{1 << 20, 5};
+  c.stderr_rotate = Rotation{4096, 0};
+  c.tee = true;
+  auto back = DecodeNodeConfig(EncodeNodeConfig(c));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, c);
+  auto json = NodeConfigFromJson(NodeConfigToJson(c));
+  ASSERT_TRUE(json.ok()) << json.error();
+  EXPECT_EQ(*json, c);
+  EXPECT_NE(NodeConfigToJson(c).find(R"("rlimits":{"core":[0,-1],"nofile":65536})"),
+            std::string::npos)
+      << NodeConfigToJson(c);
+  c = FullConfig();
+  EXPECT_EQ(EncodeNodeConfig(c), before) << "unset, they are not encoded";
+}
+
+TEST(CodecTest, RlimitPairOfEqualValuesIsTheSameConfigAsOneInt) {
+  auto pair = NodeConfigFromJson(R"({"name": "w", "rlimits": {"nofile": [1024, 1024]}})");
+  auto one = NodeConfigFromJson(R"({"name": "w", "rlimits": {"nofile": 1024}})");
+  ASSERT_TRUE(pair.ok()) << pair.error();
+  ASSERT_TRUE(one.ok()) << one.error();
+  EXPECT_EQ(EncodeNodeConfig(*pair), EncodeNodeConfig(*one)) << "one fingerprint";
+}
+
+TEST(CodecTest, MalformedExecutionFieldsNameTheirKey) {
+  for (const char* text : {
+           R"({"name": "w", "rlimits": {"nofile": [1, 2, 3]}})",
+           R"({"name": "w", "rlimits": {"nofile": "many"}})",
+           R"({"name": "w", "rlimits": [1]})",
+           R"({"name": "w", "stdout_rotate": {"max_bytes": 10}})",
+           R"({"name": "w", "stdout_rotate": {"max_bytes": 10, "backups": 1, "x": 0}})",
+           R"({"name": "w", "capabilities": "CAP_NET_RAW"})",
+           R"({"name": "w", "umask": "022"})",
+           R"({"name": "w", "tee": 1})",
+       }) {
+    auto c = NodeConfigFromJson(text);
+    ASSERT_FALSE(c.ok()) << text;
+    const bool named = c.error().find("rlimits") != std::string::npos ||
+                       c.error().find("stdout_rotate") != std::string::npos ||
+                       c.error().find("capabilities") != std::string::npos ||
+                       c.error().find("umask") != std::string::npos ||
+                       c.error().find("tee") != std::string::npos;
+    EXPECT_TRUE(named) << text << ": " << c.error();
+  }
 }
 
 TEST(CodecTest, SelectorDefaultsToAllNodes) {

@@ -1,5 +1,6 @@
 // NodeConfig <-> msgpack. Field names are Zeek's (see PROTOCOL.md).
 #include <string>
+#include <utility>
 
 #include "broker/codec.h"
 #include "broker/msgpack_reader.h"
@@ -102,6 +103,66 @@ Result<ClusterBackend> ReadBackend(const msgpack::object& o, const std::string& 
   return b;
 }
 
+void PackRotation(Packer& pk, const Rotation& r) {
+  pk.pack_map(2);
+  pk.pack("max_bytes"), pk.pack(r.max_bytes);
+  pk.pack("backups"), pk.pack(r.backups);
+}
+
+Result<Rotation> ReadRotation(const msgpack::object& o, const std::string& path) {
+  auto r = mp::MapReader::Open(o, path, path);
+  if (!r.ok()) return r.status();
+  Rotation rotation;
+  Status s = r->Required("max_bytes", &rotation.max_bytes);
+  if (s.ok()) s = r->Required("backups", &rotation.backups);
+  if (s.ok()) s = r->NoUnknownFields();
+  if (!s.ok()) return s;
+  return rotation;
+}
+
+// One int when soft and hard are equal: the canonical form of [n, n].
+void PackRlimits(Packer& pk, const std::map<std::string, Rlimit>& limits) {
+  pk.pack_map(static_cast<uint32_t>(limits.size()));
+  for (const auto& [name, limit] : limits) {
+    pk.pack(name);
+    if (limit.soft == limit.hard) {
+      pk.pack(limit.soft);
+    } else {
+      pk.pack_array(2), pk.pack(limit.soft), pk.pack(limit.hard);
+    }
+  }
+}
+
+Status ReadRlimits(const msgpack::object& o, const std::string& path,
+                   std::map<std::string, Rlimit>* out) {
+  if (o.type != msgpack::type::MAP) {
+    return Status::Error(path + ": must be a map of limit names to an int or [soft, hard], not " +
+                         std::string(mp::TypeName(o)));
+  }
+  for (uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    std::string name;
+    if (kv.key.type != msgpack::type::STR) return Status::Error(path + ": keys must be strings");
+    Status s = mp::Read(kv.key, path, &name);
+    if (!s.ok()) return s;
+    const std::string entry = path + "." + name;
+    Rlimit limit;
+    if (kv.val.type == msgpack::type::ARRAY) {
+      if (kv.val.via.array.size != 2) {
+        return Status::Error(entry + ": must be an int or [soft, hard]");
+      }
+      s = mp::Read(kv.val.via.array.ptr[0], entry + "[0]", &limit.soft);
+      if (s.ok()) s = mp::Read(kv.val.via.array.ptr[1], entry + "[1]", &limit.hard);
+    } else {
+      s = mp::Read(kv.val, entry, &limit.soft);
+      limit.hard = limit.soft;
+    }
+    if (!s.ok()) return s;
+    if (!out->emplace(name, limit).second) return Status::Error(path + ": duplicate key '" + name + "'");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void PackNodeConfig(Packer& pk, const NodeConfig& c) {
@@ -117,7 +178,10 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
                    !c.permanent_failure_codes.empty() + c.start_limit_burst.has_value() +
                    c.start_limit_interval.has_value() + c.stage.has_value() +
                    c.ready.has_value() + c.ready_timeout.has_value() +
-                   c.cluster_backend.has_value();
+                   c.cluster_backend.has_value() + c.user.has_value() + c.group.has_value() +
+                   !c.capabilities.empty() + c.umask.has_value() + c.nice.has_value() +
+                   !c.rlimits.empty() + c.stdout_rotate.has_value() +
+                   c.stderr_rotate.has_value() + c.tee.has_value();
   pk.pack_map(static_cast<uint32_t>(n));
   pk.pack("name"), pk.pack(c.name);
   if (c.interface) pk.pack("interface"), pk.pack(*c.interface);
@@ -151,6 +215,15 @@ void PackNodeConfig(Packer& pk, const NodeConfig& c) {
   if (c.ready) pk.pack("ready"), pk.pack(*c.ready);
   if (c.ready_timeout) pk.pack("ready_timeout"), pk.pack(*c.ready_timeout);
   if (c.cluster_backend) pk.pack("cluster_backend"), PackBackend(pk, *c.cluster_backend);
+  if (c.user) pk.pack("user"), pk.pack(*c.user);
+  if (c.group) pk.pack("group"), pk.pack(*c.group);
+  if (!c.capabilities.empty()) pk.pack("capabilities"), pk.pack(c.capabilities);
+  if (c.umask) pk.pack("umask"), pk.pack(*c.umask);
+  if (c.nice) pk.pack("nice"), pk.pack(*c.nice);
+  if (!c.rlimits.empty()) pk.pack("rlimits"), PackRlimits(pk, c.rlimits);
+  if (c.stdout_rotate) pk.pack("stdout_rotate"), PackRotation(pk, *c.stdout_rotate);
+  if (c.stderr_rotate) pk.pack("stderr_rotate"), PackRotation(pk, *c.stderr_rotate);
+  if (c.tee) pk.pack("tee"), pk.pack(*c.tee);
 }
 
 std::string EncodeNodeConfig(const NodeConfig& config) {
@@ -187,7 +260,25 @@ Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& p
   if (s.ok()) s = r->Optional("stage", &c.stage);
   if (s.ok()) s = r->Optional("ready", &c.ready);
   if (s.ok()) s = r->Optional("ready_timeout", &c.ready_timeout);
+  if (s.ok()) s = r->Optional("user", &c.user);
+  if (s.ok()) s = r->Optional("group", &c.group);
+  if (s.ok()) s = r->Default("capabilities", &c.capabilities);
+  if (s.ok()) s = r->Optional("umask", &c.umask);
+  if (s.ok()) s = r->Optional("nice", &c.nice);
+  if (s.ok()) s = r->Optional("tee", &c.tee);
   if (!s.ok()) return s;
+  if (const msgpack::object* limits = r->Take("rlimits")) {
+    s = ReadRlimits(*limits, r->FieldPath("rlimits"), &c.rlimits);
+    if (!s.ok()) return s;
+  }
+  for (auto [key, field] : {std::pair{"stdout_rotate", &c.stdout_rotate},
+                            std::pair{"stderr_rotate", &c.stderr_rotate}}) {
+    if (const msgpack::object* value = r->Take(key)) {
+      auto rotation = ReadRotation(*value, r->FieldPath(key));
+      if (!rotation.ok()) return rotation.status();
+      *field = *rotation;
+    }
+  }
   if (const msgpack::object* backend = r->Take("cluster_backend")) {
     auto b = ReadBackend(*backend, r->FieldPath("cluster_backend"));
     if (!b.ok()) return b.status();

@@ -57,7 +57,7 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
     return Request(CreateRequest{std::move(*c)});
   }
   if (cmd == "destroy" || cmd == "restart" || cmd == "status" || cmd == "stop" ||
-      cmd == "start") {
+      cmd == "start" || cmd == "reopen") {
     Selector selector;
     s = ReadSelector(r, &selector);
     if (!s.ok()) return s;
@@ -65,6 +65,7 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
     if (cmd == "restart") return Request(RestartRequest{std::move(selector)});
     if (cmd == "stop") return Request(StopRequest{std::move(selector)});
     if (cmd == "start") return Request(StartRequest{std::move(selector)});
+    if (cmd == "reopen") return Request(ReopenRequest{std::move(selector)});
     return Request(StatusRequest{std::move(selector)});
   }
   if (cmd == "apply") {
@@ -229,6 +230,8 @@ std::string EncodeRequest(const Request& request) {
     PackSelector(pk, "stop", *stop);
   } else if (const auto* start = std::get_if<StartRequest>(&request)) {
     PackSelector(pk, "start", *start);
+  } else if (const auto* reopen = std::get_if<ReopenRequest>(&request)) {
+    PackSelector(pk, "reopen", *reopen);
   } else if (const auto* a = std::get_if<ApplyRequest>(&request)) {
     pk.pack_map(static_cast<uint32_t>(4 + a->name_space.has_value()));
     pk.pack("cmd"), pk.pack("apply");

@@ -1,6 +1,7 @@
 #include "broker/json.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "broker/codec.h"
 #include "broker/msgpack_reader.h"
@@ -85,6 +86,23 @@ std::string NodeConfigToJson(const NodeConfig& c) {
       b["metrics_address"] = *c.cluster_backend->metrics_address;
     }
   }
+  if (c.user) j["user"] = *c.user;
+  if (c.group) j["group"] = *c.group;
+  if (!c.capabilities.empty()) j["capabilities"] = c.capabilities;
+  if (c.umask) j["umask"] = *c.umask;
+  if (c.nice) j["nice"] = *c.nice;
+  if (!c.rlimits.empty()) {
+    ordered_json& limits = j["rlimits"];
+    limits = ordered_json::object();
+    for (const auto& [name, l] : c.rlimits) {
+      limits[name] = l.soft == l.hard ? ordered_json(l.soft) : ordered_json::array({l.soft, l.hard});
+    }
+  }
+  for (auto [key, rotation] : {std::pair{"stdout_rotate", &c.stdout_rotate},
+                               std::pair{"stderr_rotate", &c.stderr_rotate}}) {
+    if (*rotation) j[key] = {{"max_bytes", (*rotation)->max_bytes}, {"backups", (*rotation)->backups}};
+  }
+  if (c.tee) j["tee"] = *c.tee;
   // Replace rather than throw on invalid UTF-8 (decoded configs never have any).
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -46,6 +46,21 @@ struct ClusterBackend {
   bool operator==(const ClusterBackend&) const = default;
 };
 
+// v2 `rlimits` entry: soft and hard limit; -1 is unlimited. One int on the
+// wire sets both (and is how equal soft and hard limits are encoded).
+struct Rlimit {
+  int64_t soft = 0;
+  int64_t hard = 0;
+  bool operator==(const Rlimit&) const = default;
+};
+
+// v2 `stdout_rotate` / `stderr_rotate`: F -> F.1 -> ... -> F.<backups>.
+struct Rotation {
+  int64_t max_bytes = 0;
+  int64_t backups = 0;
+  bool operator==(const Rotation&) const = default;
+};
+
 // Zeek's Supervisor::NodeConfig plus zsup's extensions (`command`, `scripts`).
 struct NodeConfig {
   std::string name;
@@ -74,6 +89,16 @@ struct NodeConfig {
   std::optional<std::string> ready = {};    // "exec" (default), "notify", "tcp:[HOST:]PORT"
   std::optional<double> ready_timeout = {};  // seconds (60): not ready by then = a failed start
   std::optional<ClusterBackend> cluster_backend = {};  // Zeek mode's layout script
+  // ---- version 2: execution (docs/execution.md) ----
+  std::optional<std::string> user = {};       // name or numeric uid to run as
+  std::optional<std::string> group = {};      // name or gid: the primary group instead
+  std::vector<std::string> capabilities = {};  // "CAP_NET_RAW": kept as ambient ones
+  std::optional<int64_t> umask = {};          // 0 to 0777
+  std::optional<int64_t> nice = {};           // -20 to 19
+  std::map<std::string, Rlimit> rlimits = {};  // "nofile" -> limits
+  std::optional<Rotation> stdout_rotate = {};
+  std::optional<Rotation> stderr_rotate = {};
+  std::optional<bool> tee = {};  // file-bound output is published too
   bool operator==(const NodeConfig&) const = default;
 };
 
@@ -157,6 +182,9 @@ struct StopRequest : Selector {  // v2
 struct StartRequest : Selector {  // v2
   bool operator==(const StartRequest&) const = default;
 };
+struct ReopenRequest : Selector {  // v2: reopen stdout_file / stderr_file
+  bool operator==(const ReopenRequest&) const = default;
+};
 struct TailRequest {
   std::string node;
   Stream stream = Stream::kStdout;
@@ -172,7 +200,8 @@ struct ApplyRequest {
   bool operator==(const ApplyRequest&) const = default;
 };
 using Request = std::variant<PingRequest, CreateRequest, DestroyRequest, RestartRequest,
-                             StatusRequest, TailRequest, StopRequest, StartRequest, ApplyRequest>;
+                             StatusRequest, TailRequest, StopRequest, StartRequest, ApplyRequest,
+                             ReopenRequest>;
 
 // ---- control replies ----
 

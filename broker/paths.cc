@@ -27,4 +27,17 @@ std::string EventsEndpoint(const std::string& state_dir) {
 }
 std::string StemEndpoint(const std::string& state_dir) { return "ipc://" + state_dir + "/stem.sock"; }
 
+std::optional<std::string> NodeDirectory(const std::string& state_dir,
+                                         const std::optional<std::string>& directory) {
+  if (!directory || directory->starts_with('/')) return directory;
+  return state_dir + "/" + *directory;
+}
+
+std::string NodeFilePath(const std::string& state_dir, const std::optional<std::string>& directory,
+                         const std::string& file) {
+  if (file.starts_with('/')) return file;
+  if (auto dir = NodeDirectory(state_dir, directory)) return *dir + "/" + file;
+  return state_dir + "/" + file;
+}
+
 }  // namespace zsup

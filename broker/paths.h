@@ -1,6 +1,7 @@
 // Where zsupd keeps its state and listens, shared by zsupd and its clients.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "broker/status.h"
@@ -14,6 +15,15 @@ Result<std::string> DefaultStateDir();
 std::string ControlEndpoint(const std::string& state_dir);  // ipc://DIR/control.sock
 std::string EventsEndpoint(const std::string& state_dir);   // ipc://DIR/events.sock
 std::string StemEndpoint(const std::string& state_dir);     // ipc://DIR/stem.sock
+
+// Where a node's `directory` is: a relative one resolves against the
+// (absolute) state directory. Unset stays unset.
+std::optional<std::string> NodeDirectory(const std::string& state_dir,
+                                         const std::optional<std::string>& directory);
+// Where a node's stdout_file / stderr_file is: a relative path resolves
+// inside its directory, or against the state directory without one.
+std::string NodeFilePath(const std::string& state_dir, const std::optional<std::string>& directory,
+                         const std::string& file);
 
 // The longest state directory whose ipc socket paths fit in sun_path.
 inline constexpr size_t kMaxStateDirForIpc = 90;

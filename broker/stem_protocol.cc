@@ -66,6 +66,7 @@ struct Encoder {
   }
   void operator()(const DestroyNode& m) { Header(pk, "destroy", 1), pk.pack("name"), pk.pack(m.name); }
   void operator()(const RestartNode& m) { Header(pk, "restart", 1), pk.pack("name"), pk.pack(m.name); }
+  void operator()(const ReopenNode& m) { Header(pk, "reopen", 1), pk.pack("name"), pk.pack(m.name); }
   void operator()(const Shutdown&) { Header(pk, "shutdown", 0); }
   void operator()(const Heartbeat&) { Header(pk, "heartbeat", 0); }
   void operator()(const Welcome& m) {
@@ -366,6 +367,7 @@ Result<Message> Decode(std::string_view frame) {
   if (type == "create") return ReadCreate(*r);
   if (type == "destroy") return ReadName<DestroyNode>(*r);
   if (type == "restart") return ReadName<RestartNode>(*r);
+  if (type == "reopen") return ReadName<ReopenNode>(*r);
   if (type == "shutdown") return Message(Shutdown{});
   if (type == "heartbeat") return Message(Heartbeat{});
   if (type == "welcome") return ReadWelcome(*r);

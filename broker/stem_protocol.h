@@ -22,8 +22,9 @@
 namespace zsup::stem {
 
 // Version 2 adds NodeUpdate and StemLog (sent only once both sides speak 2)
-// and NodeReport.config.
-inline constexpr int64_t kProtocolVersion = 2;
+// and NodeReport.config. Version 3 adds ReopenNode (zsupd sends it only to
+// a stem that speaks 3).
+inline constexpr int64_t kProtocolVersion = 3;
 
 // Behaviour zsupd asks of the stem; sent in every Hello so a stem adopted by
 // a newer zsupd takes the new settings.
@@ -55,6 +56,10 @@ struct DestroyNode {
 struct RestartNode {
   std::string name;
   bool operator==(const RestartNode&) const = default;
+};
+struct ReopenNode {  // v3: reopen the node's stdout_file / stderr_file
+  std::string name;
+  bool operator==(const ReopenNode&) const = default;
 };
 struct Shutdown {
   bool operator==(const Shutdown&) const = default;
@@ -168,7 +173,8 @@ struct RejectedCreate {
   bool operator==(const RejectedCreate&) const = default;
 };
 
-using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, Shutdown, Heartbeat,
+using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, ReopenNode, Shutdown,
+                             Heartbeat,
                              Welcome, NodeStarted, NodeExited, NodeOutput, NodeError, NodeUpdate,
                              StemLog, Bye, ByeAck, UnknownMessage, RejectedCreate>;
 

@@ -19,6 +19,7 @@ TEST(StemProtocolTest, EveryMessageRoundTrips) {
       CreateNode{testing::FullConfig(), "0123456789abcdef", 4},
       DestroyNode{"w1"},
       RestartNode{"w1"},
+      ReopenNode{"w2"},
       Shutdown{},
       Heartbeat{},
       ByeAck{},

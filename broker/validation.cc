@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "broker/credentials.h"
 #include "broker/ready_spec.h"
 #include "broker/signals.h"
 #include "broker/utf8.h"
@@ -220,7 +221,7 @@ Status ValidateNodeFields(const NodeConfig& c) {
     if (b.ok()) b = ValidateLayoutNode(c);
     if (!b.ok()) return Status::Error(node + b.message());
   }
-  return Status::Ok();
+  return ValidateExecutionFields(c);
 }
 
 Status ValidateExecSize(const NodeConfig& c, size_t budget) {

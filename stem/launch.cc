@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <string_view>
+#include <utility>
 
 #include "broker/json.h"
+#include "broker/paths.h"
 #include "broker/zeek_layout.h"
 
 extern char** environ;
@@ -33,11 +35,6 @@ void UnsetEnv(std::vector<std::string>& env, std::string_view key) {
   std::erase_if(env, [&](const std::string& e) { return KeyOf(e) == key; });
 }
 
-std::string Resolve(const std::optional<std::string>& directory, const std::string& path) {
-  if (!directory || path.starts_with('/')) return path;
-  return *directory + "/" + path;
-}
-
 // The layout script comes before the node's own scripts, which may redef
 // what it sets.
 std::vector<std::string> ZeekArgv(const NodeConfig& c, const std::string& zeek,
@@ -51,6 +48,35 @@ std::vector<std::string> ZeekArgv(const NodeConfig& c, const std::string& zeek,
   argv.insert(argv.end(), c.scripts.begin(), c.scripts.end());
   argv.insert(argv.end(), c.addl_user_scripts.begin(), c.addl_user_scripts.end());
   return argv;
+}
+
+rlim_t Limit(int64_t value) { return value < 0 ? RLIM_INFINITY : static_cast<rlim_t>(value); }
+
+// The execution fields, resolved; a failure leaves `setup_error`.
+void PlanExecution(const NodeConfig& c, LaunchPlan* plan) {
+  auto credentials = ResolveCredentials(c);
+  if (!credentials.ok()) {
+    plan->setup_error = "node '" + c.name + "': " + credentials.error();
+    return;
+  }
+  plan->credentials = std::move(*credentials);
+  if (const std::optional<Credentials>& cred = plan->credentials; cred && !cred->name.empty()) {
+    // As login(1) and systemd's User= do; the node's own env may override them.
+    for (const auto& [key, value] : {std::pair<std::string_view, const std::string&>{"HOME", cred->home},
+                                     {"USER", cred->name}, {"LOGNAME", cred->name}}) {
+      if (!c.env.contains(std::string(key))) SetEnv(plan->env, key, value);
+    }
+  }
+  for (const std::string& name : c.capabilities) {
+    if (auto cap = CapabilityNumber(name)) plan->capabilities.push_back(*cap);
+  }
+  if (c.umask) plan->umask = static_cast<mode_t>(*c.umask);
+  if (c.nice) plan->nice = static_cast<int>(*c.nice);
+  for (const auto& [name, limit] : c.rlimits) {
+    if (auto resource = RlimitResource(name)) {
+      plan->rlimits.push_back({*resource, name, Limit(limit.soft), Limit(limit.hard)});
+    }
+  }
 }
 
 }  // namespace
@@ -129,10 +155,11 @@ LaunchPlan PlanLaunch(const NodeConfig& c, const LaunchContext& context) {
   }
   plan.program = SearchPath(plan.argv[0], path_var);
 
-  plan.directory = c.directory;
-  if (c.stdout_file) plan.stdout_path = Resolve(c.directory, *c.stdout_file);
-  if (c.stderr_file) plan.stderr_path = Resolve(c.directory, *c.stderr_file);
+  plan.directory = NodeDirectory(context.state_dir, c.directory);
+  if (c.stdout_file) plan.stdout_path = NodeFilePath(context.state_dir, c.directory, *c.stdout_file);
+  if (c.stderr_file) plan.stderr_path = NodeFilePath(context.state_dir, c.directory, *c.stderr_file);
   if (c.cpu_affinity) plan.cpu = static_cast<int>(*c.cpu_affinity);
+  PlanExecution(c, &plan);
   return plan;
 }
 

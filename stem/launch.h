@@ -1,12 +1,17 @@
 // What to exec for a node, worked out before fork so the child only has to
 // carry it out (between fork and exec only async-signal-safe calls).
-// Pure apart from the PATH lookup (access(2) on candidate files).
+// Pure apart from the PATH lookup (access(2) on candidate files) and the
+// user database (the `user` and `group` names).
 #pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "broker/credentials.h"
 #include "broker/messages.h"
 #include "broker/status.h"
 
@@ -22,16 +27,34 @@ struct LaunchContext {
   std::string node_json_dir;          // where oversized ZEEK_SUPERVISED_NODE files and
                                       // layout scripts go
   std::string notify_socket;          // NOTIFY_SOCKET of a node with `ready: "notify"`
+  std::string state_dir;              // relative `directory` and files resolve against it
+};
+
+// A resource limit to set in the child, in setrlimit(2)'s terms.
+struct LaunchLimit {
+  int resource = 0;
+  std::string name;  // "nofile", for errors
+  rlim_t soft = 0;
+  rlim_t hard = 0;
 };
 
 struct LaunchPlan {
   std::string program;            // what execve() gets: PATH already searched
   std::vector<std::string> argv;  // argv[0] as configured
   std::vector<std::string> env;   // "K=V"
-  std::optional<std::string> directory;
-  std::optional<std::string> stdout_path;  // resolved against `directory`
+  std::optional<std::string> directory;  // absolute (NodeDirectory)
+  std::optional<std::string> stdout_path;  // absolute (NodeFilePath)
   std::optional<std::string> stderr_path;
   std::optional<int> cpu;
+  // v2 execution fields, resolved (PROTOCOL.md: user, group, capabilities,
+  // umask, nice, rlimits). `setup_error`: why they could not be (e.g. the
+  // user was removed since the create); the start fails with it.
+  std::optional<Credentials> credentials;
+  std::vector<int> capabilities;
+  std::optional<mode_t> umask;
+  std::optional<int> nice;
+  std::vector<LaunchLimit> rlimits;
+  std::optional<std::string> setup_error;
   // Set when the JSON is too big for the environment: write `node_json` to
   // this path (0600) before spawning.
   std::optional<std::string> node_json_path;

@@ -2,38 +2,101 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "broker/credentials.h"
 #include "broker/signals.h"
 
 namespace zsup {
 namespace {
 
-enum Stage : int32_t { kAffinity = 1, kChdir, kRedirect, kExec, kParentGone };
+enum Stage : int32_t {
+  kAffinity = 1, kChdir, kRedirect, kExec, kParentGone,
+  // v2 execution fields; `detail` is the rlimit's index or the capability
+  kRlimit, kNice, kKeepCaps, kGroups, kSetgid, kSetuid, kCapabilities, kAmbient,
+};
 
 struct Record {
   int32_t stage;
   int32_t err;
+  int32_t detail;
 };
 
 bool IsFatal(int32_t stage) { return stage != kAffinity; }
 
 // Async-signal-safe: one write of a whole record (smaller than PIPE_BUF).
-void Report(int fd, Stage stage, int err) {
-  Record r{stage, err};
+void Report(int fd, Stage stage, int err, int32_t detail = 0) {
+  Record r{stage, err, detail};
   ssize_t ignored = ::write(fd, &r, sizeof r);
   (void)ignored;
 }
 
-Result<UniqueFd> OpenOutputFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
-  if (fd < 0) return Status::Errno("cannot open '" + path + "'", errno);
-  return UniqueFd(fd);
+[[noreturn]] void Fail(int fd, Stage stage, int err, int32_t detail = 0) {
+  Report(fd, stage, err, detail);
+  ::_exit(127);
+}
+
+// capset(2)'s arguments for "exactly these capabilities, permitted,
+// effective and inheritable", built before fork.
+struct CapSet {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+};
+
+CapSet MakeCapSet(const std::vector<int>& caps) {
+  CapSet set;
+  for (int cap : caps) {
+    const uint32_t bit = 1u << (cap % 32);
+    auto& word = set.data[cap / 32];
+    word.effective |= bit;
+    word.permitted |= bit;
+    word.inheritable |= bit;
+  }
+  return set;
+}
+
+// Limits, priority, umask, then the user: in that order, because raising a
+// hard limit and a negative nice need root. Async-signal-safe calls only.
+void SetUpExecution(const LaunchPlan& plan, const CapSet& caps, int status_fd, pid_t parent) {
+  for (size_t i = 0; i < plan.rlimits.size(); ++i) {
+    const rlimit limit{plan.rlimits[i].soft, plan.rlimits[i].hard};
+    if (::setrlimit(plan.rlimits[i].resource, &limit) != 0) {
+      Fail(status_fd, kRlimit, errno, static_cast<int32_t>(i));
+    }
+  }
+  if (plan.nice && ::setpriority(PRIO_PROCESS, 0, *plan.nice) != 0) Fail(status_fd, kNice, errno);
+  if (plan.umask) ::umask(*plan.umask);
+  const bool with_caps = !plan.capabilities.empty();
+  if (const std::optional<Credentials>& cred = plan.credentials) {
+    // Without KEEPCAPS, setuid() to a non-root uid clears the permitted set
+    // and there would be nothing to raise as ambient.
+    if (with_caps && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) Fail(status_fd, kKeepCaps, errno);
+    if (::setgroups(cred->groups.size(), cred->groups.data()) != 0) Fail(status_fd, kGroups, errno);
+    if (::setgid(cred->gid) != 0) Fail(status_fd, kSetgid, errno);
+    if (::setuid(cred->uid) != 0) Fail(status_fd, kSetuid, errno);
+    // A change of credentials clears the parent-death signal: set it again,
+    // and check the stem did not die in between.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) Fail(status_fd, kParentGone, 0);
+  }
+  if (with_caps) {
+    CapSet set = caps;
+    if (::syscall(SYS_capset, &set.header, set.data) != 0) Fail(status_fd, kCapabilities, errno);
+    for (int cap : plan.capabilities) {
+      if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
+        Fail(status_fd, kAmbient, errno, cap);
+      }
+    }
+  }
 }
 
 Status MakePipe(UniqueFd* read_end, UniqueFd* write_end, bool nonblocking_read) {
@@ -71,8 +134,8 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
 }
 
 // Runs in the child: async-signal-safe calls only, never returns.
-[[noreturn]] void Child(const LaunchPlan& plan, pid_t parent, int status_fd, int in_fd, int out_fd,
-                        int err_fd, char* const* argv, char* const* envp) {
+[[noreturn]] void Child(const LaunchPlan& plan, const CapSet& caps, pid_t parent, int status_fd,
+                        int in_fd, int out_fd, int err_fd, char* const* argv, char* const* envp) {
   ResetSignalsForChild();
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -97,6 +160,7 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
     CPU_SET(*plan.cpu, &set);
     if (::sched_setaffinity(0, sizeof set, &set) != 0) Report(status_fd, kAffinity, errno);
   }
+  SetUpExecution(plan, caps, status_fd, parent);
   // Whatever a library may have opened without O_CLOEXEC stays out of the node.
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   ::execve(plan.program.c_str(), argv, envp);
@@ -115,6 +179,25 @@ std::string Describe(const Record& r, const LaunchPlan& plan, const std::string&
     case kRedirect: return node + "failed to set up its standard streams: " + why;
     case kExec: return node + "failed to exec '" + plan.argv[0] + "': " + why;
     case kParentGone: return node + "was not started: the stem was exiting";
+    case kRlimit: {
+      const size_t i = static_cast<size_t>(r.detail);
+      const std::string limit = i < plan.rlimits.size() ? plan.rlimits[i].name : "?";
+      return node + "failed to set rlimits." + limit + ": " + why;
+    }
+    case kNice: return node + "failed to set nice " + std::to_string(plan.nice.value_or(0)) + ": " + why;
+    case kKeepCaps: return node + "failed to keep its capabilities (PR_SET_KEEPCAPS): " + why;
+    case kGroups: return node + "failed to set its supplementary groups: " + why;
+    case kSetgid:
+      return node + "failed to set group " +
+             std::to_string(plan.credentials ? plan.credentials->gid : 0) + ": " + why;
+    case kSetuid:
+      return node + "failed to set user " +
+             std::to_string(plan.credentials ? plan.credentials->uid : 0) + ": " + why;
+    case kCapabilities: return node + "failed to set its capabilities: " + why;
+    case kAmbient: {
+      return node + "failed to raise " + CapabilityName(r.detail) + " as an ambient capability: " +
+             why;
+    }
     default: return node + "failed to start (unknown stage " + std::to_string(r.stage) + ")";
   }
 }
@@ -130,6 +213,7 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
     if (!s.ok()) return s.Prefixed(what.substr(0, what.size() - 2));
   }
   if (plan.layout_error) return Status::Error(*plan.layout_error);
+  if (plan.setup_error) return Status::Error(*plan.setup_error);
   if (plan.layout_path) {
     // Nothing secret in it; readable by a node that runs as another user.
     Status s = WriteFileAtomically(*plan.layout_path, plan.layout_script, 0644);
@@ -142,25 +226,12 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   SpawnedNode node;
   UniqueFd status_w, out_w, err_w;
   Status s = MakePipe(&node.status, &status_w, true);
-  if (s.ok()) {
-    if (plan.stdout_path) {
-      auto f = OpenOutputFile(*plan.stdout_path);
-      if (!f.ok()) return f.status().Prefixed("node '" + name + "' stdout_file");
-      out_w = std::move(*f);
-    } else {
-      s = MakePipe(&node.out, &out_w, true);
-    }
-  }
-  if (s.ok()) {
-    if (plan.stderr_path) {
-      auto f = OpenOutputFile(*plan.stderr_path);
-      if (!f.ok()) return f.status().Prefixed("node '" + name + "' stderr_file");
-      err_w = std::move(*f);
-    } else {
-      s = MakePipe(&node.err, &err_w, true);
-    }
-  }
+  // Output goes through the stem also when it ends in a file (rotation and
+  // reopen work there, and the node cannot write outside its file).
+  if (s.ok()) s = MakePipe(&node.out, &out_w, true);
+  if (s.ok()) s = MakePipe(&node.err, &err_w, true);
   if (!s.ok()) return s.Prefixed("node '" + name + "'");
+  const CapSet caps = MakeCapSet(plan.capabilities);
 
   std::vector<char*> argv = CStrings(plan.argv);
   std::vector<char*> envp = CStrings(plan.env);
@@ -168,7 +239,7 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   const pid_t pid = ::fork();
   if (pid < 0) return Status::Errno("node '" + name + "': fork", errno);
   if (pid == 0) {
-    Child(plan, parent, status_w.get(), dev_null.get(), out_w.get(), err_w.get(), argv.data(),
+    Child(plan, caps, parent, status_w.get(), dev_null.get(), out_w.get(), err_w.get(), argv.data(),
           envp.data());
   }
   // Also set from the parent, so a signal to the group cannot miss a child

@@ -2,12 +2,14 @@
 //
 // The child runs only async-signal-safe calls: default signals and an empty
 // mask, its own process group, SIGKILL when the stem dies (and _exit if the
-// stem is already gone), stdin from /dev/null, stdout/stderr to the pipes or
-// files prepared by the parent, chdir, CPU pinning, every descriptor above 2
-// marked close-on-exec, execve. Each step that fails writes an 8-byte record
-// to the close-on-exec status pipe; EOF without a fatal record means the exec
-// succeeded. Files and pipes are opened in the parent, so their errors are
-// reported before anything is forked.
+// stem is already gone), stdin from /dev/null, stdout/stderr to pipes (the
+// stem writes what ends in a file), chdir, CPU pinning, rlimits, nice, umask,
+// groups, gid, uid and ambient capabilities (v2; resolved by PlanLaunch),
+// every descriptor above 2 marked close-on-exec, execve. Each step that
+// fails writes a 12-byte record to the close-on-exec status pipe; EOF
+// without a fatal record means the exec succeeded. Pipes and files are
+// opened and names resolved in the parent, so their errors are reported
+// before anything is forked.
 #pragma once
 
 #include <sys/types.h>
@@ -25,8 +27,8 @@ namespace zsup {
 struct SpawnedNode {
   pid_t pid = -1;
   UniqueFd status;  // read end of the exec status pipe (non-blocking)
-  UniqueFd out;     // read end of the stdout pipe, unless stdout goes to a file
-  UniqueFd err;     // likewise for stderr
+  UniqueFd out;     // read end of the stdout pipe
+  UniqueFd err;     // read end of the stderr pipe
 };
 
 // Forks and execs. Errors (files, pipes, fork) mean no process exists.

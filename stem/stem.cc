@@ -55,6 +55,7 @@ Status Stem::Init() {
   launch_.zeek_path = options_.settings.zeek_path;
   launch_.base_env = CurrentEnvironment();
   launch_.node_json_dir = options_.state_dir + "/nodes";
+  launch_.state_dir = options_.state_dir;
   ::mkdir(launch_.node_json_dir.c_str(), 0700);
   // Abstract, so a node running as another user can reach it whatever the
   // state directory's mode; only datagrams from a node's own processes
@@ -127,11 +128,11 @@ void Stem::PollOnce() {
       add(nullptr, probe->fd(), ZMQ_POLLOUT, Kind::kProbe, node.get());
     }
     if (!read_output) continue;
-    if (node->stream_fd(Stream::kStdout) >= 0) {
-      add(nullptr, node->stream_fd(Stream::kStdout), ZMQ_POLLIN, Kind::kStdout, node.get());
-    }
-    if (node->stream_fd(Stream::kStderr) >= 0) {
-      add(nullptr, node->stream_fd(Stream::kStderr), ZMQ_POLLIN, Kind::kStderr, node.get());
+    for (auto [stream, kind] : {std::pair{Stream::kStdout, Kind::kStdout},
+                                std::pair{Stream::kStderr, Kind::kStderr}}) {
+      if (node->stream_fd(stream) >= 0 && !node->stream_paused(stream, now)) {
+        add(nullptr, node->stream_fd(stream), ZMQ_POLLIN, kind, node.get());
+      }
     }
   }
 
@@ -148,6 +149,7 @@ void Stem::PollOnce() {
   // Node descriptors first: their handlers never remove a node, so the
   // pointers in `targets` stay valid until the signal and link handlers run.
   std::vector<std::string> frames;
+  std::vector<std::pair<std::string, std::string>> file_errors;  // node, message
   bool link_ready = false, signals_ready = false, supervisor_gone = false, notified = false;
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].revents == 0) continue;
@@ -164,14 +166,20 @@ void Stem::PollOnce() {
       }
       case Kind::kStatus: HandleExecStatus(*targets[i].node, now); break;
       case Kind::kStdout:
-        targets[i].node->ReadStream(Stream::kStdout, kMaxReadPerWakeup, &frames);
+      case Kind::kStderr: {
+        const Stream stream = targets[i].kind == Kind::kStdout ? Stream::kStdout : Stream::kStderr;
+        if (auto error = targets[i].node->ReadStream(stream, kMaxReadPerWakeup, now, &frames)) {
+          file_errors.emplace_back(targets[i].node->name(), std::move(*error));
+        }
         break;
-      case Kind::kStderr:
-        targets[i].node->ReadStream(Stream::kStderr, kMaxReadPerWakeup, &frames);
-        break;
+      }
     }
   }
   QueueFrames(frames);
+  for (auto& [name, message] : file_errors) {
+    LogError(message);
+    Queue(stem::NodeError{name, std::move(message)});
+  }
   if (notified) HandleNotify(now);
   if (signals_ready) HandleSignals(now);
   if (supervisor_gone) SupervisorLost("zsupd (pid " + std::to_string(supervisor_pid_) + ") exited", now);
@@ -255,7 +263,7 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
   // In order: how the exec went, the last output, then the exit itself.
   if (node.status_fd() >= 0) HandleExecStatus(node, now);
   std::vector<std::string> frames;
-  node.DrainOutput(&frames);
+  node.DrainOutput(now, &frames);
   QueueFrames(frames);
   // Whatever the node left goes with it, so that a replacement never runs
   // beside remains of the process it replaces: its process group here, and
@@ -370,6 +378,7 @@ void Stem::SaveUnsent() {
 
 void Stem::RunTimers(TimePoint now) {
   for (auto& [name, node] : nodes_) {
+    node->ResumeStreams(now);
     auto deadline = node->process().deadline();
     if (deadline && *deadline <= now) Apply(*node, node->process().Tick(now), now);  // never forgets
     if (ReadyProbe* probe = node->probe()) {
@@ -395,6 +404,7 @@ std::optional<TimePoint> Stem::NextDeadline() const {
   };
   for (const auto& [name, node] : nodes_) {
     consider(node->process().deadline());
+    consider(node->resume_at());
     if (const ReadyProbe* probe = node->probe()) consider(probe->deadline());
   }
   consider(session_->deadline());

@@ -75,6 +75,7 @@ class Stem {
   void OnHello(const stem::Hello& hello, TimePoint now);
   void OnCreate(stem::CreateNode create, TimePoint now);
   void OnStop(const std::string& name, StopReason reason, TimePoint now);
+  void OnReopen(const std::string& name);
   void BeginShutdown(TimePoint now);
   void SupervisorLost(const std::string& why, TimePoint now);
   // Carries out what SupervisorSession decided; `why` describes a loss of zsupd.

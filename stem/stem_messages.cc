@@ -33,11 +33,24 @@ void Stem::HandleLink(TimePoint now) {
   }
 }
 
+void Stem::OnReopen(const std::string& name) {
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) return;  // gone meanwhile: nothing to reopen
+  Status s = it->second->ReopenFiles();
+  if (s.ok()) {
+    LogInfo("node '" + name + "': reopened its output files");
+  } else {
+    LogError(s.message());
+    Queue(stem::NodeError{name, s.message()});
+  }
+}
+
 void Stem::HandleMessage(stem::Message message, TimePoint now) {
   if (auto* m = std::get_if<stem::Hello>(&message)) return OnHello(*m, now);
   if (auto* m = std::get_if<stem::CreateNode>(&message)) return OnCreate(std::move(*m), now);
   if (auto* m = std::get_if<stem::DestroyNode>(&message)) return OnStop(m->name, StopReason::kDestroy, now);
   if (auto* m = std::get_if<stem::RestartNode>(&message)) return OnStop(m->name, StopReason::kRestart, now);
+  if (auto* m = std::get_if<stem::ReopenNode>(&message)) return OnReopen(m->name);
   if (std::holds_alternative<stem::Shutdown>(message)) {
     LogInfo("shutdown requested by zsupd");
     return BeginShutdown(now);

@@ -13,6 +13,9 @@ constexpr size_t kReadChunk = 64 * 1024;
 // A frame is closed once it holds this much; zsupd publishes line by line
 // anyway, so smaller frames only add per-message overhead.
 constexpr size_t kFrameBytes = 64 * 1024;
+// How long a pipe rests after its file could not be written (disk full,
+// directory gone): long enough not to spin, short enough to resume soon.
+constexpr Duration kFileRetry = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -36,9 +39,59 @@ void SupervisedNode::SyncProbe() {
   }
 }
 
+Status SupervisedNode::OpenFiles() {
+  const std::optional<Credentials>& cred = plan_.credentials;
+  const bool other_user = cred && cred->uid != 0;
+  for (Stream s : {Stream::kStdout, Stream::kStderr}) {
+    Pipe& pipe = pipes_[Index(s)];
+    const std::optional<std::string>& path = s == Stream::kStdout ? plan_.stdout_path : plan_.stderr_path;
+    pipe.file.reset();
+    pipe.paused_until.reset();
+    pipe.publish = !path || config_.tee.value_or(false);
+    if (!path) continue;
+    OutputFile::Options o;
+    o.path = *path;
+    o.rotation = s == Stream::kStdout ? config_.stdout_rotate : config_.stderr_rotate;
+    if (other_user) {
+      o.uid = cred->uid;
+      o.gid = cred->gid;
+      o.beneath = plan_.directory;
+    }
+    auto file = OutputFile::Open(std::move(o));
+    if (!file.ok()) {
+      return file.status().Prefixed("node '" + config_.name + "' " + std::string(StreamName(s)) +
+                                    "_file");
+    }
+    pipe.file = std::move(*file);
+  }
+  return Status::Ok();
+}
+
+Status SupervisedNode::ReopenFiles() {
+  Status first;
+  for (Pipe& pipe : pipes_) {
+    if (!pipe.file) continue;
+    Status s = pipe.file->Reopen();
+    pipe.paused_until.reset();
+    if (!s.ok() && first.ok()) first = s.Prefixed("node '" + config_.name + "': reopen");
+  }
+  return first;
+}
+
+std::optional<TimePoint> SupervisedNode::resume_at() const {
+  std::optional<TimePoint> next;
+  for (const Pipe& pipe : pipes_) {
+    if (pipe.fd && pipe.paused_until && (!next || *pipe.paused_until < *next)) next = pipe.paused_until;
+  }
+  return next;
+}
+
 Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
   plan_ = PlanLaunch(config_, context);
-  auto spawned = SpawnNode(plan_, config_.name);
+  // Opened for every process, so that a revival writes to what logrotate
+  // left at the path (appending: nothing is truncated).
+  Status opened = plan_.setup_error ? Status::Error(*plan_.setup_error) : OpenFiles();
+  auto spawned = opened.ok() ? SpawnNode(plan_, config_.name) : Result<SpawnedNode>(opened);
   if (!spawned.ok()) {
     process_.SpawnFailed(now);
     return spawned.status();
@@ -61,8 +114,25 @@ std::optional<ExecReport> SupervisedNode::ReadExecStatus() {
   return report;
 }
 
-void SupervisedNode::ReadStream(Stream s, size_t max_bytes, std::vector<std::string>* frames) {
+std::optional<std::string> SupervisedNode::ReadStream(Stream s, size_t max_bytes, TimePoint now,
+                                                      std::vector<std::string>* frames) {
   Pipe& pipe = pipes_[Index(s)];
+  if (!pipe.fd || (pipe.paused_until && *pipe.paused_until > now)) return std::nullopt;
+  pipe.paused_until.reset();
+  std::optional<std::string> error;
+  auto failed = [&](const Status& status) {
+    pipe.paused_until = now + kFileRetry;
+    error = "node '" + config_.name + "' " + std::string(StreamName(s)) + "_file: " +
+            status.message() + "; output waits (retried every second)";
+  };
+  if (pipe.file && !pipe.publish) {
+    // Only to the file: the bytes never pass through the stem.
+    bool eof = false;
+    auto moved = pipe.file->Splice(pipe.fd.get(), max_bytes, &eof);
+    if (!moved.ok()) failed(moved.status());
+    if (eof) pipe.fd.Reset();
+    return error;
+  }
   thread_local std::string buf(kReadChunk, '\0');
   size_t total = 0;
   bool eof = false;
@@ -75,6 +145,14 @@ void SupervisedNode::ReadStream(Stream s, size_t max_bytes, std::vector<std::str
       break;
     }
     total += static_cast<size_t>(n);
+    if (pipe.file && !error) {
+      // `tee`: what cannot be written is still published (and reported).
+      Status w = pipe.file->Write(std::string_view(buf.data(), static_cast<size_t>(n)));
+      if (!w.ok()) {
+        failed(w);
+        pipe.paused_until.reset();  // published anyway: no reason to stop reading
+      }
+    }
     pipe.splitter.Feed(std::string_view(buf.data(), static_cast<size_t>(n)),
                        [&](std::string_view line) {
                          if (!encoder_.active()) {
@@ -88,6 +166,7 @@ void SupervisedNode::ReadStream(Stream s, size_t max_bytes, std::vector<std::str
   }
   Flush(s, eof, frames);
   if (eof) pipe.fd.Reset();
+  return error;
 }
 
 void SupervisedNode::Flush(Stream s, bool final, std::vector<std::string>* frames) {
@@ -102,11 +181,12 @@ void SupervisedNode::Flush(Stream s, bool final, std::vector<std::string>* frame
   if (encoder_.active()) frames->push_back(encoder_.Finish());
 }
 
-void SupervisedNode::DrainOutput(std::vector<std::string>* frames) {
+void SupervisedNode::DrainOutput(TimePoint now, std::vector<std::string>* frames) {
   for (Stream s : {Stream::kStdout, Stream::kStderr}) {
     // The process is gone: what is in the pipe is all it wrote. A grandchild
     // may still hold the write end, so read what is there, not until EOF.
-    ReadStream(s, SIZE_MAX, frames);
+    pipes_[Index(s)].paused_until.reset();
+    ReadStream(s, SIZE_MAX, now, frames);
     Flush(s, /*final=*/true, frames);
     pipes_[Index(s)].fd.Reset();
   }

@@ -16,6 +16,7 @@
 #include "broker/stem_protocol.h"
 #include "stem/launch.h"
 #include "stem/node_process.h"
+#include "stem/output_file.h"
 #include "stem/output_splitter.h"
 #include "stem/ready_probe.h"
 #include "stem/spawn.h"
@@ -40,20 +41,40 @@ class SupervisedNode {
   // every report gives the same value).
   double started_wall() const { return started_wall_; }
 
-  // Descriptors to poll; -1 when closed.
+  // Descriptors to poll; -1 when closed or paused after a file error.
   int status_fd() const { return status_.get(); }
   int stream_fd(Stream s) const { return pipes_[Index(s)].fd.get(); }
+  // Whether to poll the stream now: a pipe whose file could not be written
+  // rests until resume_at() (the node blocks meanwhile; nothing is lost).
+  bool stream_paused(Stream s, TimePoint now) const {
+    const auto& until = pipes_[Index(s)].paused_until;
+    return until && *until > now;
+  }
+  std::optional<TimePoint> resume_at() const;
+  // Ends the rests that are over (call before computing the next deadline).
+  void ResumeStreams(TimePoint now) {
+    for (Pipe& pipe : pipes_) {
+      if (pipe.paused_until && *pipe.paused_until <= now) pipe.paused_until.reset();
+    }
+  }
 
   // The status pipe is readable: the exec report once the child exec'd or died.
   std::optional<ExecReport> ReadExecStatus();
 
-  // Reads what is available (at most `max_bytes`) from one output pipe and
-  // appends encoded NodeOutput frames to `frames`. Closes the pipe at EOF.
-  void ReadStream(Stream s, size_t max_bytes, std::vector<std::string>* frames);
+  // Reads what is available (at most `max_bytes`) from one output pipe:
+  // into its file when it has one (v2), and as encoded NodeOutput frames
+  // appended to `frames` when it is published (no file, or `tee`). Closes
+  // the pipe at EOF. Returns the error of a file write that failed, once
+  // per failure (the pipe then rests for a second).
+  std::optional<std::string> ReadStream(Stream s, size_t max_bytes, TimePoint now,
+                                        std::vector<std::string>* frames);
 
   // After the process was reaped: reads what is left in both pipes, flushes
   // partial lines, closes them.
-  void DrainOutput(std::vector<std::string>* frames);
+  void DrainOutput(TimePoint now, std::vector<std::string>* frames);
+
+  // `reopen`: closes and opens again the files output goes to (none: OK).
+  Status ReopenFiles();
 
   // ---- readiness (v2) ----
   // Starts or drops the TCP probe as the process needs one (`ready: tcp`
@@ -74,7 +95,11 @@ class SupervisedNode {
     UniqueFd fd;
     OutputSplitter splitter;
     int64_t next_seq = 1;
+    std::optional<OutputFile> file;  // v2: where the stream's bytes go
+    bool publish = true;             // no file, or `tee`
+    std::optional<TimePoint> paused_until;
   };
+  Status OpenFiles();
   static size_t Index(Stream s) { return s == Stream::kStdout ? 0 : 1; }
   void Flush(Stream s, bool final, std::vector<std::string>* frames);
 

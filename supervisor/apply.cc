@@ -70,7 +70,7 @@ std::string Daemon::Apply(ApplyRequest request) {
   Status s = CheckedStore();
   for (const auto* list : {&created, &updated}) {
     for (const NodeConfig& c : *list) {
-      if (s.ok() && c.directory) s = MakeDirs(*c.directory, 0755).Prefixed("node '" + c.name + "'");
+      if (s.ok()) s = MakeNodeDirectory(c);
     }
   }
   if (s.ok()) s = store_->Apply(created, updated, reply.destroyed);  // one transaction

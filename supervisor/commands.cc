@@ -4,7 +4,9 @@
 #include <algorithm>
 
 #include "broker/codec.h"
+#include "broker/credentials.h"
 #include "broker/log.h"
+#include "broker/paths.h"
 #include "broker/validation.h"
 #include "supervisor/daemon.h"
 #include "supervisor/start_gate.h"
@@ -61,6 +63,7 @@ std::string Daemon::Execute(std::string_view request_bytes) {
   if (const auto* r = std::get_if<RestartRequest>(&*request)) selector = r, run = &Daemon::Restart;
   if (const auto* r = std::get_if<StopRequest>(&*request)) selector = r, run = &Daemon::Stop;
   if (const auto* r = std::get_if<StartRequest>(&*request)) selector = r, run = &Daemon::Start;
+  if (const auto* r = std::get_if<ReopenRequest>(&*request)) selector = r, run = &Daemon::Reopen;
   if (selector == nullptr) return EncodeErrorReply("unsupported request");
   auto names = SelectNodes(*selector);
   if (!names.ok()) return EncodeErrorReply(names.error());
@@ -77,10 +80,8 @@ std::string Daemon::Create(const NodeConfig& config) {
   s = CheckedStore();
   if (s.ok()) s = ValidateAllButName(config);
   if (!s.ok()) return EncodeErrorReply(s.message());
-  if (config.directory) {
-    s = MakeDirs(*config.directory, 0755);
-    if (!s.ok()) return EncodeErrorReply("node '" + config.name + "': " + s.message());
-  }
+  s = MakeNodeDirectory(config);
+  if (!s.ok()) return EncodeErrorReply(s.message());
   // The stem starts the node while SQLite commits (the commit's fsync and the
   // fork/exec overlap). Durable before the reply: once a client sees ok, no
   // crash loses the node. A zsupd that dies before the commit leaves a node
@@ -98,10 +99,25 @@ std::string Daemon::Create(const NodeConfig& config) {
   return EncodeOkReply();
 }
 
+Status Daemon::MakeNodeDirectory(const NodeConfig& config) const {
+  const std::optional<std::string> dir = NodeDirectory(options_.state_dir, config.directory);
+  if (!dir) return Status::Ok();
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  if (auto cred = ResolveCredentials(config); cred.ok() && *cred) owner = {(*cred)->uid, (*cred)->gid};
+  return MakeDirs(*dir, 0755, owner).Prefixed("node '" + config.name + "'");
+}
+
 Status Daemon::ValidateAllButName(const NodeConfig& config) const {
   Status s = ValidateNodeFields(config);
   if (s.ok()) s = ValidateExecSize(config, exec_budget_);
   if (!s.ok()) return s;
+  // The user database now; the stem looks again before every start.
+  auto cred = ResolveCredentials(config);
+  if (!cred.ok()) return cred.status().Prefixed("node '" + config.name + "'");
+  if (*cred) {
+    s = CheckMayRunAs(config, **cred);
+    if (!s.ok()) return s;
+  }
   if (const size_t bytes = EncodeNodeConfig(config).size(); bytes > kMaxConfigBytes) {
     return Status::Error("node '" + config.name + "': its config is " + std::to_string(bytes) +
                          " bytes encoded; at most " + std::to_string(kMaxConfigBytes));
@@ -220,6 +236,27 @@ std::string Daemon::Restart(const std::vector<std::string>& names) {
       Carry(slots_.Restart(name, stem_->welcomed()));
     }
   }
+  return EncodeOkReply();
+}
+
+std::string Daemon::Reopen(const std::vector<std::string>& names) {
+  // Nodes without a file, or with no process in the stem, have nothing open.
+  std::vector<std::string> with_files;
+  for (const std::string& name : names) {
+    const NodeConfig& config = table_.Find(name)->config;
+    if ((config.stdout_file || config.stderr_file) && slots_.held(name)) with_files.push_back(name);
+  }
+  if (with_files.empty()) return EncodeOkReply();
+  if (!stem_->welcomed()) {
+    return EncodeErrorReply("the stem is not connected (it is being started or replaced); "
+                            "reopen again in a moment");
+  }
+  if (stem_->link_version() < 3) {
+    return EncodeErrorReply("the running zsup-stem predates reopen; restart the nodes to reopen "
+                            "their files (a new stem starts after an orderly zsupd shutdown)");
+  }
+  for (const std::string& name : with_files) stem_->Send(stem::ReopenNode{name});
+  LogInfo("reopening the output files of " + std::to_string(with_files.size()) + " node(s)");
   return EncodeOkReply();
 }
 

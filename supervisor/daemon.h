@@ -98,6 +98,7 @@ class Daemon {
   std::string Restart(const std::vector<std::string>& names);
   std::string Stop(const std::vector<std::string>& names);
   std::string Start(const std::vector<std::string>& names);
+  std::string Reopen(const std::vector<std::string>& names);
   // Commits the nodes' desired state (up: start, down: stop) and tells the
   // stem; nodes already there are left alone.
   Status SetDesired(const std::vector<std::string>& names, bool up);
@@ -106,6 +107,9 @@ class Daemon {
   // create's checks after the name and "already exists": fields, exec size,
   // config size.
   Status ValidateAllButName(const NodeConfig& config) const;
+  // Creates the node's `directory` (relative: in the state directory),
+  // owned by its `user` when it has one.
+  Status MakeNodeDirectory(const NodeConfig& config) const;
 
   // apply.cc
   std::string Apply(ApplyRequest request);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "broker/log.h"
@@ -83,6 +84,17 @@ int main(int argc, char** argv) {
     }
     o.state_dir = *dir;
     std::cerr << "zsupd: using state directory " << o.state_dir << "\n";
+  }
+  // Absolute, so that a node's relative `directory` (resolved against it)
+  // means the same whatever directory the stem or a node runs in.
+  if (!o.state_dir.starts_with('/')) {
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(o.state_dir, ec);
+    if (ec) {
+      std::cerr << "zsupd: --state-dir " << o.state_dir << ": " << ec.message() << "\n";
+      return 2;
+    }
+    o.state_dir = absolute.lexically_normal().string();
   }
   for (int fd = 0; fd < 3; ++fd) {
     if (fcntl(fd, F_GETFD) < 0) open("/dev/null", O_RDWR);

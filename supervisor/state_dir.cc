@@ -26,13 +26,18 @@ std::optional<pid_t> ReadPid(int fd) {
 
 }  // namespace
 
-Status MakeDirs(const std::string& path, mode_t mode) {
+Status MakeDirs(const std::string& path, mode_t mode, std::optional<std::pair<uid_t, gid_t>> owner) {
   if (path.empty()) return Status::Error("empty directory path");
   for (size_t pos = 1; pos <= path.size(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string prefix = path.substr(0, pos);
-    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+    if (::mkdir(prefix.c_str(), mode) != 0) {
+      if (errno == EEXIST) continue;
       return Status::Errno("cannot create directory '" + prefix + "'", errno);
+    }
+    if (owner && ::chown(prefix.c_str(), owner->first, owner->second) != 0) {
+      return Status::Errno("cannot give directory '" + prefix + "' to uid " +
+                           std::to_string(owner->first), errno);
     }
   }
   struct stat st {};

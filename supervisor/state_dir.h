@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/fd.h"
@@ -13,8 +14,10 @@
 
 namespace zsup {
 
-// mkdir -p with `mode` for the directories it creates.
-Status MakeDirs(const std::string& path, mode_t mode);
+// mkdir -p with `mode` for the directories it creates, which are given to
+// `owner` (uid, gid) when set.
+Status MakeDirs(const std::string& path, mode_t mode,
+                std::optional<std::pair<uid_t, gid_t>> owner = std::nullopt);
 
 // Whoever can write to the state directory, or to a directory above it,
 // can replace state.db or reach the sockets of a zsupd that may run nodes

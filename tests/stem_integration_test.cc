@@ -111,7 +111,7 @@ TEST_F(StemIntegrationTest, DirectoryIsTheWorkingDirectory) {
   EXPECT_EQ(LineWith("cwd", "CWD "), expected);
 }
 
-TEST_F(StemIntegrationTest, OutputFilesArePrivateRelativeToDirectoryAndKeepEveryRun) {
+TEST_F(StemIntegrationTest, OutputFilesAre0640RelativeToDirectoryAndKeepEveryRun) {
   StartDaemon();
   auto sub = Subscribe({"node_status/files"});
   // Each run prints its pid to stdout and one line to stderr, then crashes.
@@ -136,8 +136,8 @@ TEST_F(StemIntegrationTest, OutputFilesArePrivateRelativeToDirectoryAndKeepEvery
   })) << ReadFile(out_path);
   EXPECT_TRUE(WaitUntil([&] { return CountOccurrences(ReadFile(err_path), "line 1\n") >= 2; }))
       << ReadFile(err_path);
-  EXPECT_EQ(FileMode(out_path), 0600);
-  EXPECT_EQ(FileMode(err_path), 0600);
+  EXPECT_EQ(FileMode(out_path), 0640);  // PROTOCOL.md: readable by the group, not others
+  EXPECT_EQ(FileMode(err_path), 0640);
   // Output that goes to a file is not published.
   auto tail = Tail("files", Stream::kStdout, 100);
   ASSERT_TRUE(tail.ok()) << tail.error();
