@@ -48,6 +48,13 @@ TEST_F(ZsupctlTest, UsageErrorsExitTwoWithoutContactingZsupd) {
       {"create", "--file", "x.json", "w1"},
       {"create", "--file", "x.json", "--directory", "/tmp"},
       {"create", "w1", "--cpu-affinity", "minus-one"},
+      {"create", "w1", "--rotate", "1k", "--", "/bin/true"},
+      {"create", "w1", "--stdout-file", "o", "--rotate", "huge", "--", "/bin/true"},
+      {"create", "w1", "--tee", "--", "/bin/true"},
+      {"create", "w1", "--umask", "999", "--", "/bin/true"},
+      {"create", "w1", "--nice", "30", "--", "/bin/true"},
+      {"create", "w1", "--rlimit", "nofile", "--", "/bin/true"},
+      {"create", "w1", "--rlimit", "nofile=many", "--", "/bin/true"},
       {"destroy"},
       {"destroy", "w1", "--all"},
       {"restart"},
@@ -354,6 +361,65 @@ TEST_F(ZsupctlTest, CreateOptionsBecomeTheNodeConfig) {
   ASSERT_TRUE(plain.has_value());
   EXPECT_FALSE(plain->node.directory || plain->node.cpu_affinity || plain->node.bare_mode ||
                plain->node.interface || plain->node.stdout_file);
+}
+
+TEST_F(ZsupctlTest, CreateExecutionOptionsBecomeTheNodeConfig) {
+  StartDaemon();
+  ::mkdir((dir() + "/cwd").c_str(), 0755);
+  auto in_cwd = [&](std::vector<std::string> args) {
+    std::string script = "cd '" + dir() + "/cwd' && exec";
+    for (const std::string& a : Ctl(args)) script += " '" + a + "'";
+    return RunCommand({"/bin/sh", "-c", script});
+  };
+  CommandResult r = in_cwd({"create", "x1", "--directory", "work", "--stdout-file", "out.log",
+                            "--stderr-file", "err.log", "--rotate", "10M:3", "--tee", "--user",
+                            "root", "--group", "0", "--cap", "CAP_NET_RAW", "--cap",
+                            "cap_net_admin", "--umask", "027", "--nice", "5", "--rlimit",
+                            "nofile=4096:8192", "--rlimit", "core=unlimited", "--", "/bin/true"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = NodeStatusOf("x1");
+  ASSERT_TRUE(s.has_value());
+  const NodeConfig& c = s->node;
+  EXPECT_EQ(c.directory, dir() + "/cwd/work") << "relative to zsupctl's working directory";
+  EXPECT_EQ(c.stdout_file, "out.log") << "inside --directory";
+  EXPECT_EQ(c.stdout_rotate, (Rotation{10 << 20, 3}));
+  EXPECT_EQ(c.stderr_rotate, (Rotation{10 << 20, 3}));
+  EXPECT_EQ(c.tee, true);
+  EXPECT_EQ(c.user, "root");
+  EXPECT_EQ(c.group, "0");
+  EXPECT_EQ(c.capabilities, (std::vector<std::string>{"CAP_NET_RAW", "cap_net_admin"}));
+  EXPECT_EQ(c.umask, 027);
+  EXPECT_EQ(c.nice, 5);
+  EXPECT_EQ(c.rlimits, (std::map<std::string, Rlimit>{{"core", Rlimit{-1, -1}},
+                                                      {"nofile", Rlimit{4096, 8192}}}));
+  // Without --directory, a relative file is made absolute too.
+  r = in_cwd({"create", "x2", "--stdout-file", "logs/x2.out", "--", "/bin/true"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(NodeStatusOf("x2")->node.stdout_file, dir() + "/cwd/logs/x2.out");
+  // zsupd's refusal names the field.
+  r = Run({"create", "x3", "--user", "no-such-user-zsup", "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("config.user: no user named 'no-such-user-zsup'"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(ZsupctlTest, ReopenMovesOutputToTheNewFile) {
+  StartDaemon();
+  const std::string out = dir() + "/ticker/out.log";
+  ASSERT_EQ(Run({"create", "ticker", "--directory", dir() + "/ticker", "--stdout-file", "out.log",
+                 "--", "/bin/sh", "-c", "while :; do echo tick; sleep 0.02; done"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(WaitUntil([&] { return !ReadFile(out).empty(); }));
+  ASSERT_EQ(::rename(out.c_str(), (out + ".1").c_str()), 0);
+  CommandResult r = Run({"reopen"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "reopening the files of all nodes\n");
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(out).find("tick\n") != std::string::npos; }))
+      << "the node still writes into the moved file";
+  r = Run({"reopen", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("nope"), std::string::npos) << r.err;
 }
 
 TEST_F(ZsupctlTest, StatusJsonParsesBack) {

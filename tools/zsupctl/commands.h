@@ -16,6 +16,7 @@ Command AddDestroy(CLI::App& app);  // destroy_restart.cc
 Command AddRestart(CLI::App& app);  // destroy_restart.cc
 Command AddStop(CLI::App& app);     // destroy_restart.cc
 Command AddStart(CLI::App& app);    // destroy_restart.cc
+Command AddReopen(CLI::App& app);   // destroy_restart.cc
 Command AddApply(CLI::App& app);    // apply.cc
 Command AddTail(CLI::App& app);     // tail.cc
 Command AddEvents(CLI::App& app);   // events.cc

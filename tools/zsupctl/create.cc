@@ -3,9 +3,11 @@
 
 #include <iostream>
 #include <memory>
+#include <tuple>
 
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/exec_options.h"
 
 namespace zsup::ctl {
 namespace {
@@ -20,6 +22,10 @@ struct CreateOptions {
   std::vector<std::string> env, base_scripts, user_scripts, command;
   int64_t cpu_affinity = 0;
   bool bare_mode = false;
+  std::string user, group, umask, rotate;
+  std::vector<std::string> capabilities, rlimits;
+  int64_t nice = 0;
+  bool tee = false;
   // The options that describe a node, given or not (they exclude --file).
   std::vector<CLI::Option*> node_options;
   CLI::App* app = nullptr;
@@ -35,13 +41,55 @@ std::string CheckEnv(const std::string& kv) {
 
 bool Given(const CLI::Option* option) { return option->count() > 0; }
 
-NodeConfig ToConfig(const CreateOptions& o) {
+// The options as a NodeConfig; an error is a usage error. Relative paths
+// are made absolute here, against zsupctl's working directory: zsupd would
+// resolve them against its state directory (PROTOCOL.md).
+Result<NodeConfig> ToConfig(const CreateOptions& o) {
   auto given = [&o](const char* name) { return o.app->count(name) > 0; };
   NodeConfig c;
   c.name = o.name;
-  if (given("--directory")) c.directory = o.directory;
-  if (given("--stdout-file")) c.stdout_file = o.stdout_file;
-  if (given("--stderr-file")) c.stderr_file = o.stderr_file;
+  if (given("--directory")) {
+    auto dir = AbsolutePath(o.directory);
+    if (!dir.ok()) return dir.status();
+    c.directory = *dir;
+  }
+  for (auto [option, value, field] : {std::tuple{"--stdout-file", &o.stdout_file, &c.stdout_file},
+                                      std::tuple{"--stderr-file", &o.stderr_file, &c.stderr_file}}) {
+    if (!given(option)) continue;
+    // Inside --directory when one is given (zsupd resolves it there).
+    auto path = c.directory ? Result<std::string>(*value) : AbsolutePath(*value);
+    if (!path.ok()) return path.status();
+    *field = *path;
+  }
+  if (given("--user")) c.user = o.user;
+  if (given("--group")) c.group = o.group;
+  c.capabilities = o.capabilities;
+  if (given("--umask")) {
+    auto mask = ParseUmask(o.umask);
+    if (!mask.ok()) return mask.status();
+    c.umask = *mask;
+  }
+  if (given("--nice")) c.nice = o.nice;
+  for (const std::string& text : o.rlimits) {
+    auto limit = ParseRlimit(text);
+    if (!limit.ok()) return limit.status();
+    c.rlimits[limit->first] = limit->second;  // the last one for a name wins
+  }
+  if (given("--rotate")) {
+    auto rotation = ParseRotate(o.rotate);
+    if (!rotation.ok()) return rotation.status();
+    if (!c.stdout_file && !c.stderr_file) {
+      return Status::Error("--rotate needs --stdout-file or --stderr-file (only files rotate)");
+    }
+    if (c.stdout_file) c.stdout_rotate = *rotation;
+    if (c.stderr_file) c.stderr_rotate = *rotation;
+  }
+  if (o.tee) {
+    if (!c.stdout_file && !c.stderr_file) {
+      return Status::Error("--tee needs --stdout-file or --stderr-file");
+    }
+    c.tee = true;
+  }
   for (const std::string& kv : o.env) {
     const size_t eq = kv.find('=');
     c.env[kv.substr(0, eq)] = kv.substr(eq + 1);  // the last --env for a key wins
@@ -75,9 +123,11 @@ int Run(const CreateOptions& o, const GlobalOptions& g) {
     return RunCreateFile(*o.app, o.file, g);
   }
   if (o.name.empty()) return UsageError(*o.app, "a NAME (or --file FILE) is required");
+  auto config = ToConfig(o);
+  if (!config.ok()) return UsageError(*o.app, config.error());
   auto client = Connect(g);
   if (!client.ok()) return ReportFailure(client.status());
-  Status s = (*client)->Create(ToConfig(o));
+  Status s = (*client)->Create(*config);
   if (!s.ok()) return ReportFailure(s);
   std::cout << "created " << o.name << "\n";
   return kExitOk;
@@ -97,6 +147,9 @@ Command AddCreate(CLI::App& app) {
       "  zsupctl create web --directory /srv/web --env PORT=8080 -- /usr/bin/python3 -m "
       "http.server\n"
       "  zsupctl create worker-1 --interface eth0 --user-script local.zeek\n"
+      "  zsupctl create worker-2 --interface eth1 --directory /var/spool/zeek/worker-2 --user zeek "
+      "--cap CAP_NET_RAW --cap CAP_NET_ADMIN --rlimit nofile=65536 --stderr-file stderr.log "
+      "--rotate 100M:5\n"
       "  zsupctl create --file cluster.json\n"
       "FILE is one NodeConfig or an array of them, in Zeek's JSON form (the form of "
       "ZEEK_SUPERVISED_NODE). Every entry is checked first; a problem in any creates nothing "
@@ -107,12 +160,33 @@ Command AddCreate(CLI::App& app) {
                   "program and arguments, exec'd without a shell (put them after --)");
   sub->add_option("--file", o->file, "create the nodes described in a JSON file ('-': stdin)");
   auto& opts = o->node_options;
-  opts.push_back(
-      sub->add_option("--directory", o->directory, "working directory, created if missing"));
+  opts.push_back(sub->add_option("--directory", o->directory,
+                                 "working directory, created if missing (owned by --user); "
+                                 "relative to the current directory"));
   opts.push_back(sub->add_option("--stdout-file", o->stdout_file,
-                                 "write standard output to this file (relative to --directory) "
-                                 "instead of publishing it"));
+                                 "append standard output to this file (relative to --directory, "
+                                 "else to the current directory) instead of publishing it"));
   opts.push_back(sub->add_option("--stderr-file", o->stderr_file, "the same for standard error"));
+  opts.push_back(sub->add_option("--rotate", o->rotate,
+                                 "rotate the output files at SIZE bytes (k, M, G), keeping BACKUPS "
+                                 "of them (default 10): SIZE[:BACKUPS]"));
+  opts.push_back(sub->add_flag("--tee", o->tee,
+                               "publish file-bound output too (events, tail)"));
+  opts.push_back(sub->add_option("--user", o->user,
+                                 "run as this user (name or uid; zsupd must run as root), with "
+                                 "its groups"));
+  opts.push_back(sub->add_option("--group", o->group, "primary group instead of the user's"));
+  opts.push_back(sub->add_option("--cap", o->capabilities,
+                                 "keep this capability as an ambient one, e.g. CAP_NET_RAW "
+                                 "(repeatable)")
+                     ->allow_extra_args(false));
+  opts.push_back(sub->add_option("--umask", o->umask, "file creation mask, octal (e.g. 027)"));
+  opts.push_back(sub->add_option("--nice", o->nice, "scheduling priority, -20 to 19")
+                     ->check(CLI::Range(-20, 19).description("-20 to 19")));
+  opts.push_back(sub->add_option("--rlimit", o->rlimits,
+                                 "resource limit NAME=N or NAME=SOFT:HARD, e.g. nofile=65536 or "
+                                 "core=unlimited (repeatable)")
+                     ->allow_extra_args(false));
   opts.push_back(sub->add_option("--env", o->env, "environment variable KEY=VALUE (repeatable)")
                      ->allow_extra_args(false)
                      ->check(CLI::Validator(CheckEnv, "KEY=VALUE", "env")));

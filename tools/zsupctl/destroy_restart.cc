@@ -1,6 +1,7 @@
-// zsupctl destroy | restart | stop | start  NODE... | --namespace NS | --all.
+// zsupctl destroy | restart | stop | start | reopen  NODE... | --namespace NS | --all.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "tools/zsupctl/client.h"
@@ -26,9 +27,10 @@ std::string Described(const Selection& s) {
 }
 
 // `done` is what the success line says: "destroyed", "restarting", ...
+// Without `goal` there is no --wait, and no NODE means every node.
 template <typename RequestT>
 Command AddTargeted(CLI::App& app, const std::string& name, const std::string& description,
-                    const std::string& details, std::string done, WaitGoal goal,
+                    const std::string& details, std::string done, std::optional<WaitGoal> goal,
                     const std::string& wait_help) {
   auto o = std::make_shared<TargetOptions>();
   CLI::App* sub = app.add_subcommand(name, description);
@@ -42,14 +44,17 @@ Command AddTargeted(CLI::App& app, const std::string& name, const std::string& d
   CLI::Option* all = sub->add_flag("--all", given.all, "every node");
   nodes->excludes(all)->excludes(ns);
   ns->excludes(all);
-  sub->add_flag("--wait", o->wait, wait_help);
-  sub->add_option("--wait-timeout", o->wait_timeout,
-                  "how long --wait waits, in seconds (default 60); then exit 1")
-      ->check(CLI::PositiveNumber);
+  if (goal) {
+    sub->add_flag("--wait", o->wait, wait_help);
+    sub->add_option("--wait-timeout", o->wait_timeout,
+                    "how long --wait waits, in seconds (default 60); then exit 1")
+        ->check(CLI::PositiveNumber);
+  }
   auto run = [o, done, goal](const GlobalOptions& g) {
     Selection sel = o->selection;
     if (sel.nodes.empty() && !sel.all && sel.name_space.empty()) {
-      return UsageError(*o->app, "name a NODE, or give --namespace NS or --all");
+      if (goal) return UsageError(*o->app, "name a NODE, or give --namespace NS or --all");
+      sel.all = true;
     }
     auto client = Connect(g);
     if (!client.ok()) return ReportFailure(client.status());
@@ -67,7 +72,7 @@ Command AddTargeted(CLI::App& app, const std::string& name, const std::string& d
     if (!s.ok()) return ReportFailure(s);
     std::cout << done << " " << Described(sel) << "\n" << std::flush;
     if (o->wait) {
-      s = WaitFor(c, before, goal, std::chrono::milliseconds(static_cast<int64_t>(o->wait_timeout * 1000)),
+      s = WaitFor(c, before, *goal, std::chrono::milliseconds(static_cast<int64_t>(o->wait_timeout * 1000)),
                   std::is_same_v<RequestT, RestartRequest>);
       if (!s.ok()) return ReportFailure(s);
     }
@@ -112,6 +117,17 @@ Command AddStart(CLI::App& app) {
       "Nodes that are running are left alone. zsupctl returns once that is committed; the "
       "start follows (see `zsupctl events` and `zsupctl status`).",
       "starting", WaitGoal::kRunning, "return once each runs and is ready (exit 1 if one fails)");
+}
+
+Command AddReopen(CLI::App& app) {
+  return AddTargeted<ReopenRequest>(
+      app, "reopen", "Reopen the output files of nodes (after logrotate moved them)",
+      "Without NODE, every node. The stem closes each node's --stdout-file / --stderr-file and "
+      "opens the path again (appending, created if missing), so output goes to the new file; "
+      "nothing written before is lost. For logrotate, in the postrotate script: "
+      "`zsupctl reopen` (see docs/execution.md). A file that cannot be opened shows as the "
+      "node's last error in `zsupctl status`.",
+      "reopening the files of", std::nullopt, "");
 }
 
 }  // namespace zsup::ctl

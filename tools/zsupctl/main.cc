@@ -32,6 +32,7 @@ int Main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   const std::vector<Command> commands = {AddStatus(app),  AddCreate(app), AddDestroy(app),
                                          AddRestart(app), AddStop(app),   AddStart(app),
+                                         AddReopen(app),
                                          AddApply(app),   AddCluster(app),
                                          AddTail(app),    AddEvents(app), AddPing(app)};
   try {
