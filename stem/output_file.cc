@@ -159,14 +159,24 @@ Result<size_t> OutputFile::Splice(int pipe_fd, size_t max_bytes, bool* eof) {
   *eof = false;
   size_t total = 0;
   char buf[64 * 1024];
-  while (total < max_bytes) {
-    int available = 0;
-    if (::ioctl(pipe_fd, FIONREAD, &available) != 0) available = 0;
-    // Nothing there: one read tells EOF (0) from "not yet" (EAGAIN).
-    size_t want = available > 0 ? static_cast<size_t>(available) : 1;
-    want = std::min({want, max_bytes - total, MaxChunk()});
-    Status s = Prepare(want);
+  // Without rotation the size matters only as the offset: read it once per
+  // batch, not per chunk.
+  const bool rotating = options_.rotation && regular_;
+  if (!rotating) {
+    Status s = Prepare(0);
     if (!s.ok()) return s;
+  }
+  while (total < max_bytes) {
+    size_t want = max_bytes - total;
+    if (rotating) {
+      // The chunk's size decides the rotation: ask the pipe what it holds
+      // (nothing there: one byte tells EOF from "not yet").
+      int available = 0;
+      if (::ioctl(pipe_fd, FIONREAD, &available) != 0) available = 0;
+      want = std::min({want, available > 0 ? static_cast<size_t>(available) : 1, MaxChunk()});
+      Status s = Prepare(want);
+      if (!s.ok()) return s;
+    }
     ssize_t n = -1;
     if (splice_ok_ && regular_) {
       if (append_) {
@@ -183,7 +193,7 @@ Result<size_t> OutputFile::Splice(int pipe_fd, size_t max_bytes, bool* eof) {
     } else {
       n = ::read(pipe_fd, buf, std::min(want, sizeof buf));
       if (n > 0) {
-        s = WriteAt(std::string_view(buf, static_cast<size_t>(n)));
+        Status s = WriteAt(std::string_view(buf, static_cast<size_t>(n)));
         if (!s.ok()) return s;
       }
     }

@@ -25,6 +25,9 @@ enum Stage : int32_t {
   kRlimit, kNice, kKeepCaps, kGroups, kSetgid, kSetuid, kCapabilities, kAmbient,
 };
 
+// Pipe size of a file-bound stream (the default is 64 KiB).
+constexpr int kFilePipeBytes = 1 << 20;
+
 struct Record {
   int32_t stage;
   int32_t err;
@@ -231,6 +234,11 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   if (s.ok()) s = MakePipe(&node.out, &out_w, true);
   if (s.ok()) s = MakePipe(&node.err, &err_w, true);
   if (!s.ok()) return s.Prefixed("node '" + name + "'");
+  // A stream that only goes to a file is spliced in batches as large as its
+  // pipe: a larger pipe means fewer wakeups of the stem per megabyte. Best
+  // effort (the kernel caps pipe memory per user; the default size works).
+  if (plan.stdout_path) ::fcntl(node.out.get(), F_SETPIPE_SZ, kFilePipeBytes);
+  if (plan.stderr_path) ::fcntl(node.err.get(), F_SETPIPE_SZ, kFilePipeBytes);
   const CapSet caps = MakeCapSet(plan.capabilities);
 
   std::vector<char*> argv = CStrings(plan.argv);

@@ -36,6 +36,7 @@ struct Counts {
   int line_bytes = 100;
   int scale_nodes = 1000;
   int status_calls = 200;  // status of all, at scale
+  int64_t file_output_bytes = 100 << 20;  // one node's output to its stdout_file
 
   static Counts Full() { return Counts{}; }
   static Counts Quick() {
@@ -47,6 +48,7 @@ struct Counts {
     c.multi_node_lines = 50000;
     c.scale_nodes = 100;
     c.status_calls = 50;
+    c.file_output_bytes = 20 << 20;
     return c;
   }
 };
@@ -100,5 +102,6 @@ Status RunOutput(Bench& b);
 Status RunScale(Bench& b, std::optional<TempDir>* leftover);
 Status RunReplay(Bench& b, std::optional<TempDir> prepared);
 Status RunApply(Bench& b);
+Status RunFileOutput(Bench& b);
 
 }  // namespace zsup::bench

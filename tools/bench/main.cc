@@ -20,7 +20,7 @@ namespace zsup::bench {
 namespace {
 
 const std::vector<std::string> kFigures = {"control", "create", "revival", "output",
-                                           "scale",   "replay", "apply"};
+                                           "file_output", "scale", "replay", "apply"};
 
 std::string SelfPath() {
   char exe[PATH_MAX];
@@ -114,7 +114,7 @@ int Run(int argc, char** argv) {
       {"revivals", b.counts.revivals},         {"output_lines", b.counts.output_lines},
       {"output_nodes", b.counts.output_nodes}, {"multi_node_lines", b.counts.multi_node_lines},
       {"line_bytes", b.counts.line_bytes},     {"scale_nodes", b.counts.scale_nodes},
-      {"status_calls", b.counts.status_calls}};
+      {"status_calls", b.counts.status_calls}, {"file_output_bytes", b.counts.file_output_bytes}};
   Report report(header);
   b.context = &context;
   b.report = &report;
@@ -145,6 +145,7 @@ int Run(int argc, char** argv) {
   run("create", [&] { return RunCreate(b); });
   run("revival", [&] { return RunRevival(b); });
   run("output", [&] { return RunOutput(b); });
+  run("file_output", [&] { return RunFileOutput(b); });
   run("scale", [&] { return RunScale(b, &scaled); });
   run("replay", [&] { return RunReplay(b, std::move(scaled)); });
   run("apply", [&] { return RunApply(b); });
