@@ -127,9 +127,9 @@ void Stem::PollOnce() {
     if (const ReadyProbe* probe = node->probe(); probe != nullptr && probe->fd() >= 0) {
       add(nullptr, probe->fd(), ZMQ_POLLOUT, Kind::kProbe, node.get());
     }
-    if (!read_output) continue;
     for (auto [stream, kind] : {std::pair{Stream::kStdout, Kind::kStdout},
                                 std::pair{Stream::kStderr, Kind::kStderr}}) {
+      if (!read_output && node->publishes(stream)) continue;  // zsupd is behind: wait
       if (node->stream_fd(stream) >= 0 && !node->stream_paused(stream, now)) {
         add(nullptr, node->stream_fd(stream), ZMQ_POLLIN, kind, node.get());
       }

@@ -36,7 +36,8 @@ namespace zsup {
 inline constexpr Duration kFirstHelloTimeout = std::chrono::seconds(30);  // at least, whatever the grace
 inline constexpr Duration kByeFlushTimeout = std::chrono::seconds(10);  // for ByeAck
 // Output queued for zsupd beyond what ZeroMQ holds; past it the stem stops
-// reading node pipes and the nodes block on write: nothing is dropped.
+// reading the pipes it publishes (file-only ones go on) and those nodes
+// block on write: nothing is dropped.
 inline constexpr size_t kMaxQueuedBytes = 8 << 20;
 // Time the stem spends on zsupd's messages per wakeup before it serves its
 // timers and pipes again (well below kLinkSilence, after which zsupd gives the stem up).

@@ -51,6 +51,9 @@ class SupervisedNode {
     return until && *until > now;
   }
   std::optional<TimePoint> resume_at() const;
+  // Whether the stream's bytes become output frames (no file, or `tee`);
+  // a stream that only goes to its file never waits for zsupd.
+  bool publishes(Stream s) const { return pipes_[Index(s)].publish; }
   // Ends the rests that are over (call before computing the next deadline).
   void ResumeStreams(TimePoint now) {
     for (Pipe& pipe : pipes_) {
