@@ -235,6 +235,36 @@ class ProtocolTest(unittest.TestCase):
         for absent in ("interface", "pcap_file", "directory", "cpu_affinity", "bare_mode"):
             self.assertNotIn(absent, j)
 
+    def test_v2_output_files_reopen_and_execution_fields(self):
+        work = os.path.join(self.d.dir, "files")
+        cfg = {"name": "f1", "directory": work, "stdout_file": "out.log", "tee": True,
+               "stdout_rotate": {"max_bytes": 1 << 20, "backups": 2},
+               "rlimits": {"nofile": [256, 512]}, "umask": 0o027,
+               "command": ["/bin/sh", "-c", "ulimit -Sn; ulimit -Hn; umask; exec sleep 1000"]}
+        self.assertEqual(self.d.call(cmd="create", config=cfg), {"ok": True})
+        out = os.path.join(work, "out.log")
+        self.assertTrue(wait_for(lambda: os.path.exists(out) and
+                                 open(out).read() == "256\n512\n0027\n"), open(out).read())
+        self.assertEqual(os.stat(out).st_mode & 0o777 & ~0o640, 0)
+        lines = self.d.call(cmd="tail", node="f1", stream="stdout", lines=10)["lines"]
+        self.assertEqual([l["msg"] for l in lines], ["256", "512", "0027"], "tee publishes")
+        self.assertEqual([l["seq"] for l in lines], [1, 2, 3])
+        node = self.d.call(cmd="status", node="f1")["status"]["nodes"]["f1"]["node"]
+        self.assertEqual(node["rlimits"], {"nofile": [256, 512]})
+        self.assertEqual(node["stdout_rotate"], {"max_bytes": 1 << 20, "backups": 2})
+        os.rename(out, out + ".1")
+        self.assertEqual(self.d.call(cmd="reopen", node="f1"), {"ok": True})
+        self.assertTrue(wait_for(lambda: os.path.exists(out)), "reopen created the file again")
+        self.assertEqual(self.d.call(cmd="reopen", nodes=["nope"])["ok"], False)
+        for key, value in (("user", "no-such-user-zpc"), ("capabilities", ["CAP_FLY"]),
+                           ("rlimits", {"files": 1}), ("umask", 0o1000), ("nice", 99),
+                           ("stderr_rotate", {"max_bytes": 10, "backups": 1})):
+            r = self.d.call(cmd="create", config={"name": "bad", key: value,
+                                                  "command": ["/bin/true"]})
+            self.assertIs(r["ok"], False, key)
+            self.assertIn("config." + key, r["error"])
+            self.assertIn("node 'bad'", r["error"])
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])
