@@ -41,6 +41,12 @@ std::string PongToken() {
   return "c" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "_";
 }
 
+void SetCurveClient(zmq::socket_t& socket, const CurveKeys& keys) {
+  socket.set(zmq::sockopt::curve_serverkey, keys.server_public);
+  socket.set(zmq::sockopt::curve_publickey, keys.client_public);
+  socket.set(zmq::sockopt::curve_secretkey, keys.client_secret);
+}
+
 Control::Control(zmq::context_t& context, std::string endpoint, ControlOptions options)
     : context_(context), endpoint_(std::move(endpoint)), options_(std::move(options)) {}
 
@@ -52,6 +58,7 @@ Status Control::Open() {
       socket_->set(zmq::sockopt::reconnect_ivl, 2);
       socket_->set(zmq::sockopt::reconnect_ivl_max, 2);
     }
+    if (options_.curve) SetCurveClient(*socket_, *options_.curve);
     socket_->connect(endpoint_);
     return Status::Ok();
   } catch (const zmq::error_t& e) {
@@ -110,6 +117,7 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Connect(zmq::context_t& context,
       socket.set(zmq::sockopt::reconnect_ivl_max, 2);
     }
     for (const std::string& p : prefixes) socket.set(zmq::sockopt::subscribe, p);
+    if (options.curve) SetCurveClient(socket, *options.curve);
     socket.connect(endpoint);
     return std::unique_ptr<Subscriber>(new Subscriber(std::move(socket), std::move(options)));
   } catch (const zmq::error_t& e) {

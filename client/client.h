@@ -38,6 +38,14 @@ namespace zsup::client {
 
 using std::chrono::milliseconds;
 
+// CURVE keys for a tcp endpoint of a zsupd that serves it securely
+// (docs/remote.md): zsupd's public key and the client's keypair, Z85.
+struct CurveKeys {
+  std::string server_public;
+  std::string client_public;
+  std::string client_secret;
+};
+
 struct ControlOptions {
   milliseconds timeout{5000};  // per request unless a call says otherwise
   // Reconnect within milliseconds after zsupd restarts (ZeroMQ's default
@@ -45,6 +53,7 @@ struct ControlOptions {
   bool fast_reconnect = false;
   // Checked while waiting: true ends the wait with Status::Error("interrupted").
   std::function<bool()> interrupted;
+  std::optional<CurveKeys> curve;  // set: the socket is a CURVE client
 };
 
 class Control {
@@ -77,7 +86,11 @@ struct SubscriberOptions {
   std::function<void(const std::string& why)> on_skip;
   // Checked while waiting: true ends the wait as a timeout would.
   std::function<bool()> interrupted;
+  std::optional<CurveKeys> curve;  // set: the socket is a CURVE client
 };
+
+// Makes `socket` a CURVE client with `keys` (before connect).
+void SetCurveClient(zmq::socket_t& socket, const CurveKeys& keys);
 
 class Subscriber {
  public:

@@ -19,6 +19,15 @@ constexpr int kMaxRequestsPerWakeup = 64;
 
 std::string NoSuchNode(const std::string& name) { return "no node named '" + name + "'"; }
 
+// The ZAP handler's user id for a CURVE client; ipc clients have none.
+bool ReadOnlyKey(zmq::message_t& request) {
+  try {
+    return std::string_view(request.gets("User-Id")) == kUserReadOnly;
+  } catch (const zmq::error_t&) {
+    return false;  // no such property: not a CURVE connection
+  }
+}
+
 }  // namespace
 
 void Daemon::ServeControl(TimePoint) {
@@ -34,7 +43,7 @@ void Daemon::ServeControl(TimePoint) {
         }
         reply = EncodeErrorReply("a request must be a single frame");
       } else {
-        reply = Execute(request.to_string_view());
+        reply = Execute(request.to_string_view(), ReadOnlyKey(request));
       }
       control_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
@@ -44,9 +53,14 @@ void Daemon::ServeControl(TimePoint) {
   }
 }
 
-std::string Daemon::Execute(std::string_view request_bytes) {
+std::string Daemon::Execute(std::string_view request_bytes, bool read_only) {
   auto request = DecodeRequest(request_bytes);
   if (!request.ok()) return EncodeErrorReply(request.error());
+  if (read_only && !std::holds_alternative<PingRequest>(*request) &&
+      !std::holds_alternative<StatusRequest>(*request) &&
+      !std::holds_alternative<TailRequest>(*request)) {
+    return EncodeErrorReply("permission denied: read-only key");
+  }
   if (const auto* ping = std::get_if<PingRequest>(&*request)) {
     if (ping->pong) publisher_->Pong(PongEvent{*ping->pong, WallNow()});
     return EncodePingReply(PingReply{ZSUP_VERSION, ::getpid()});

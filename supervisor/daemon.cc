@@ -182,6 +182,11 @@ void Daemon::PollOnce() {
   const size_t out = echo_out_.wants_write() ? add(nullptr, 1, ZMQ_POLLOUT) : SIZE_MAX;
   const size_t err = echo_err_.wants_write() ? add(nullptr, 2, ZMQ_POLLOUT) : SIZE_MAX;
   for (const UniqueFd& fd : dying_) add(nullptr, fd.get(), ZMQ_POLLIN);
+  size_t zap = SIZE_MAX, zap_watch = SIZE_MAX;
+  if (zap_) {
+    zap = add(zap_->socket().handle(), 0, ZMQ_POLLIN);
+    zap_watch = add(nullptr, zap_->watch_fd(), ZMQ_POLLIN);
+  }
 
   long timeout = -1;
   if (auto deadline = NextDeadline()) timeout = MillisUntil(*deadline, now);
@@ -194,6 +199,9 @@ void Daemon::PollOnce() {
   now = SteadyNow();
   auto ready = [&items](size_t i) { return i != SIZE_MAX && items[i].revents != 0; };
   if (ready(signals)) HandleSignals(now);
+  // Key changes before handshakes: a key just removed is refused at once.
+  if (ready(zap_watch)) zap_->Reload();
+  if (ready(zap)) zap_->Serve();
   if (ready(wake)) {
     uint64_t count;
     ssize_t ignored = ::read(wake_.get(), &count, sizeof count);

@@ -28,6 +28,7 @@
 #include "store/store.h"
 #include "supervisor/admission.h"
 #include "supervisor/connections.h"
+#include "supervisor/curve_auth.h"
 #include "supervisor/echo_writer.h"
 #include "supervisor/node_table.h"
 #include "supervisor/output_log.h"
@@ -88,7 +89,12 @@ class Daemon {
 
   // commands.cc
   void ServeControl(TimePoint now);
-  std::string Execute(std::string_view request_bytes);
+  // `read_only`: the request came with a read-only CURVE key (ping,
+  // status and tail only).
+  std::string Execute(std::string_view request_bytes, bool read_only = false);
+  // CURVE for the tcp endpoints (unless --insecure-tcp): the server keys
+  // and the authenticator, set on `socket` when `endpoint` is tcp://.
+  Status SecureTcp(zmq::socket_t& socket, const std::string& endpoint, const char* what);
   std::string Create(const NodeConfig& config);
   // The names a selector picks (docs/protocol.md), sorted; refused with
   // "no node named '<name>'" when `node` or one of `nodes` is unknown.
@@ -149,6 +155,7 @@ class Daemon {
   std::unique_ptr<Connections> control_connections_;
   std::unique_ptr<Connections> events_connections_;
   std::unique_ptr<Admission> admission_;
+  std::unique_ptr<ZapHandler> zap_;  // set when a tcp endpoint is served with CURVE
   std::unique_ptr<StemClient> stem_;
   NodeTable table_;
   OutputLog output_;

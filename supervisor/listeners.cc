@@ -33,6 +33,36 @@ size_t OpenDescriptors() {
 
 }  // namespace
 
+Status Daemon::SecureTcp(zmq::socket_t& socket, const std::string& endpoint, const char* what) {
+  if (!endpoint.starts_with("tcp://")) return Status::Ok();
+  if (options_.insecure_tcp) {
+    LogWarning(std::string("the ") + what + " endpoint " + endpoint +
+               " is served WITHOUT CURVE (--insecure-tcp): whoever reaches it " +
+               (std::string(what) == "control" ? "can run any program as zsupd's user"
+                                               : "can read every node's output"));
+    return Status::Ok();
+  }
+  const std::string dir = options_.state_dir + "/curve";
+  bool created = false;
+  auto keys = LoadOrCreateServerKeys(dir, &created);
+  if (!keys.ok()) return keys.status().Prefixed("CURVE");
+  if (created) LogInfo("CURVE: created the server keypair; clients need " + dir + "/server.key");
+  if (!zap_) {
+    // Bound before any CURVE socket, so no handshake happens without it.
+    auto zap = ZapHandler::Start(*context_, dir);
+    if (!zap.ok()) return zap.status();
+    zap_ = std::move(*zap);
+  }
+  try {
+    socket.set(zmq::sockopt::curve_server, true);
+    socket.set(zmq::sockopt::curve_secretkey, keys->secret_z85);
+    socket.set(zmq::sockopt::zap_domain, kZapDomain);
+  } catch (const zmq::error_t& e) {
+    return Status::Error(std::string("cannot set up CURVE on the ") + what + " socket: " + e.what());
+  }
+  return Status::Ok();
+}
+
 Status Daemon::OpenListeners() {
   admission_ = std::make_unique<Admission>(DescriptorLimit());
   try {
@@ -58,6 +88,9 @@ Status Daemon::OpenListeners() {
   } catch (const zmq::error_t& e) {
     return Status::Error(std::string("cannot set up the events socket: ") + e.what());
   }
+  Status secured = SecureTcp(control_, options_.control_endpoint, "control");
+  if (secured.ok()) secured = SecureTcp(publisher_->socket(), options_.events_endpoint, "events");
+  if (!secured.ok()) return secured;
   auto control = Connections::Watch(*context_, control_, "control");
   if (!control.ok()) return control.status();
   control_connections_ = std::move(*control);

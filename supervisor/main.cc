@@ -62,6 +62,11 @@ int main(int argc, char** argv) {
                  "output goes on for the others; 0: never wait, drop instead")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--insecure-tcp", o.insecure_tcp,
+               "serve tcp:// endpoints without CURVE: whoever reaches the port can run programs "
+               "as zsupd's user (logged as a warning). Without it a tcp endpoint needs CURVE "
+               "keys: DIR/curve/server.key for clients, their keys in DIR/curve/authorized/ "
+               "or DIR/curve/readonly/");
   app.add_option("--max-request-bytes", o.max_request_bytes,
                  "largest request frame read on the control socket; a larger one closes its "
                  "connection (no reply)")

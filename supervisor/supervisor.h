@@ -52,6 +52,9 @@ struct SupervisorOptions {
   int ready_fd = -1;         // gets "READY=1\n" once the nodes are adopted or started
   // A larger request frame closes its connection instead of being read.
   int64_t max_request_bytes = 16 << 20;
+  // Serve tcp:// endpoints without CURVE (anyone who reaches the port may
+  // run anything as zsupd's user). Logged as a warning.
+  bool insecure_tcp = false;
 };
 
 // Returns false to suppress the echo of this line (and skip later hooks).

@@ -37,6 +37,10 @@ bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout = se
 // A NodeConfig running tests/test_node with `args`.
 NodeConfig TestNode(const std::string& name, std::vector<std::string> args = {});
 
+// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel's
+// choice; another process could take it before the test binds it).
+int FreePort();
+
 // The whole content of a file ("" if it cannot be read).
 std::string ReadFile(const std::string& path);
 
