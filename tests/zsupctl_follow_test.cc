@@ -1,8 +1,13 @@
 // zsupctl's following subcommands against a real zsupd: tail (-n, -f,
-// only its node, across a zsupd restart) and events.
+// only its node, across a zsupd restart, --json, --timestamps, --all, the
+// notes about dropped lines and unpublished files) and events.
 #include <signal.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <regex>
 
 #include "tests/zsupctl_fixture.h"
 
@@ -145,6 +150,270 @@ TEST_F(ZsupctlTest, TailFollowCarriesOnAcrossAZsupdRestart) {
   for (size_t i = 0; i < lines.size(); ++i) {
     ASSERT_EQ(lines[i], "tick " + std::to_string(first + static_cast<int>(i))) << r.out;
   }
+  EXPECT_EQ(r.err, "");
+}
+
+class ZsupctlTailTest : public ZsupctlTest {
+ protected:
+  // Lines of `name`'s stream in zsupd's memory (0 while the node is unknown).
+  size_t KeptLines(const std::string& name, Stream s = Stream::kStdout) {
+    auto lines = Tail(name, s, 2000);
+    return lines.ok() ? lines->size() : 0u;
+  }
+};
+
+// What tail --timestamps prints for a line written at `at`: UTC, milliseconds truncated.
+std::string ExpectedTimestamp(double at) {
+  const auto whole = static_cast<std::time_t>(std::floor(at));
+  std::tm tm{};
+  ::gmtime_r(&whole, &tm);
+  char buf[40];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>((at - std::floor(at)) * 1000));
+  return std::string(buf, n) + millis;
+}
+
+TEST_F(ZsupctlTailTest, TailJsonPrintsOneObjectPerLineWithItsSeq) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("json-1", {"--lines=5", "--stream=both"})).ok());
+  NodeConfig bad;
+  bad.name = "json-bad";
+  bad.command = {"/bin/sh", "-c", "printf 'bad \\377 byte\\n'; exec sleep 1000"};
+  ASSERT_TRUE(Create(bad).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return KeptLines("json-1") == 5 && KeptLines("json-1", Stream::kStderr) == 5 &&
+           KeptLines("json-bad") == 1;
+  }));
+
+  CommandResult r = Run({"tail", "--json", "-n", "10", "json-1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 5u) << r.out;
+  double last_at = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    json j = json::parse(lines[i], nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(j.is_object()) << lines[i];
+    EXPECT_EQ(j.size(), 5u) << lines[i];
+    EXPECT_EQ(j["node"], "json-1");
+    EXPECT_EQ(j["stream"], "stdout");
+    EXPECT_EQ(j["seq"], static_cast<int64_t>(i + 1)) << lines[i];
+    EXPECT_EQ(j["msg"], "line " + std::to_string(i + 1));
+    ASSERT_TRUE(j["at"].is_number_float()) << lines[i];
+    EXPECT_GE(j["at"].get<double>(), last_at);
+    last_at = j["at"].get<double>();
+  }
+  EXPECT_GT(last_at, 1e9);
+
+  // --both with --json: everything on stdout, the stream in the object.
+  r = Run({"tail", "--json", "--both", "-n", "2", "json-1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  size_t out = 0, err = 0;
+  for (const std::string& line : lines) {
+    json j = json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_GE(j["seq"].get<int64_t>(), 4);
+    (j["stream"] == "stdout" ? out : err) += 1;
+  }
+  EXPECT_EQ(out, 2u);
+  EXPECT_EQ(err, 2u);
+
+  // A node may print bytes that are not UTF-8: the line still parses.
+  r = Run({"tail", "--json", "json-bad"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_TRUE(j["msg"].get<std::string>().starts_with("bad ")) << r.out;
+
+  r = Run({"tail", "--json", "--timestamps", "json-1"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(ZsupctlTailTest, TailTimestampsPrefixEachLineWithItsTimeInMilliseconds) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("stamp-1", {"--lines=3"})).ok());
+  ASSERT_TRUE(WaitUntil([&] { return KeptLines("stamp-1") == 3; }));
+  auto kept = Tail("stamp-1", Stream::kStdout, 3);
+  ASSERT_TRUE(kept.ok());
+
+  CommandResult r = Run({"tail", "--timestamps", "stamp-1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  const std::regex format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z line \d)");
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_TRUE(std::regex_match(lines[i], format)) << lines[i];
+    EXPECT_EQ(lines[i], ExpectedTimestamp((*kept)[i].at) + " line " + std::to_string(i + 1));
+  }
+}
+
+TEST_F(ZsupctlTailTest, TailAllPrintsTheLinesOfEveryNodePrefixedByItsName) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("every-1", {"--lines=3"})).ok());
+  ASSERT_TRUE(Create(TestNode("every-2", {"--lines=2", "--stream=both"})).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return KeptLines("every-1") == 3 && KeptLines("every-2") == 2 &&
+           KeptLines("every-2", Stream::kStderr) == 2;
+  }));
+
+  CommandResult r = Run({"tail", "--all"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 5u) << r.out;
+  // Merged by time, each node's lines in their order.
+  std::vector<std::string> one, two;
+  for (const std::string& line : lines) {
+    if (line.starts_with("every-1: ")) one.push_back(line);
+    if (line.starts_with("every-2: ")) two.push_back(line);
+  }
+  EXPECT_EQ(one,
+            (std::vector<std::string>{"every-1: line 1", "every-1: line 2", "every-1: line 3"}));
+  EXPECT_EQ(two, (std::vector<std::string>{"every-2: line 1", "every-2: line 2"}));
+
+  // -n per node and stream; --timestamps comes before the name.
+  r = Run({"tail", "--all", "--both", "-n", "1", "--timestamps"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::regex stamped(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z every-(1: line 3|2: line 2))");
+  lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  for (const std::string& line : lines) EXPECT_TRUE(std::regex_match(line, stamped)) << line;
+  ASSERT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_TRUE(std::regex_match(Lines(r.err)[0], stamped)) << r.err;
+
+  r = Run({"tail", "--all", "--json", "-n", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  for (const std::string& line : lines) {
+    json j = json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_TRUE(j["node"] == "every-1" || j["node"] == "every-2") << line;
+    EXPECT_EQ(j["msg"].get<std::string>().find(':'), std::string::npos) << line;  // no prefix
+  }
+
+  // NODE or --all, exactly one.
+  r = Run({"tail", "--all", "every-1"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = Run({"tail"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("a NODE (or --all) is required"), std::string::npos) << r.err;
+}
+
+TEST_F(ZsupctlTailTest, TailFollowAllPrintsTheLinesOfNodesCreatedLater) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("before-1", {"--lines=1"})).ok());
+  ASSERT_TRUE(WaitUntil([&] { return KeptLines("before-1") == 1; }));
+  BackgroundCommand tail(Ctl({"tail", "-f", "--all"}));
+  // History printed means the subscription is in place (it comes first).
+  ASSERT_TRUE(tail.WaitForOutput([](const CommandResult& r) {
+    return r.out == "before-1: line 1\n";
+  })) << tail.output().out
+      << tail.output().err;
+
+  ASSERT_TRUE(Create(TestNode("after-1", {"--lines=2"})).ok());
+  EXPECT_TRUE(tail.WaitForOutput([](const CommandResult& r) {
+    return Count(r.out, "after-1: line 2\n") == 1;
+  })) << tail.output().out;
+  CommandResult r = tail.Stop(SIGINT);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "before-1: line 1\nafter-1: line 1\nafter-1: line 2\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(ZsupctlTailTest, TailNotesWhenZsupdKeepsFewerLinesThanAsked) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("many-1", {"--lines=1500"})).ok());
+  ASSERT_TRUE(Create(TestNode("few-1", {"--lines=3"})).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto t = Tail("many-1", Stream::kStdout, 2000);
+    return t.ok() && !t->empty() && t->back().seq == 1500 && KeptLines("few-1") == 3;
+  }));
+  const size_t kept = KeptLines("many-1");
+  ASSERT_LT(kept, 1500u);
+
+  CommandResult r = Run({"tail", "-n", "2000", "many-1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out).size(), kept);
+  EXPECT_EQ(r.err, "zsupctl: only " + std::to_string(kept) +
+                       " lines of many-1's stdout are kept (asked for 2000)\n");
+  // All the lines there ever were: nothing to say.
+  r = Run({"tail", "-n", "5", "few-1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "line 1\nline 2\nline 3\n");
+  EXPECT_EQ(r.err, "");
+  // Once per node and stream, with --all too.
+  r = Run({"tail", "--all", "-n", "2000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "zsupctl: only " + std::to_string(kept) +
+                       " lines of many-1's stdout are kept (asked for 2000)\n");
+}
+
+TEST_F(ZsupctlTailTest, TailSaysWhereAnUnpublishedFileIsAndExits) {
+  StartDaemon();
+  NodeConfig plain = TestNode("filed-1", {"--lines=3", "--stream=both"});
+  plain.stdout_file = "filed-1.out";  // relative, no directory: in the state directory
+  ASSERT_TRUE(Create(plain).ok());
+  NodeConfig in_dir = TestNode("filed-2", {"--lines=3"});
+  in_dir.directory = "filed-2-dir";  // itself relative to the state directory
+  in_dir.stdout_file = "out.log";
+  ASSERT_TRUE(Create(in_dir).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count(ReadFile(dir() + "/filed-1.out"), "\n") == 3 &&
+           Count(ReadFile(dir() + "/filed-2-dir/out.log"), "\n") == 3 &&
+           KeptLines("filed-1", Stream::kStderr) == 3;
+  }));
+  const std::string note1 = "zsupctl: filed-1's stdout goes to " + dir() +
+                            "/filed-1.out and is not published (create it with --tee to "
+                            "follow it here)\n";
+
+  CommandResult r = Run({"tail", "filed-1"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, note1);
+  // With -f too: nothing would ever arrive, so it does not wait.
+  r = Run({"tail", "-f", "filed-2"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "zsupctl: filed-2's stdout goes to " + dir() +
+                       "/filed-2-dir/out.log and is not published (create it with --tee to "
+                       "follow it here)\n");
+  // The other stream is still there.
+  r = Run({"tail", "--both", "filed-1"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, note1 + "line 1\nline 2\nline 3\n");
+  // Only an endpoint: where the state directory is, is not known.
+  r = RunCommand({ZsupctlPath(), "--endpoint", control_endpoint(), "--events", events_endpoint(),
+                  "tail", "filed-1"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.err,
+            "zsupctl: filed-1's stdout goes to filed-1.out (relative to zsupd's state directory) "
+            "and is not published (create it with --tee to follow it here)\n");
+  // --all leaves such streams out quietly.
+  r = Run({"tail", "--all"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(ZsupctlTailTest, TailPrintsTheLinesOfAFileBoundStreamWithTee) {
+  StartDaemon();
+  NodeConfig node = TestNode("teed-1", {"--lines=3"});
+  node.stdout_file = dir() + "/teed-1.out";
+  node.tee = true;
+  ASSERT_TRUE(Create(node).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return KeptLines("teed-1") == 3 && Count(ReadFile(dir() + "/teed-1.out"), "\n") == 3;
+  }));
+  CommandResult r = Run({"tail", "teed-1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "line 1\nline 2\nline 3\n");
   EXPECT_EQ(r.err, "");
 }
 

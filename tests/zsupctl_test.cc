@@ -422,6 +422,58 @@ TEST_F(ZsupctlTest, ReopenMovesOutputToTheNewFile) {
   EXPECT_NE(r.err.find("nope"), std::string::npos) << r.err;
 }
 
+TEST_F(ZsupctlTest, KeygenAndCurveKeysReachATcpZsupd) {
+  const std::string control = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  const std::string events = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  StartDaemon({"--control", control, "--events", events});
+  const std::string keys = dir() + "/laptop";
+  CommandResult r = RunCommand({ZsupctlPath(), "keygen", keys});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  struct stat st {};
+  ASSERT_EQ(::stat((keys + ".secret").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(RunCommand({ZsupctlPath(), "keygen", keys}).exit_code, 1) << "never replaced";
+  const std::string server_key = dir() + "/curve/server.key";
+  auto remote = [&](std::vector<std::string> args, std::vector<std::string> env = {}) {
+    std::vector<std::string> argv = {ZsupctlPath(), "--endpoint", control, "--events", events,
+                                     "--timeout", "1"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, seconds(20), env);
+  };
+  // Not authorized yet, and no keys at all: unreachable, with the hint.
+  r = remote({"ping"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("needs --server-key and --client-key"), std::string::npos) << r.err;
+  r = remote({"--server-key", server_key, "ping"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("CURVE needs both keys"), std::string::npos) << r.err;
+  // Read-only first: may look, may not change.
+  ASSERT_EQ(::link((keys + ".key").c_str(), (dir() + "/curve/readonly/laptop").c_str()), 0);
+  const std::vector<std::string> with_keys = {"--server-key", server_key, "--client-key",
+                                              keys + ".secret"};
+  ASSERT_TRUE(WaitUntil([&] {
+    std::vector<std::string> args = with_keys;
+    args.push_back("ping");
+    return remote(args).exit_code == 0;
+  }));
+  std::vector<std::string> create = with_keys;
+  create.insert(create.end(), {"create", "far", "--", TestNodePath(), "--forever"});
+  r = remote(create);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("permission denied: read-only key"), std::string::npos) << r.err;
+  // Full access, through the environment this time.
+  ::unlink((dir() + "/curve/readonly/laptop").c_str());
+  ASSERT_EQ(::link((keys + ".key").c_str(), (dir() + "/curve/authorized/laptop").c_str()), 0);
+  const std::vector<std::string> env = {"ZSUP_SERVER_KEY=" + server_key,
+                                        "ZSUP_CLIENT_KEY=" + keys + ".secret"};
+  ASSERT_TRUE(WaitUntil([&] {
+    return remote({"create", "far", "--", TestNodePath(), "--forever"}, env).exit_code == 0;
+  }));
+  r = remote({"status", "--json"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"far\""), std::string::npos) << r.out;
+}
+
 TEST_F(ZsupctlTest, StatusJsonParsesBack) {
   StartDaemon();
   ASSERT_TRUE(Create(TestNode("w1")).ok());

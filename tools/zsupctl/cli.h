@@ -24,6 +24,8 @@ struct GlobalOptions {
   std::string control_endpoint;  // --endpoint
   std::string events_endpoint;   // --events
   double timeout_seconds = 5;    // --timeout
+  std::string server_key_file;   // --server-key (or $ZSUP_SERVER_KEY): zsupd's server.key
+  std::string client_key_file;   // --client-key (or $ZSUP_CLIENT_KEY): this client's .secret
 };
 
 // A subcommand: its CLI11 parser and what runs once the command line parsed.

@@ -15,9 +15,11 @@ Result<std::unique_ptr<Client>> Connect(const GlobalOptions& options) {
 }
 
 namespace {
-client::ControlOptions ControlOptionsFor(std::chrono::milliseconds timeout) {
+client::ControlOptions ControlOptionsFor(std::chrono::milliseconds timeout,
+                                         const std::optional<client::CurveKeys>& curve) {
   client::ControlOptions o;
   o.timeout = timeout;
+  o.curve = curve;
   return o;
 }
 }  // namespace
@@ -26,18 +28,35 @@ Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
     : endpoints_(std::move(endpoints)),
       timeout_(timeout),
       context_(1),
-      control_(context_, endpoints_.control, ControlOptionsFor(timeout)) {}
+      control_(context_, endpoints_.control, ControlOptionsFor(timeout, endpoints_.curve)) {}
 
-Result<std::string> Client::Call(const Request& request) { return control_.Call(request); }
+Result<std::string> Client::Call(const Request& request) {
+  auto reply = control_.Call(request);
+  if (!reply.ok() && reply.status().code() == Status::Code::kUnreachable &&
+      endpoints_.control.starts_with("tcp://") && !endpoints_.curve) {
+    // A CURVE server never answers a plain client: say what may be missing.
+    return Status::Unreachable(reply.error() +
+                               " (a zsupd serving tcp with CURVE needs --server-key and "
+                               "--client-key)");
+  }
+  return reply;
+}
 
-Result<PingReply> Client::Ping() { return control_.Ping(); }
+Result<PingReply> Client::Ping() {
+  auto reply = Call(PingRequest{});
+  if (!reply.ok()) return reply.status();
+  return DecodePingReply(*reply);
+}
 
 Status Client::Create(const NodeConfig& config) {
   auto reply = Call(CreateRequest{config});
   return reply.ok() ? DecodeOkReply(*reply) : reply.status();
 }
 
-Status Client::Send(const Request& request) { return control_.Send(request); }
+Status Client::Send(const Request& request) {
+  auto reply = Call(request);
+  return reply.ok() ? DecodeOkReply(*reply) : reply.status();
+}
 
 Result<ApplyReply> Client::Apply(const ApplyRequest& request) {
   auto reply = Call(request);

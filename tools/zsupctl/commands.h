@@ -10,6 +10,7 @@
 namespace zsup::ctl {
 
 Command AddPing(CLI::App& app);     // ping.cc
+Command AddKeygen(CLI::App& app);   // keygen.cc
 Command AddStatus(CLI::App& app);   // status.cc
 Command AddCreate(CLI::App& app);   // create.cc (+ create_file.cc)
 Command AddDestroy(CLI::App& app);  // destroy_restart.cc

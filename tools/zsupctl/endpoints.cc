@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "broker/curve.h"
 #include "broker/paths.h"
 
 namespace zsup::ctl {
@@ -23,6 +24,26 @@ Result<std::string> Resolve(const std::string& flag, const GlobalOptions& o, con
   return from_dir(*dir);
 }
 
+// The CURVE keys from the given files: zsupd's public key, and this
+// client's secret key (its public half derived from it).
+Result<std::optional<client::CurveKeys>> CurveKeysFor(const GlobalOptions& o) {
+  const std::string server = !o.server_key_file.empty() ? o.server_key_file : Env("ZSUP_SERVER_KEY");
+  const std::string secret = !o.client_key_file.empty() ? o.client_key_file : Env("ZSUP_CLIENT_KEY");
+  if (server.empty() && secret.empty()) return std::optional<client::CurveKeys>();
+  if (server.empty() || secret.empty()) {
+    return Status::Error(std::string("CURVE needs both keys: ") +
+                         (server.empty() ? "--server-key FILE (zsupd's DIR/curve/server.key)"
+                                         : "--client-key FILE.secret (from zsupctl keygen)"));
+  }
+  auto server_key = ReadKeyFile(server);
+  if (!server_key.ok()) return server_key.status();
+  auto secret_key = ReadKeyFile(secret);
+  if (!secret_key.ok()) return secret_key.status();
+  auto public_key = CurvePublicFromSecret(*secret_key);
+  if (!public_key.ok()) return public_key.status().Prefixed(secret);
+  return std::optional<client::CurveKeys>(client::CurveKeys{*server_key, *public_key, *secret_key});
+}
+
 }  // namespace
 
 Result<Endpoints> ResolveEndpoints(const GlobalOptions& options) {
@@ -30,7 +51,9 @@ Result<Endpoints> ResolveEndpoints(const GlobalOptions& options) {
   if (!control.ok()) return control.status();
   auto events = Resolve(options.events_endpoint, options, "ZSUP_EVENTS", EventsEndpoint);
   if (!events.ok()) return events.status();
-  return Endpoints{*control, *events};
+  auto curve = CurveKeysFor(options);
+  if (!curve.ok()) return curve.status();
+  return Endpoints{*control, *events, std::move(*curve)};
 }
 
 }  // namespace zsup::ctl

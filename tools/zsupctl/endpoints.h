@@ -2,13 +2,18 @@
 // endpoint beats a state directory:
 //   control: --endpoint, --state-dir, $ZSUP_CONTROL, default state dir
 //   events:  --events,   --state-dir, $ZSUP_EVENTS,  default state dir
+//   CURVE keys: --server-key and --client-key, else $ZSUP_SERVER_KEY and
+//   $ZSUP_CLIENT_KEY (files; both or neither)
 // where the default state dir is zsupd's own (broker/paths.h: $ZSUP_STATE_DIR,
 // $XDG_STATE_HOME/zsup or ~/.local/state/zsup).
 #pragma once
 
 #include <string>
 
+#include <optional>
+
 #include "broker/status.h"
+#include "client/client.h"
 #include "tools/zsupctl/cli.h"
 
 namespace zsup::ctl {
@@ -16,6 +21,7 @@ namespace zsup::ctl {
 struct Endpoints {
   std::string control;
   std::string events;
+  std::optional<client::CurveKeys> curve;  // set: talk CURVE
 };
 
 Result<Endpoints> ResolveEndpoints(const GlobalOptions& options);

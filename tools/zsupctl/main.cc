@@ -27,6 +27,12 @@ int Main(int argc, char** argv) {
   app.add_option("--endpoint", g.control_endpoint,
                  "zsupd's control endpoint, e.g. tcp://127.0.0.1:27760 (its --control)");
   app.add_option("--events", g.events_endpoint, "zsupd's events endpoint (its --events)");
+  app.add_option("--server-key", g.server_key_file,
+                 "CURVE: zsupd's public key file (its DIR/curve/server.key), for a tcp endpoint "
+                 "($ZSUP_SERVER_KEY)");
+  app.add_option("--client-key", g.client_key_file,
+                 "CURVE: this client's secret key file (NAME.secret from `zsupctl keygen`) "
+                 "($ZSUP_CLIENT_KEY)");
   app.add_option("--timeout", g.timeout_seconds, "seconds to wait for zsupd to answer")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -34,7 +40,8 @@ int Main(int argc, char** argv) {
                                          AddRestart(app), AddStop(app),   AddStart(app),
                                          AddReopen(app),
                                          AddApply(app),   AddCluster(app),
-                                         AddTail(app),    AddEvents(app), AddPing(app)};
+                                         AddTail(app),    AddEvents(app), AddPing(app),
+                                         AddKeygen(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

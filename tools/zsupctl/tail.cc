@@ -1,14 +1,23 @@
-// zsupctl tail [-n N] [-f] [--stderr | --both] NODE: the node's recent output
-// lines, then (with -f) the live ones, exactly that node.
+// zsupctl tail [-n N] [-f] [--stderr | --both] [--timestamps | --json] NODE | --all:
+// the recent output lines of exactly that node (or of every node), then (with
+// -f) the live ones.
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
 
+#include "broker/paths.h"
 #include "broker/signals.h"
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/line_cursor.h"
 #include "tools/zsupctl/subscription.h"
+#include "tools/zsupctl/tail_format.h"
 
 namespace zsup::ctl {
 namespace {
@@ -18,46 +27,128 @@ namespace {
 constexpr int64_t kGapLookback = 1000;
 
 struct TailOptions {
+  CLI::App* app = nullptr;
   std::string node;
+  bool all = false;
   int64_t lines = 10;
   bool follow = false;
   bool stderr_only = false;
   bool both = false;
+  bool timestamps = false;
+  bool json = false;
 };
+
+// One stream of one node whose lines are printed.
+struct Target {
+  std::string node;
+  Stream stream;
+};
+
+// Per node and stream. Nodes that are gone are not forgotten: zsupd bounds
+// how many nodes there are, and a cursor is two integers.
+using Cursors = std::map<std::pair<std::string, Stream>, LineCursor>;
 
 std::vector<Stream> Streams(const TailOptions& o) {
   if (o.both) return {Stream::kStdout, Stream::kStderr};
   return {o.stderr_only ? Stream::kStderr : Stream::kStdout};
 }
 
+EventKind KindOf(Stream s) {
+  return s == Stream::kStdout ? EventKind::kStdout : EventKind::kStderr;
+}
+
+TailFormat Format(const TailOptions& o) {
+  return {.json = o.json, .timestamps = o.timestamps, .node_prefix = o.all};
+}
+
 // One stream alone goes to stdout; with --both each goes to its namesake,
-// so the terminal shows them interleaved and redirections still separate them.
+// so the terminal shows them interleaved and redirections still separate
+// them. JSON names the stream in each object, so it all goes to stdout.
 std::ostream& Sink(const TailOptions& o, Stream s) {
-  return o.both && s == Stream::kStderr ? std::cerr : std::cout;
+  return o.both && !o.json && s == Stream::kStderr ? std::cerr : std::cout;
 }
 
 // False once stdout is gone (e.g. `| head`): time to stop.
-bool Print(const TailOptions& o, Stream s, const std::string& msg) {
-  std::ostream& out = Sink(o, s);
-  out << msg << '\n' << std::flush;
+bool Print(const TailOptions& o, const TailLine& line) {
+  std::ostream& out = Sink(o, line.stream);
+  out << FormatTailLine(line, Format(o)) << '\n' << std::flush;
   return static_cast<bool>(out);
 }
 
+TailLine LineOf(std::string_view node, Stream s, const OutputLine& l) {
+  return {.node = node, .stream = s, .msg = l.msg, .seq = l.seq, .at = l.at};
+}
+
+// zsupd's state directory, made absolute as zsupd makes its --state-dir,
+// when the control endpoint is found through it (endpoints.h's order;
+// --state-dir is believed even beside --endpoint). nullopt when only an
+// endpoint is known: then where zsupd's relative paths point is not.
+std::optional<std::string> ZsupdStateDir(const GlobalOptions& g) {
+  std::string dir = g.state_dir;
+  if (dir.empty()) {
+    const char* control = std::getenv("ZSUP_CONTROL");
+    if (!g.control_endpoint.empty() || (control != nullptr && *control != '\0')) {
+      return std::nullopt;
+    }
+    auto fallback = DefaultStateDir();
+    if (!fallback.ok()) return std::nullopt;
+    dir = *fallback;
+  }
+  if (dir.starts_with('/')) return dir;
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+  if (ec) return std::nullopt;
+  return absolute.lexically_normal().string();
+}
+
+// The streams of `report`'s nodes to print. A stream that only goes to its
+// file publishes nothing: for one NODE the note says where the file is
+// instead of printing nothing; with --all such streams are left out quietly
+// (a cluster writing to files would bury the output under notes).
+std::vector<Target> Targets(const TailOptions& o, const StatusReport& report,
+                            const GlobalOptions& g) {
+  std::vector<Target> targets;
+  for (const auto& [name, status] : report.nodes) {
+    for (Stream s : Streams(o)) {
+      if (auto file = UnpublishedFile(status.node, s)) {
+        if (!o.all) {
+          std::cerr << UnpublishedNote(name, s,
+                                       DescribeNodeFile(ZsupdStateDir(g), status.node, *file))
+                    << "\n";
+        }
+        continue;
+      }
+      targets.push_back({name, s});
+    }
+  }
+  return targets;
+}
+
 struct HistoryLine {
+  std::string_view node;  // into the Target
   Stream stream;
   OutputLine line;
 };
 
-// The last `lines` lines of each stream, oldest first, the streams merged by time.
+// The last `o.lines` lines of each target, oldest first, merged by time.
+// Says so on stderr when zsupd no longer has as many as asked for.
 Result<std::vector<HistoryLine>> History(Client& client, const TailOptions& o,
-                                         LineCursor* cursors) {
+                                         const std::vector<Target>& targets, Cursors* cursors) {
   std::vector<HistoryLine> all;
-  for (Stream s : Streams(o)) {
-    auto lines = client.Tail(o.node, s, o.lines);
+  for (const Target& t : targets) {
+    auto lines = client.Tail(t.node, t.stream, o.lines);
+    // With --all, a node destroyed since the status reply is simply not there.
+    if (!lines.ok() && o.all && lines.status().code() == Status::Code::kRefused) continue;
     if (!lines.ok()) return lines.status();
-    LineCursor& cursor = cursors[s == Stream::kStdout ? 0 : 1];
-    cursor.SetHistoryEnd(lines->empty() ? std::nullopt : std::optional(lines->back().seq));
-    for (OutputLine& l : *lines) all.push_back({s, std::move(l)});
+    // seq counts from 1 per node and stream: a first seq above 1 means the
+    // earlier lines existed and were dropped, not that there were no more.
+    const auto kept = static_cast<int64_t>(lines->size());
+    if (kept < o.lines && kept > 0 && lines->front().seq > 1) {
+      std::cerr << FewerLinesNote(t.node, t.stream, kept, o.lines) << "\n";
+    }
+    (*cursors)[{t.node, t.stream}].SetHistoryEnd(lines->empty() ? std::nullopt
+                                                                : std::optional(lines->back().seq));
+    for (OutputLine& l : *lines) all.push_back({t.node, t.stream, std::move(l)});
   }
   std::stable_sort(all.begin(), all.end(), [](const HistoryLine& a, const HistoryLine& b) {
     return a.line.at < b.line.at;
@@ -65,89 +156,128 @@ Result<std::vector<HistoryLine>> History(Client& client, const TailOptions& o,
   return all;
 }
 
-// Lines [from, to) did not arrive live (zsupd was restarting, or this client
-// fell behind its high-water mark): prints what zsupd still has of them and
-// reports the rest. False once stdout is gone.
-bool FillGap(Client& client, const TailOptions& o, Stream s, int64_t from, int64_t to) {
+// Lines [from, to) of `node`'s stream `s` did not arrive live (zsupd was
+// restarting, or this client fell behind its high-water mark): prints what
+// zsupd still has of them and reports the rest. False once stdout is gone.
+bool FillGap(Client& client, const TailOptions& o, const std::string& node, Stream s, int64_t from,
+             int64_t to) {
   int64_t found = 0;
-  if (auto lines = client.Tail(o.node, s, kGapLookback); lines.ok()) {
+  if (auto lines = client.Tail(node, s, kGapLookback); lines.ok()) {
     for (const OutputLine& l : *lines) {
       if (l.seq < from || l.seq >= to) continue;
       ++found;
-      if (!Print(o, s, l.msg)) return false;
+      if (!Print(o, LineOf(node, s, l))) return false;
     }
   }
   if (found < to - from) {
     std::cerr << "zsupctl: missed " << to - from - found << " " << StreamName(s) << " lines of "
-              << o.node << "\n";
+              << node << "\n";
   }
   return true;
 }
 
-int Follow(const TailOptions& o, const GlobalOptions& g) {
-  // Before the ZeroMQ context exists, so its threads inherit the mask.
-  auto signals = BlockSignals({SIGINT, SIGTERM, SIGHUP});
-  if (!signals.ok()) return ReportFailure(signals.status());
-  auto client = Connect(g);
-  if (!client.ok()) return ReportFailure(client.status());
-  Client& c = **client;
-  // Fails fast (and names the control socket) when zsupd is not there.
-  auto status = c.GetStatus(o.node);
-  if (!status.ok()) return ReportFailure(status.status());
-  if (!status->nodes.contains(o.node)) {
-    return ReportFailure(Status::Refused("no node named '" + o.node + "'"));
-  }
+Result<std::unique_ptr<Subscription>> Subscribe(Client& client, const TailOptions& o,
+                                                const std::vector<Target>& targets) {
   std::vector<std::string> prefixes;
-  for (Stream s : Streams(o))
-    prefixes.push_back(
-        EventTopic(s == Stream::kStdout ? EventKind::kStdout : EventKind::kStderr, o.node));
-  auto sub = Subscription::Open(c, prefixes);
-  if (!sub.ok()) return ReportFailure(sub.status());
-  LineCursor cursors[2];
-  if (o.lines > 0) {
-    auto history = History(c, o, cursors);
-    if (!history.ok()) return ReportFailure(history.status());
-    for (const HistoryLine& h : *history) {
-      if (!Print(o, h.stream, h.line.msg)) return kExitOk;
-    }
+  if (o.all) {
+    for (Stream s : Streams(o)) prefixes.push_back(EventTopic(KindOf(s), ""));  // "stdout/"
+  } else {
+    for (const Target& t : targets) prefixes.push_back(EventTopic(KindOf(t.stream), t.node));
   }
+  return Subscription::Open(client, prefixes);
+}
+
+// Prints live lines until interrupted through `stop_fd`.
+int Follow(Client& client, Subscription& sub, const TailOptions& o, int stop_fd, Cursors& cursors) {
   for (;;) {
-    auto event = (*sub)->Next(signals->get());
+    auto event = sub.Next(stop_fd);
     if (!event.ok()) return ReportFailure(event.status());
     if (!event->has_value()) return kExitOk;  // interrupted: the normal way to stop
     const auto* out = std::get_if<OutputEvent>(&(*event)->payload);
     // A prefix subscription to "stdout/w1" also delivers w10's lines.
-    if (out == nullptr || out->node != o.node) continue;
+    if (out == nullptr || (!o.all && out->node != o.node)) continue;
     const Stream s = (*event)->kind == EventKind::kStdout ? Stream::kStdout : Stream::kStderr;
-    auto d = cursors[s == Stream::kStdout ? 0 : 1].Accept(out->seq);
+    // A node created since the history has a fresh cursor: all its lines are new.
+    auto d = cursors[{out->node, s}].Accept(out->seq);
     if (!d.print) continue;
-    if (d.missed > 0 && !FillGap(c, o, s, out->seq - d.missed, out->seq)) return kExitOk;
-    if (!Print(o, s, out->msg)) return kExitOk;
+    if (d.missed > 0 && !FillGap(client, o, out->node, s, out->seq - d.missed, out->seq)) {
+      return kExitOk;
+    }
+    const TailLine line{
+        .node = out->node, .stream = s, .msg = out->msg, .seq = out->seq, .at = out->at};
+    if (!Print(o, line)) return kExitOk;
   }
 }
 
 int Run(const TailOptions& o, const GlobalOptions& g) {
-  if (o.follow) return Follow(o, g);
+  if (!o.all && o.node.empty()) return UsageError(*o.app, "a NODE (or --all) is required");
+  UniqueFd stop;
+  if (o.follow) {
+    // Before the ZeroMQ context exists, so its threads inherit the mask.
+    auto signals = BlockSignals({SIGINT, SIGTERM, SIGHUP});
+    if (!signals.ok()) return ReportFailure(signals.status());
+    stop = std::move(*signals);
+  }
   auto client = Connect(g);
   if (!client.ok()) return ReportFailure(client.status());
-  LineCursor cursors[2];
-  auto history = History(**client, o, cursors);
-  if (!history.ok()) return ReportFailure(history.status());
-  for (const HistoryLine& h : *history) {
-    if (!Print(o, h.stream, h.line.msg)) break;
+  Client& c = **client;
+  // Following every node, the subscription comes before the status request,
+  // so a node created in between has its first lines delivered live.
+  std::unique_ptr<Subscription> sub;
+  if (o.follow && o.all) {
+    auto opened = Subscribe(c, o, {});
+    if (!opened.ok()) return ReportFailure(opened.status());
+    sub = std::move(*opened);
   }
-  return kExitOk;
+  // Fails fast (and names the control socket) when zsupd is not there.
+  auto status = c.GetStatus(o.all ? "" : o.node);
+  if (!status.ok()) return ReportFailure(status.status());
+  if (!o.all && !status->nodes.contains(o.node)) {
+    return ReportFailure(Status::Refused("no node named '" + o.node + "'"));
+  }
+  const std::vector<Target> targets = Targets(o, *status, g);
+  // Every stream asked for goes to a file, and the note said which.
+  if (!o.all && targets.empty()) return kExitOk;
+  if (o.follow && !o.all) {
+    // Only the streams that are published: the topics depend on the config.
+    auto opened = Subscribe(c, o, targets);
+    if (!opened.ok()) return ReportFailure(opened.status());
+    sub = std::move(*opened);
+  }
+  // Subscribed first and fetched second, so no line falls between the two
+  // (the cursors drop the live copies of history lines).
+  Cursors cursors;
+  if (o.lines > 0) {
+    auto history = History(c, o, targets, &cursors);
+    if (!history.ok()) return ReportFailure(history.status());
+    for (const HistoryLine& h : *history) {
+      if (!Print(o, LineOf(h.node, h.stream, h.line))) return kExitOk;
+    }
+  }
+  if (!o.follow) return kExitOk;
+  return Follow(c, *sub, o, stop.get(), cursors);
 }
 
 }  // namespace
 
 Command AddTail(CLI::App& app) {
   auto o = std::make_shared<TailOptions>();
-  CLI::App* sub = app.add_subcommand("tail", "Print a node's recent output lines, and follow them");
+  CLI::App* sub = app.add_subcommand(
+      "tail", "Print a node's (or every node's) recent output lines, and follow them");
+  o->app = sub;
   sub->footer(
-      "zsupd keeps at least the last 1,000 lines per node and stream in memory. Output a node "
-      "writes to its stdout_file/stderr_file is not kept: read those files instead.");
-  sub->add_option("NODE", o->node, "the node (exactly this name)")->required();
+      "zsupd keeps at least the last 1,000 lines per node and stream in memory; when it has "
+      "fewer than -n N because older ones were dropped, a note on stderr says so. Output a node "
+      "writes to its stdout_file/stderr_file is not kept unless it was created with --tee: for "
+      "NODE, tail then says on stderr where the file is (and exits 0 if that was the only "
+      "stream asked for); --all leaves such streams out.");
+  CLI::Option* node = sub->add_option("NODE", o->node, "the node (exactly this name)");
+  CLI::Option* all = sub->add_flag(
+      "--all", o->all,
+      "every node instead of NODE: -n N lines of each, merged by time, each line prefixed by "
+      "its node's name (\"worker-1: ...\", after the --timestamps time; --json names it in "
+      "the object); with -f also the lines of nodes created later");
+  node->excludes(all);
   sub->add_option("-n,--lines", o->lines, "how many recent lines to print first")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -156,8 +286,18 @@ Command AddTail(CLI::App& app) {
   CLI::Option* both = sub->add_flag(
       "--both", o->both,
       "both streams, merged by time: the node's stdout lines on zsupctl's stdout, its stderr "
-      "lines on zsupctl's stderr (-n N lines of each); add 2>&1 to see them in one stream");
+      "lines on zsupctl's stderr (-n N lines of each); add 2>&1 to see them in one stream. "
+      "With --json all on stdout");
   err->excludes(both);
+  CLI::Option* timestamps = sub->add_flag(
+      "-t,--timestamps", o->timestamps,
+      "prefix each line with its time (when the stem read it), UTC to the millisecond: "
+      "\"2026-12-02T19:37:01.818Z \"");
+  CLI::Option* json = sub->add_flag(
+      "--json", o->json,
+      "one JSON object per line: {\"node\", \"stream\": \"stdout\"/\"stderr\", \"seq\", "
+      "\"at\" (Unix seconds), \"msg\"} (invalid UTF-8 replaced)");
+  json->excludes(timestamps);
   return {sub, [o](const GlobalOptions& g) { return Run(*o, g); }};
 }
 
