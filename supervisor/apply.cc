@@ -80,6 +80,7 @@ std::string Daemon::Apply(ApplyRequest request) {
     const bool forgotten_at_once = ForgetsAtOnce(name);
     table_.Remove(name);
     output_.Forget(name);
+    metrics_.Forget(name);
     Carry(slots_.Destroy(name, stem_->welcomed(), forgotten_at_once));
   }
   // Every config is in the table before the first create goes out, so that

@@ -43,7 +43,10 @@ void Daemon::ServeControl(TimePoint) {
         }
         reply = EncodeErrorReply("a request must be a single frame");
       } else {
+        const TimePoint started = SteadyNow();
+        last_command_ = "invalid";
         reply = Execute(request.to_string_view(), ReadOnlyKey(request));
+        metrics_.Command(last_command_, ReplyIsOk(reply), Seconds(SteadyNow() - started).count());
       }
       control_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
@@ -56,6 +59,7 @@ void Daemon::ServeControl(TimePoint) {
 std::string Daemon::Execute(std::string_view request_bytes, bool read_only) {
   auto request = DecodeRequest(request_bytes);
   if (!request.ok()) return EncodeErrorReply(request.error());
+  last_command_ = CommandName(*request);
   if (read_only && !std::holds_alternative<PingRequest>(*request) &&
       !std::holds_alternative<StatusRequest>(*request) &&
       !std::holds_alternative<TailRequest>(*request)) {
@@ -186,6 +190,7 @@ std::string Daemon::Destroy(const std::vector<std::string>& names) {
     const bool forgotten_at_once = ForgetsAtOnce(name);
     table_.Remove(name);
     output_.Forget(name);
+    metrics_.Forget(name);
     LogInfo("destroyed node '" + name + "'");
     Carry(slots_.Destroy(name, stem_->welcomed(), forgotten_at_once));
   }

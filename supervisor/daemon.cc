@@ -129,6 +129,13 @@ Status Daemon::Init() {
   context_ = std::make_unique<zmq::context_t>(1);
   s = OpenListeners();
   if (!s.ok()) return s;
+  if (!options_.metrics_address.empty()) {
+    auto server = MetricsServer::Start(options_.metrics_address, [this] {
+      return metrics_.Render(table_, {publisher_->lossy_sends(), publisher_->cut_off_count()});
+    });
+    if (!server.ok()) return server.status();
+    metrics_server_ = std::move(*server);
+  }
 
   SetLogSink(LogToWriter, &echo_err_);
   LogInfo(std::string("zsupd ") + ZSUP_VERSION + " (pid " + std::to_string(::getpid()) +
@@ -141,7 +148,12 @@ Status Daemon::Init() {
   stem_ = std::make_unique<StemClient>(*context_,
                                        StemClientOptions{dir, options_.stem_path, settings});
   TakeStemRemains(SteadyNow());  // a stem that exited while no zsupd ran
-  return stem_->Connect(SteadyNow());
+  s = stem_->Connect(SteadyNow());
+  if (s.ok() && !stem_->adopted()) metrics_.StemStarted();
+  if (s.ok() && metrics_server_) {
+    LogInfo("metrics: http://" + options_.metrics_address + "/metrics");
+  }
+  return s;
 }
 
 Status Daemon::Run() {
@@ -182,6 +194,7 @@ void Daemon::PollOnce() {
   const size_t out = echo_out_.wants_write() ? add(nullptr, 1, ZMQ_POLLOUT) : SIZE_MAX;
   const size_t err = echo_err_.wants_write() ? add(nullptr, 2, ZMQ_POLLOUT) : SIZE_MAX;
   for (const UniqueFd& fd : dying_) add(nullptr, fd.get(), ZMQ_POLLIN);
+  const size_t metrics = metrics_server_ ? add(nullptr, metrics_server_->fd(), ZMQ_POLLIN) : SIZE_MAX;
   size_t zap = SIZE_MAX, zap_watch = SIZE_MAX;
   if (zap_) {
     zap = add(zap_->socket().handle(), 0, ZMQ_POLLIN);
@@ -189,7 +202,10 @@ void Daemon::PollOnce() {
   }
 
   long timeout = -1;
-  if (auto deadline = NextDeadline()) timeout = MillisUntil(*deadline, now);
+  std::optional<TimePoint> deadline = NextDeadline();
+  const std::optional<TimePoint> http_due = metrics_server_ ? metrics_server_->Deadline(now) : std::nullopt;
+  if (http_due && (!deadline || *http_due < *deadline)) deadline = http_due;
+  if (deadline) timeout = MillisUntil(*deadline, now);
   try {
     zmq::poll(items, std::chrono::milliseconds(timeout));
   } catch (const zmq::error_t& e) {
@@ -202,6 +218,7 @@ void Daemon::PollOnce() {
   // Key changes before handshakes: a key just removed is refused at once.
   if (ready(zap_watch)) zap_->Reload();
   if (ready(zap)) zap_->Serve();
+  if (ready(metrics) || (http_due && *http_due <= now)) metrics_server_->Run();
   if (ready(wake)) {
     uint64_t count;
     ssize_t ignored = ::read(wake_.get(), &count, sizeof count);
@@ -244,6 +261,7 @@ void Daemon::Do(const StemSession::Actions& a, TimePoint now) {
   if (a.connect) {
     Status s = stem_->Connect(now);
     if (s.ok()) {
+      if (!stem_->adopted()) metrics_.StemStarted();
       session_.Connected();
     } else {
       LogError(s.message() + "; retrying in 1 s");

@@ -30,6 +30,7 @@
 #include "supervisor/connections.h"
 #include "supervisor/curve_auth.h"
 #include "supervisor/echo_writer.h"
+#include "supervisor/metrics.h"
 #include "supervisor/node_table.h"
 #include "supervisor/output_log.h"
 #include "supervisor/publisher.h"
@@ -156,6 +157,9 @@ class Daemon {
   std::unique_ptr<Connections> events_connections_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<ZapHandler> zap_;  // set when a tcp endpoint is served with CURVE
+  Metrics metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;  // with --metrics
+  std::string_view last_command_ = "invalid";      // of the request Execute() last read
   std::unique_ptr<StemClient> stem_;
   NodeTable table_;
   OutputLog output_;

@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
                "as zsupd's user (logged as a warning). Without it a tcp endpoint needs CURVE "
                "keys: DIR/curve/server.key for clients, their keys in DIR/curve/authorized/ "
                "or DIR/curve/readonly/");
+  app.add_option("--metrics", o.metrics_address,
+                 "serve Prometheus metrics at http://HOST:PORT/metrics (HOST an IP address, "
+                 "[IPv6], or empty for every address; unauthenticated: bind it to where only "
+                 "the scraper reaches)");
   app.add_option("--max-request-bytes", o.max_request_bytes,
                  "largest request frame read on the control socket; a larger one closes its "
                  "connection (no reply)")

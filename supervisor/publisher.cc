@@ -122,6 +122,7 @@ void Publisher::Publish(std::string_view topic, zmq::message_t& payload) {
     }
     SetNoDrop(false);
   }
+  if (mode_ == Mode::kLossy) ++lossy_sends_;
   if (TrySend(topic, payload)) return;
   // Lossless and a subscriber's queue is full.
   backlog_.push_back(Event{std::string(topic), payload.to_string()});

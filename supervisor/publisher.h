@@ -92,6 +92,8 @@ class Publisher {
   int high_water_mark() const { return hwm_; }
   // Subscribers cut off so far (see `cut_off`).
   uint64_t cut_off_count() const { return cut_offs_; }
+  // Events sent while lossy: each may have been dropped for a stalled subscriber.
+  uint64_t lossy_sends() const { return lossy_sends_; }
 
   // Sends the backlog lossy and sets how long queued events may still go out
   // once the socket is closed (0: a subscriber that is gone cannot hold up an
@@ -134,6 +136,7 @@ class Publisher {
   size_t window_max_ = 0;       // the largest event since window_start_
   TimePoint window_start_{};
   uint64_t cut_offs_ = 0;
+  uint64_t lossy_sends_ = 0;
   Mode mode_;
   std::deque<Event> backlog_;
   std::optional<TimePoint> stalled_since_;  // set by the first Flush() after the stall

@@ -118,6 +118,7 @@ void Daemon::OnStarted(const stem::NodeStarted& m) {
 void Daemon::OnExited(const stem::NodeExited& m) {
   if (auto it = node_pidfds_.find(m.name); it != node_pidfds_.end()) node_pidfds_.erase(it);
   publisher_->NodeExit(NodeExitEvent{m.name, m.pid, m.code, m.signal, m.commanded, m.at});
+  if (table_.Find(m.name) != nullptr) metrics_.NodeExited(m.name, m.code, m.signal);
   if (NodeView* view = table_.Find(m.name)) {
     table_.OnExited(m);
     const StoredExit exit{ExitInfo{m.code, m.signal, m.at}, m.commanded};
@@ -173,6 +174,11 @@ void Daemon::OnOutput(const stem::OutputView& m) {
   EchoWriter& echo = index == 0 ? echo_out_ : echo_err_;
   int64_t seq = m.first_seq;
   std::string scratch;
+  if (desired) {
+    size_t bytes = 0;
+    for (std::string_view line : m.lines) bytes += line.size();
+    metrics_.Output(name, m.stream, m.lines.size(), bytes);
+  }
   for (std::string_view line : m.lines) {
     // The stem sends valid UTF-8; a frame from anything else must not make
     // zsupd publish strings its clients cannot decode.

@@ -55,6 +55,8 @@ struct SupervisorOptions {
   // Serve tcp:// endpoints without CURVE (anyone who reaches the port may
   // run anything as zsupd's user). Logged as a warning.
   bool insecure_tcp = false;
+  // HOST:PORT for Prometheus' scrapes of /metrics; "" = none.
+  std::string metrics_address;
 };
 
 // Returns false to suppress the echo of this line (and skip later hooks).
