@@ -58,7 +58,7 @@ Status LookUpUser(const std::string& user, passwd* out, std::string* buf, bool* 
   }
 }
 
-Result<gid_t> LookUpGroup(const std::string& group) {
+Result<gid_t> LookUpGroup(const std::string& group, const std::string& what = "config.group") {
   if (auto gid = ParseId(group)) return static_cast<gid_t>(*gid);
   std::string buf(4096, '\0');
   for (;;) {
@@ -69,13 +69,15 @@ Result<gid_t> LookUpGroup(const std::string& group) {
       buf.resize(buf.size() * 2);
       continue;
     }
-    if (err != 0 && err != ENOENT) return Status::Errno("config.group: cannot look up '" + group + "'", err);
-    if (result == nullptr) return Status::Error("config.group: no group named '" + group + "'");
+    if (err != 0 && err != ENOENT) return Status::Errno(what + ": cannot look up '" + group + "'", err);
+    if (result == nullptr) return Status::Error(what + ": no group named '" + group + "'");
     return result->gr_gid;
   }
 }
 
 }  // namespace
+
+Result<gid_t> GroupId(const std::string& group) { return LookUpGroup(group, "group"); }
 
 std::optional<int> CapabilityNumber(std::string_view name) {
   std::string lower;

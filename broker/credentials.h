@@ -40,6 +40,9 @@ struct Credentials {
 // nullopt when the config has neither.
 Result<std::optional<Credentials>> ResolveCredentials(const NodeConfig& config);
 
+// A group name or numeric gid as a gid (the group database for a name).
+Result<gid_t> GroupId(const std::string& group);
+
 // The capability number of "CAP_NET_RAW" (or "cap_net_raw", "net_raw").
 std::optional<int> CapabilityNumber(std::string_view name);
 

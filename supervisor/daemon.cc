@@ -12,6 +12,7 @@
 #include <cstring>
 #include <set>
 
+#include "broker/credentials.h"
 #include "broker/log.h"
 #include "broker/paths.h"
 #include "broker/signals.h"
@@ -119,7 +120,12 @@ Status Daemon::Init() {
   exec_budget_ = ExecBudget();
 
   std::vector<std::string> warnings;
-  auto lock = LockStateDir(dir, &warnings);
+  if (!options_.socket_group.empty()) {
+    auto gid = GroupId(options_.socket_group);
+    if (!gid.ok()) return Status::Error("--socket-group: " + gid.error());
+    socket_gid_ = *gid;
+  }
+  auto lock = LockStateDir(dir, &warnings, socket_gid_);
   if (!lock.ok()) return lock.status();
   for (const std::string& w : warnings) LogWarning(w);
   lock_ = std::move(*lock);

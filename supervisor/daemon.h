@@ -159,6 +159,7 @@ class Daemon {
   std::unique_ptr<ZapHandler> zap_;  // set when a tcp endpoint is served with CURVE
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;  // with --metrics
+  std::optional<gid_t> socket_gid_;                // --socket-group
   std::string_view last_command_ = "invalid";      // of the request Execute() last read
   std::unique_ptr<StemClient> stem_;
   NodeTable table_;

@@ -112,9 +112,10 @@ Status Daemon::BindListeners() {
     UnbindListeners();
     return s;
   }
-  // Their files get the umask's mode; only zsupd's user may connect.
+  // Their files get the umask's mode; only zsupd's user (and the
+  // --socket-group) may connect.
   for (const std::string& endpoint : {options_.control_endpoint, options_.events_endpoint}) {
-    s = RestrictIpcSocket(endpoint);
+    s = RestrictIpcSocket(endpoint, socket_gid_);
     if (!s.ok()) return s;
   }
   return Status::Ok();

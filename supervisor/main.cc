@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
                "as zsupd's user (logged as a warning). Without it a tcp endpoint needs CURVE "
                "keys: DIR/curve/server.key for clients, their keys in DIR/curve/authorized/ "
                "or DIR/curve/readonly/");
+  app.add_option("--socket-group", o.socket_group,
+                 "let this group's members use zsupctl without root: DIR becomes 0750 and the "
+                 "ipc sockets 0660, owned by GROUP (files in DIR stay 0600)");
   app.add_option("--metrics", o.metrics_address,
                  "serve Prometheus metrics at http://HOST:PORT/metrics (HOST an IP address, "
                  "[IPv6], or empty for every address; unauthenticated: bind it to where only "

@@ -71,7 +71,8 @@ std::vector<std::string> Ancestors(const std::string& dir) {
 
 }  // namespace
 
-Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings) {
+Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings,
+                      std::optional<gid_t> group) {
   Status s = MakeDirs(dir, 0700);
   if (!s.ok()) return s;
   char real[PATH_MAX];
@@ -103,6 +104,15 @@ Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings
                           Octal(a.st_mode) + "): its group could replace " + dir);
     }
   }
+  if (group) {
+    if (st.st_gid != *group && ::chown(real, static_cast<uid_t>(-1), *group) != 0) {
+      return Status::Errno("cannot give " + dir + " to group " + std::to_string(*group), errno);
+    }
+    if ((st.st_mode & 0777) != 0750 && ::chmod(real, 0750) != 0) {
+      return Status::Errno("cannot chmod 0750 " + dir, errno);
+    }
+    return Status::Ok();
+  }
   if ((st.st_mode & 077) != 0) {
     if (::chmod(real, 0700) != 0) return Status::Errno("cannot chmod 0700 " + dir, errno);
     if (warnings != nullptr) {
@@ -113,16 +123,21 @@ Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings
   return Status::Ok();
 }
 
-Status RestrictIpcSocket(const std::string& endpoint) {
+Status RestrictIpcSocket(const std::string& endpoint, std::optional<gid_t> group) {
   constexpr std::string_view kIpc = "ipc://";
   if (!endpoint.starts_with(kIpc)) return Status::Ok();
   const std::string path = endpoint.substr(kIpc.size());
-  if (::chmod(path.c_str(), 0600) != 0) return Status::Errno("cannot chmod 0600 " + path, errno);
+  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
+    return Status::Errno("cannot give " + path + " to group " + std::to_string(*group), errno);
+  }
+  const mode_t mode = group ? 0660 : 0600;
+  if (::chmod(path.c_str(), mode) != 0) return Status::Errno("cannot chmod " + path, errno);
   return Status::Ok();
 }
 
-Result<UniqueFd> LockStateDir(const std::string& dir, std::vector<std::string>* warnings) {
-  Status s = SecureStateDir(dir, warnings);
+Result<UniqueFd> LockStateDir(const std::string& dir, std::vector<std::string>* warnings,
+                              std::optional<gid_t> group) {
+  Status s = SecureStateDir(dir, warnings, group);
   if (!s.ok()) return s;
   const std::string path = dir + "/zsupd.lock";
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));

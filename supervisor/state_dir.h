@@ -27,15 +27,21 @@ Status MakeDirs(const std::string& path, mode_t mode,
 // - no directory above it may be writable by others without the sticky
 //   bit, or belong to another user than root or this one.
 // Refused with a message naming the directory and what is wrong.
-Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings);
+// With `group` (--socket-group), `dir` is 0750 and belongs to that group
+// instead, so its members can reach the sockets (and nothing else: the
+// files in it stay 0600).
+Status SecureStateDir(const std::string& dir, std::vector<std::string>* warnings,
+                      std::optional<gid_t> group = std::nullopt);
 
 // SecureStateDir(), then takes DIR/zsupd.lock for the life of the returned
 // descriptor. Refused with "another zsupd (pid N) already uses DIR" when held.
-Result<UniqueFd> LockStateDir(const std::string& dir, std::vector<std::string>* warnings);
+Result<UniqueFd> LockStateDir(const std::string& dir, std::vector<std::string>* warnings,
+                              std::optional<gid_t> group = std::nullopt);
 
 // Sets a socket file zsupd bound to 0600 (ZeroMQ creates it with the
-// process's umask); nothing for endpoints that are not ipc://.
-Status RestrictIpcSocket(const std::string& endpoint);
+// process's umask), or to 0660 owned by `group`; nothing for endpoints that
+// are not ipc://.
+Status RestrictIpcSocket(const std::string& endpoint, std::optional<gid_t> group = std::nullopt);
 
 // The pid of the stem holding DIR/stem.lock, if one is running.
 std::optional<pid_t> RunningStem(const std::string& dir);

@@ -55,6 +55,9 @@ struct SupervisorOptions {
   // Serve tcp:// endpoints without CURVE (anyone who reaches the port may
   // run anything as zsupd's user). Logged as a warning.
   bool insecure_tcp = false;
+  // A group whose members may use the ipc sockets (state dir 0750, sockets
+  // 0660, owned by it); "" = only zsupd's user (0700, 0600).
+  std::string socket_group;
   // HOST:PORT for Prometheus' scrapes of /metrics; "" = none.
   std::string metrics_address;
 };
