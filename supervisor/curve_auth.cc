@@ -13,7 +13,7 @@ namespace zsup {
 namespace {
 
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
-constexpr int kMaxRequestsPerWakeup = 256;
+constexpr int kMaxZapRequestsPerWakeup = 256;
 
 Status MakeDir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -146,7 +146,7 @@ void ZapHandler::Reload() {
 }
 
 void ZapHandler::Serve() {
-  for (int i = 0; i < kMaxRequestsPerWakeup; ++i) {
+  for (int i = 0; i < kMaxZapRequestsPerWakeup; ++i) {
     std::vector<zmq::message_t> request;
     try {
       zmq::message_t frame;

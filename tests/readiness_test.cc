@@ -15,19 +15,6 @@
 namespace zsup::testing {
 namespace {
 
-// A TCP port nothing listens on (bound once to find it, then closed).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool IsReady(const Event& e, const std::string& node) {
   return e.kind == EventKind::kNodeReady && std::get<NodeReadyEvent>(e.payload).node == node;
 }
