@@ -165,6 +165,11 @@ Status ValidateExecutionFields(const NodeConfig& c) {
                            "_file (only output to a file is rotated)");
     }
   }
+  if (c.stdout_file && c.stdout_file == c.stderr_file && c.stdout_rotate && c.stderr_rotate &&
+      c.stdout_rotate != c.stderr_rotate) {
+    return Status::Error(node + "stderr_rotate: stdout_file and stderr_file are the same file, "
+                                "which rotates once: give it one rotation (or the same in both)");
+  }
   return Status::Ok();
 }
 

@@ -67,6 +67,12 @@ void PlanExecution(const NodeConfig& c, LaunchPlan* plan) {
       if (!c.env.contains(std::string(key))) SetEnv(plan->env, key, value);
     }
   }
+  // A zsupd that is not root may only run nodes as itself (CheckMayRunAs):
+  // nothing to change, and setgroups(2) would need a privilege it lacks.
+  if (const std::optional<Credentials>& cred = plan->credentials;
+      cred && ::geteuid() != 0 && cred->uid == ::geteuid() && cred->gid == ::getegid()) {
+    plan->credentials.reset();
+  }
   for (const std::string& name : c.capabilities) {
     if (auto cap = CapabilityNumber(name)) plan->capabilities.push_back(*cap);
   }

@@ -41,19 +41,20 @@ Status OutputFile::OpenPath() {
   base_ = path.substr(slash + 1);
   const std::string dir = slash == 0 ? "/" : path.substr(0, slash);
   const std::optional<std::string>& beneath = options_.beneath;
-  if (beneath && (dir == *beneath || dir.starts_with(*beneath + "/"))) {
+  const std::string below_prefix = beneath && *beneath != "/" ? *beneath + "/" : "/";
+  if (beneath && (dir == *beneath || dir.starts_with(below_prefix))) {
     // Below the node's directory, which its user may change: no symlinks.
     UniqueFd top(::open(beneath->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!top) return Status::Errno("cannot open directory '" + *beneath + "'", errno);
     if (dir == *beneath) {
       dir_ = std::move(top);
     } else {
-      const std::string below = dir.substr(beneath->size() + 1);
+      const std::string below = dir.substr(below_prefix.size());
       dir_.Reset(OpenAt2(top.get(), below, O_PATH | O_DIRECTORY | O_CLOEXEC,
                          RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS));
       if (!dir_) {
-        return Status::Errno("cannot open directory '" + dir + "' (symlinks are not followed "
-                             "inside the node's directory)", errno);
+        return Status::Errno("cannot open directory '" + dir + "' (no symlink is followed on the "
+                             "way to a file written for a node with a user)", errno);
       }
     }
   } else {
@@ -95,16 +96,22 @@ Status OutputFile::OpenPath() {
 Status OutputFile::Reopen() {
   fd_.Reset();
   dir_.Reset();
-  return OpenPath();
+  return OpenPath();  // on failure the next write tries again
 }
 
 Status OutputFile::Prepare(size_t next) {
+  if (!fd_) {
+    // A reopen or a rotation could not open the file: try again now.
+    Status s = OpenPath();
+    if (!s.ok()) return s;
+  }
   if (!regular_) return Status::Ok();
   struct stat st {};
   // Someone may have truncated it (logrotate's copytruncate): go on at its end.
-  if (::fstat(fd_.get(), &st) == 0) size_ = st.st_size;
+  if (::fstat(fd_.get(), &st) != 0) return Status::Errno("cannot stat '" + options_.path + "'", errno);
+  size_ = st.st_size;
   const std::optional<Rotation>& r = options_.rotation;
-  if (r && size_ > 0 && size_ + static_cast<int64_t>(next) > r->max_bytes) return Rotate();
+  if (r && next > 0 && size_ > 0 && size_ + static_cast<int64_t>(next) > r->max_bytes) return Rotate();
   return Status::Ok();
 }
 
@@ -120,8 +127,10 @@ Status OutputFile::Rotate() {
   const int moved = backups >= 1 ? ::renameat(dir, base_.c_str(), dir, numbered(1).c_str())
                                  : ::unlinkat(dir, base_.c_str(), 0);
   if (moved != 0 && errno != ENOENT) return Status::Errno("cannot rotate '" + options_.path + "'", errno);
-  // Everything written so far is in the moved file: start the next one.
+  // Everything written so far is in the moved file: start the next one
+  // (if that fails, the next write tries to open it again, not to rotate).
   fd_.Reset();
+  size_ = 0;
   return OpenPath();
 }
 
@@ -174,7 +183,7 @@ Result<size_t> OutputFile::Splice(int pipe_fd, size_t max_bytes, bool* eof) {
       int available = 0;
       if (::ioctl(pipe_fd, FIONREAD, &available) != 0) available = 0;
       want = std::min({want, available > 0 ? static_cast<size_t>(available) : 1, MaxChunk()});
-      Status s = Prepare(want);
+      Status s = Prepare(available > 0 ? want : 0);  // the EOF probe never rotates
       if (!s.ok()) return s;
     }
     ssize_t n = -1;

@@ -41,7 +41,9 @@ class OutputFile {
     std::optional<Rotation> rotation;
     std::optional<uid_t> uid;  // owner of the files it creates
     std::optional<gid_t> gid;
-    // The node's directory, when a user that is not root may write to it.
+    // Set for a node whose user is not root: no symlink is followed below
+    // this directory (the node's directory when the file is in it, else
+    // "/"), since that user may own directories on the way.
     std::optional<std::string> beneath;
   };
 

@@ -40,6 +40,7 @@ class OutputFileTest : public ::testing::Test {
 };
 
 TEST_F(OutputFileTest, AppendsNeverTruncatesAndCreates0640) {
+  const mode_t old_mask = ::umask(022);
   { std::ofstream(dir_ + "/out") << "old\n"; }
   OutputFile f = Open("out");
   EXPECT_EQ(f.size(), 4);
@@ -48,7 +49,8 @@ TEST_F(OutputFileTest, AppendsNeverTruncatesAndCreates0640) {
   OutputFile g = Open("fresh");
   struct stat st {};
   ASSERT_EQ(::stat((dir_ + "/fresh").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777 & ~0640, 0u) << std::oct << st.st_mode;
+  EXPECT_EQ(st.st_mode & 0777, 0640u) << std::oct << st.st_mode;
+  ::umask(old_mask);
 }
 
 TEST_F(OutputFileTest, RotationKeepsExactlyBackupsAndEveryByteInOrder) {
@@ -100,6 +102,37 @@ TEST_F(OutputFileTest, ReopenAfterAMoveWritesTheNewFile) {
   ASSERT_TRUE(f.Write("3\n").ok());
   EXPECT_EQ(Read(dir_ + "/out.old"), "1\n2\n");
   EXPECT_EQ(Read(dir_ + "/out"), "3\n");
+}
+
+TEST_F(OutputFileTest, AFailedReopenIsRetriedAtTheNextWrite) {
+  fs::create_directory(dir_ + "/logs");
+  auto f = OutputFile::Open({dir_ + "/logs/out", Rotation{100, 2}, {}, {}, {}});
+  ASSERT_TRUE(f.ok()) << f.error();
+  ASSERT_TRUE(f->Write("1\n").ok());
+  fs::rename(dir_ + "/logs", dir_ + "/gone");
+  EXPECT_FALSE(f->Reopen().ok());
+  EXPECT_FALSE(f->Write("lost\n").ok()) << "no directory yet";
+  EXPECT_FALSE(fs::exists(dir_ + "/gone/out.2")) << "a failing write rotates nothing";
+  fs::rename(dir_ + "/gone", dir_ + "/logs");
+  ASSERT_TRUE(f->Write("2\n").ok()) << "the file is opened again";
+  EXPECT_EQ(Read(dir_ + "/logs/out"), "1\n2\n");
+  EXPECT_FALSE(fs::exists(dir_ + "/logs/out.1"));
+}
+
+TEST_F(OutputFileTest, EofAtExactlyMaxBytesRotatesNothing) {
+  OutputFile f = Open("out", Rotation{4, 2});
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+  ASSERT_EQ(::write(p[1], "abcd", 4), 4);
+  bool eof = false;
+  ASSERT_TRUE(f.Splice(p[0], 1 << 20, &eof).ok());
+  ::close(p[1]);
+  auto n = f.Splice(p[0], 1 << 20, &eof);
+  ASSERT_TRUE(n.ok());
+  EXPECT_TRUE(eof);
+  ::close(p[0]);
+  EXPECT_EQ(Read(dir_ + "/out"), "abcd");
+  EXPECT_FALSE(fs::exists(dir_ + "/out.1")) << "no empty generation for the EOF probe";
 }
 
 TEST_F(OutputFileTest, AfterCopytruncateItWritesAtTheNewEnd) {
@@ -178,7 +211,7 @@ TEST_F(OutputFileTest, NoSymlinkBelowTheNodesDirectory) {
   fs::create_directory_symlink(dir_ + "/elsewhere", dir_ + "/node/logs");
   auto f = OutputFile::Open({dir_ + "/node/logs/out", {}, {}, {}, dir_ + "/node"});
   ASSERT_FALSE(f.ok());
-  EXPECT_NE(f.error().find("symlinks are not followed"), std::string::npos) << f.error();
+  EXPECT_NE(f.error().find("no symlink is followed"), std::string::npos) << f.error();
   EXPECT_FALSE(fs::exists(dir_ + "/elsewhere/out"));
   fs::remove(dir_ + "/node/logs");
   fs::create_directory(dir_ + "/node/logs");
@@ -190,6 +223,13 @@ TEST_F(OutputFileTest, RefusesAFifoAndTakesDevNull) {
   ASSERT_EQ(::mkfifo((dir_ + "/fifo").c_str(), 0600), 0);
   auto f = OutputFile::Open({dir_ + "/fifo", {}, {}, {}, {}});
   EXPECT_FALSE(f.ok()) << "a FIFO without a reader must not block the stem";
+  const int reader = ::open((dir_ + "/fifo").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  f = OutputFile::Open({dir_ + "/fifo", {}, {}, {}, {}});
+  ASSERT_FALSE(f.ok()) << "nor one with a reader";
+  EXPECT_NE(f.error().find("neither a regular file nor a character device"), std::string::npos)
+      << f.error();
+  ::close(reader);
   auto null = OutputFile::Open({"/dev/null", Rotation{1, 1}, {}, {}, {}});
   ASSERT_TRUE(null.ok()) << null.error();
   EXPECT_TRUE(null->Write("gone\n").ok());

@@ -263,7 +263,10 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
   // In order: how the exec went, the last output, then the exit itself.
   if (node.status_fd() >= 0) HandleExecStatus(node, now);
   std::vector<std::string> frames;
-  node.DrainOutput(now, &frames);
+  if (auto error = node.DrainOutput(now, &frames)) {
+    LogError(*error);
+    Queue(stem::NodeError{node.name(), *error});
+  }
   QueueFrames(frames);
   // Whatever the node left goes with it, so that a replacement never runs
   // beside remains of the process it replaces: its process group here, and

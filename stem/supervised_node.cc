@@ -49,20 +49,29 @@ Status SupervisedNode::OpenFiles() {
     pipe.paused_until.reset();
     pipe.publish = !path || config_.tee.value_or(false);
     if (!path) continue;
+    pipe.failing = false;
+    if (s == Stream::kStderr && pipes_[0].file && plan_.stdout_path == path) {
+      pipe.file = pipes_[0].file;  // 2>&1: the same file
+      continue;
+    }
     OutputFile::Options o;
     o.path = *path;
     o.rotation = s == Stream::kStdout ? config_.stdout_rotate : config_.stderr_rotate;
+    if (!o.rotation && plan_.stdout_path == plan_.stderr_path) o.rotation = config_.stderr_rotate;
     if (other_user) {
       o.uid = cred->uid;
       o.gid = cred->gid;
-      o.beneath = plan_.directory;
+      // The user may change what is below its directory, or any directory
+      // it owns elsewhere: no symlink is followed on the way to the file.
+      const bool inside = plan_.directory && path->starts_with(*plan_.directory + "/");
+      o.beneath = inside ? *plan_.directory : std::string("/");
     }
     auto file = OutputFile::Open(std::move(o));
     if (!file.ok()) {
       return file.status().Prefixed("node '" + config_.name + "' " + std::string(StreamName(s)) +
                                     "_file");
     }
-    pipe.file = std::move(*file);
+    pipe.file = std::make_shared<OutputFile>(std::move(*file));
   }
   return Status::Ok();
 }
@@ -71,6 +80,7 @@ Status SupervisedNode::ReopenFiles() {
   Status first;
   for (Pipe& pipe : pipes_) {
     if (!pipe.file) continue;
+    if (&pipe == &pipes_[1] && pipe.file == pipes_[0].file) continue;  // reopened already
     Status s = pipe.file->Reopen();
     pipe.paused_until.reset();
     if (!s.ok() && first.ok()) first = s.Prefixed("node '" + config_.name + "': reopen");
@@ -120,16 +130,24 @@ std::optional<std::string> SupervisedNode::ReadStream(Stream s, size_t max_bytes
   if (!pipe.fd || (pipe.paused_until && *pipe.paused_until > now)) return std::nullopt;
   pipe.paused_until.reset();
   std::optional<std::string> error;
-  auto failed = [&](const Status& status) {
+  // Reported once per failure, not at every retry or read.
+  auto failed = [&](const Status& status, const char* then) {
     pipe.paused_until = now + kFileRetry;
-    error = "node '" + config_.name + "' " + std::string(StreamName(s)) + "_file: " +
-            status.message() + "; output waits (retried every second)";
+    if (!pipe.failing) {
+      error = "node '" + config_.name + "' " + std::string(StreamName(s)) + "_file: " +
+              status.message() + then;
+    }
+    pipe.failing = true;
   };
   if (pipe.file && !pipe.publish) {
     // Only to the file: the bytes never pass through the stem.
     bool eof = false;
     auto moved = pipe.file->Splice(pipe.fd.get(), max_bytes, &eof);
-    if (!moved.ok()) failed(moved.status());
+    if (moved.ok()) {
+      pipe.failing = false;
+    } else {
+      failed(moved.status(), "; output waits (retried every second)");
+    }
     if (eof) pipe.fd.Reset();
     return error;
   }
@@ -148,8 +166,10 @@ std::optional<std::string> SupervisedNode::ReadStream(Stream s, size_t max_bytes
     if (pipe.file && !error) {
       // `tee`: what cannot be written is still published (and reported).
       Status w = pipe.file->Write(std::string_view(buf.data(), static_cast<size_t>(n)));
-      if (!w.ok()) {
-        failed(w);
+      if (w.ok()) {
+        pipe.failing = false;
+      } else {
+        failed(w, "; its output is published but not written");
         pipe.paused_until.reset();  // published anyway: no reason to stop reading
       }
     }
@@ -181,15 +201,18 @@ void SupervisedNode::Flush(Stream s, bool final, std::vector<std::string>* frame
   if (encoder_.active()) frames->push_back(encoder_.Finish());
 }
 
-void SupervisedNode::DrainOutput(TimePoint now, std::vector<std::string>* frames) {
+std::optional<std::string> SupervisedNode::DrainOutput(TimePoint now,
+                                                       std::vector<std::string>* frames) {
+  std::optional<std::string> error;
   for (Stream s : {Stream::kStdout, Stream::kStderr}) {
     // The process is gone: what is in the pipe is all it wrote. A grandchild
     // may still hold the write end, so read what is there, not until EOF.
     pipes_[Index(s)].paused_until.reset();
-    ReadStream(s, SIZE_MAX, now, frames);
+    if (auto e = ReadStream(s, SIZE_MAX, now, frames); e && !error) error = std::move(e);
     Flush(s, /*final=*/true, frames);
     pipes_[Index(s)].fd.Reset();
   }
+  return error;
 }
 
 stem::NodeReport SupervisedNode::Report() const {

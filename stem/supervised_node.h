@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -73,8 +74,9 @@ class SupervisedNode {
                                         std::vector<std::string>* frames);
 
   // After the process was reaped: reads what is left in both pipes, flushes
-  // partial lines, closes them.
-  void DrainOutput(TimePoint now, std::vector<std::string>* frames);
+  // partial lines, closes them. Returns a file write error, if any (what
+  // could not be written is lost with the pipe).
+  std::optional<std::string> DrainOutput(TimePoint now, std::vector<std::string>* frames);
 
   // `reopen`: closes and opens again the files output goes to (none: OK).
   Status ReopenFiles();
@@ -98,7 +100,11 @@ class SupervisedNode {
     UniqueFd fd;
     OutputSplitter splitter;
     int64_t next_seq = 1;
-    std::optional<OutputFile> file;  // v2: where the stream's bytes go
+    // v2: where the stream's bytes go; one file shared by both streams when
+    // stdout_file and stderr_file are the same path (2>&1), so that its
+    // rotation and reopen happen once.
+    std::shared_ptr<OutputFile> file;
+    bool failing = false;  // its last write failed (reported once)
     bool publish = true;             // no file, or `tee`
     std::optional<TimePoint> paused_until;
   };

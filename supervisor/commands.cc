@@ -19,13 +19,18 @@ constexpr int kMaxRequestsPerWakeup = 64;
 
 std::string NoSuchNode(const std::string& name) { return "no node named '" + name + "'"; }
 
-// The ZAP handler's user id for a CURVE client; ipc clients have none.
-bool ReadOnlyKey(zmq::message_t& request) {
+// What the sender of `request` may do: the ZAP handler's user id on a
+// CURVE socket (none there means no authentication happened: nothing), full
+// access on ipc (the state directory's permissions decide).
+Access AccessOf(zmq::message_t& request, bool curve) {
+  if (!curve) return Access::kFull;
   try {
-    return std::string_view(request.gets("User-Id")) == kUserReadOnly;
+    const std::string_view user = request.gets("User-Id");
+    if (user == kUserFull) return Access::kFull;
+    if (user == kUserReadOnly) return Access::kReadOnly;
   } catch (const zmq::error_t&) {
-    return false;  // no such property: not a CURVE connection
   }
+  return Access::kNone;
 }
 
 }  // namespace
@@ -45,7 +50,7 @@ void Daemon::ServeControl(TimePoint) {
       } else {
         const TimePoint started = SteadyNow();
         last_command_ = "invalid";
-        reply = Execute(request.to_string_view(), ReadOnlyKey(request));
+        reply = Execute(request.to_string_view(), AccessOf(request, curve_control_));
         metrics_.Command(last_command_, ReplyIsOk(reply), Seconds(SteadyNow() - started).count());
       }
       control_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
@@ -56,11 +61,12 @@ void Daemon::ServeControl(TimePoint) {
   }
 }
 
-std::string Daemon::Execute(std::string_view request_bytes, bool read_only) {
+std::string Daemon::Execute(std::string_view request_bytes, Access access) {
+  if (access == Access::kNone) return EncodeErrorReply("permission denied: not authenticated");
   auto request = DecodeRequest(request_bytes);
   if (!request.ok()) return EncodeErrorReply(request.error());
   last_command_ = CommandName(*request);
-  if (read_only && !std::holds_alternative<PingRequest>(*request) &&
+  if (access == Access::kReadOnly && !std::holds_alternative<PingRequest>(*request) &&
       !std::holds_alternative<StatusRequest>(*request) &&
       !std::holds_alternative<TailRequest>(*request)) {
     return EncodeErrorReply("permission denied: read-only key");

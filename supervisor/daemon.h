@@ -92,7 +92,7 @@ class Daemon {
   void ServeControl(TimePoint now);
   // `read_only`: the request came with a read-only CURVE key (ping,
   // status and tail only).
-  std::string Execute(std::string_view request_bytes, bool read_only = false);
+  std::string Execute(std::string_view request_bytes, Access access = Access::kFull);
   // CURVE for the tcp endpoints (unless --insecure-tcp): the server keys
   // and the authenticator, set on `socket` when `endpoint` is tcp://.
   Status SecureTcp(zmq::socket_t& socket, const std::string& endpoint, const char* what);
@@ -160,6 +160,7 @@ class Daemon {
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;  // with --metrics
   std::optional<gid_t> socket_gid_;                // --socket-group
+  bool curve_control_ = false;  // the control socket is a CURVE server: every request has a User-Id
   std::string_view last_command_ = "invalid";      // of the request Execute() last read
   std::unique_ptr<StemClient> stem_;
   NodeTable table_;

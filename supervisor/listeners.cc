@@ -34,7 +34,12 @@ size_t OpenDescriptors() {
 }  // namespace
 
 Status Daemon::SecureTcp(zmq::socket_t& socket, const std::string& endpoint, const char* what) {
-  if (!endpoint.starts_with("tcp://")) return Status::Ok();
+  if (endpoint.starts_with("ipc://")) return Status::Ok();
+  if (!endpoint.starts_with("tcp://")) {
+    // ws://, tipc://, ... would be served without any protection.
+    return Status::Error(std::string("the ") + what + " endpoint " + endpoint +
+                         " is neither ipc:// nor tcp:// (zsupd serves only those two)");
+  }
   if (options_.insecure_tcp) {
     LogWarning(std::string("the ") + what + " endpoint " + endpoint +
                " is served WITHOUT CURVE (--insecure-tcp): whoever reaches it " +
@@ -57,6 +62,7 @@ Status Daemon::SecureTcp(zmq::socket_t& socket, const std::string& endpoint, con
     socket.set(zmq::sockopt::curve_server, true);
     socket.set(zmq::sockopt::curve_secretkey, keys->secret_z85);
     socket.set(zmq::sockopt::zap_domain, kZapDomain);
+    if (&socket == &control_) curve_control_ = true;
   } catch (const zmq::error_t& e) {
     return Status::Error(std::string("cannot set up CURVE on the ") + what + " socket: " + e.what());
   }

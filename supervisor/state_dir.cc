@@ -28,15 +28,22 @@ std::optional<pid_t> ReadPid(int fd) {
 
 Status MakeDirs(const std::string& path, mode_t mode, std::optional<std::pair<uid_t, gid_t>> owner) {
   if (path.empty()) return Status::Error("empty directory path");
+  bool created_last = false;
   for (size_t pos = 1; pos <= path.size(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string prefix = path.substr(0, pos);
-    if (::mkdir(prefix.c_str(), mode) != 0) {
-      if (errno == EEXIST) continue;
+    created_last = ::mkdir(prefix.c_str(), mode) == 0;
+    if (!created_last && errno != EEXIST) {
       return Status::Errno("cannot create directory '" + prefix + "'", errno);
     }
-    if (owner && ::chown(prefix.c_str(), owner->first, owner->second) != 0) {
-      return Status::Errno("cannot give directory '" + prefix + "' to uid " +
+  }
+  // Only the directory itself goes to `owner`: owning a parent would let
+  // that user swap a sibling for a symlink. Through a descriptor opened
+  // without following symlinks, so nothing else can be given away.
+  if (owner && created_last) {
+    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir || ::fchown(dir.get(), owner->first, owner->second) != 0) {
+      return Status::Errno("cannot give directory '" + path + "' to uid " +
                            std::to_string(owner->first), errno);
     }
   }

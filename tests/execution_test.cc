@@ -201,6 +201,39 @@ TEST_F(ExecutionTest, SizeRotationKeepsExactlyBackupsFilesOfContiguousLines) {
   }
 }
 
+TEST_F(ExecutionTest, StdoutAndStderrToOneRotatedFileLoseNothing) {
+  StartDaemon();
+  NodeConfig c = Shell("both", "i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo \"line $i\"; "
+                               "i=$((i+1)); echo \"line $i\" >&2; done; exec sleep 1000");
+  c.directory = dir() + "/both";
+  c.stdout_file = "all.log";
+  c.stderr_file = "all.log";
+  c.stdout_rotate = Rotation{1000, 20};
+  ASSERT_TRUE(Create(c).ok());
+  auto all = [&] {
+    std::string text;
+    for (int n = 20; n >= 1; --n) text += ReadFile(dir() + "/both/all.log." + std::to_string(n));
+    return text + ReadFile(dir() + "/both/all.log");
+  };
+  ASSERT_TRUE(WaitUntil([&] {
+    const std::string t = all();
+    return t.find("line 599\n") != std::string::npos && t.find("line 600\n") != std::string::npos;
+  })) << all();
+  std::istringstream in(all());
+  std::vector<int> seen(601, 0);
+  for (std::string line; std::getline(in, line);) {
+    ASSERT_TRUE(line.starts_with("line ")) << line;
+    ++seen[std::stoi(line.substr(5))];
+  }
+  for (int i = 1; i <= 600; ++i) EXPECT_EQ(seen[i], 1) << "line " << i;
+  for (int n = 1; n <= 20; ++n) {
+    const std::string part = dir() + "/both/all.log." + std::to_string(n);
+    if (fs::exists(part)) {
+      EXPECT_LE(fs::file_size(part), 1000u) << part;
+    }
+  }
+}
+
 TEST_F(ExecutionTest, TeePublishesWithSeqFeedsTailAndWritesTheFile) {
   StartDaemon();
   auto sub = Subscribe({"stdout/tee"});

@@ -145,6 +145,13 @@ TEST_F(RemoteTest, AKeyRemovedWhileRunningIsRefusedAtTheNextConnection) {
   EXPECT_TRUE(Admitted(keys)) << "a key added back is read again";
 }
 
+TEST_F(RemoteTest, TransportsOtherThanIpcAndTcpAreRefused) {
+  CommandResult r = RunCommand({ZsupdPath(), "--state-dir", dir() + "/ws", "--stem", StemPath(),
+                                "--control", "ws://127.0.0.1:" + std::to_string(FreePort())});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("is neither ipc:// nor tcp://"), std::string::npos) << r.err;
+}
+
 TEST_F(RemoteTest, InsecureTcpServesPlainClientsAndSaysSo) {
   StartTcp({"--insecure-tcp"});
   EXPECT_TRUE(ControlWith(std::nullopt)->Ping().ok());

@@ -19,7 +19,7 @@ client::ControlOptions ControlOptionsFor(std::chrono::milliseconds timeout,
                                          const std::optional<client::CurveKeys>& curve) {
   client::ControlOptions o;
   o.timeout = timeout;
-  o.curve = curve;
+  o.curve = curve;  // the caller keeps it for tcp endpoints only
   return o;
 }
 }  // namespace
@@ -28,7 +28,10 @@ Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
     : endpoints_(std::move(endpoints)),
       timeout_(timeout),
       context_(1),
-      control_(context_, endpoints_.control, ControlOptionsFor(timeout, endpoints_.curve)) {}
+      control_(context_, endpoints_.control,
+               ControlOptionsFor(timeout, endpoints_.control.starts_with("tcp://")
+                                              ? endpoints_.curve
+                                              : std::nullopt)) {}
 
 Result<std::string> Client::Call(const Request& request) {
   auto reply = control_.Call(request);

@@ -8,7 +8,8 @@ Result<std::unique_ptr<Subscription>> Subscription::Open(Client& client,
                                                          const std::vector<std::string>& prefixes) {
   client::SubscriberOptions options;
   options.on_skip = [](const std::string& why) { std::cerr << "zsupctl: skipping " << why << "\n"; };
-  options.curve = client.endpoints().curve;
+  // CURVE on tcp only: an ipc socket next to it stays plain.
+  if (client.endpoints().events.starts_with("tcp://")) options.curve = client.endpoints().curve;
   auto sub = client::Subscriber::Join(client.context(), client.endpoints().events, client.control(),
                                       prefixes, client.timeout(), std::move(options));
   if (!sub.ok()) return sub.status();
