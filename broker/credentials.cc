@@ -2,7 +2,10 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <linux/capability.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -217,6 +220,24 @@ Result<std::optional<Credentials>> ResolveCredentials(const NodeConfig& c) {
     cred.groups = {cred.gid};
   }
   return std::optional<Credentials>(std::move(cred));
+}
+
+Status CheckCapabilitiesGrantable(const NodeConfig& c) {
+  if (c.capabilities.empty()) return Status::Ok();
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) return Status::Errno("capget", errno);
+  for (const std::string& name : c.capabilities) {
+    const std::optional<int> cap = CapabilityNumber(name);
+    if (!cap) continue;  // refused by ValidateExecutionFields
+    const bool permitted = (data[*cap / 32].permitted & (1u << (*cap % 32))) != 0;
+    if (!permitted || ::prctl(PR_CAPBSET_READ, *cap, 0, 0, 0) != 1) {
+      return Status::Error("node '" + c.name + "': config.capabilities: zsupd (uid " +
+                           std::to_string(::geteuid()) + ") does not hold " + CapabilityName(*cap) +
+                           " itself, so it cannot give it to a node");
+    }
+  }
+  return Status::Ok();
 }
 
 Status CheckMayRunAs(const NodeConfig& c, const Credentials& cred) {

@@ -57,6 +57,11 @@ std::string RlimitNames();
 // Ranges and names of the execution fields (no database lookups).
 Status ValidateExecutionFields(const NodeConfig& config);
 
+// Whether this process holds every capability in `capabilities` (in its
+// permitted and bounding sets), so that a node can be given them. An error
+// naming `capabilities` otherwise (say, a zsupd that is not root).
+Status CheckCapabilitiesGrantable(const NodeConfig& config);
+
 // Whether this process may run nodes with these credentials: as root, or
 // as itself. An error naming `user` otherwise.
 Status CheckMayRunAs(const NodeConfig& config, const Credentials& credentials);

@@ -94,6 +94,19 @@ TEST(CredentialsTest, ValidValuesPass) {
   EXPECT_TRUE(s.ok()) << s.message();
 }
 
+TEST(CredentialsTest, OnlyCapabilitiesThisProcessHoldsCanBeGiven) {
+  NodeConfig c = Node();
+  c.capabilities = {"CAP_NET_RAW"};
+  Status s = CheckCapabilitiesGrantable(c);
+  if (::geteuid() == 0) {
+    EXPECT_TRUE(s.ok()) << s.message();
+  } else {
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("does not hold CAP_NET_RAW"), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(CheckCapabilitiesGrantable(Node()).ok());
+}
+
 TEST(CredentialsTest, NoUserMeansNoCredentials) {
   auto cred = ResolveCredentials(Node());
   ASSERT_TRUE(cred.ok()) << cred.error();

@@ -142,6 +142,8 @@ Status Daemon::ValidateAllButName(const NodeConfig& config) const {
     s = CheckMayRunAs(config, **cred);
     if (!s.ok()) return s;
   }
+  s = CheckCapabilitiesGrantable(config);
+  if (!s.ok()) return s;
   if (const size_t bytes = EncodeNodeConfig(config).size(); bytes > kMaxConfigBytes) {
     return Status::Error("node '" + config.name + "': its config is " + std::to_string(bytes) +
                          " bytes encoded; at most " + std::to_string(kMaxConfigBytes));

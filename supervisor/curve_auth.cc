@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "broker/log.h"
 
@@ -123,7 +124,8 @@ Status ZapHandler::Watch() {
   inotify_.Reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!inotify_) return Status::Errno("inotify_init1", errno);
   constexpr uint32_t kMask = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_TO |
-                             IN_MOVED_FROM | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF;
+                             IN_MOVED_FROM | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
+                             IN_MOVE_SELF;
   for (const char* sub : {"/authorized", "/readonly"}) {
     const std::string dir = dir_ + sub;
     if (::inotify_add_watch(inotify_.get(), dir.c_str(), kMask) < 0) {
@@ -136,7 +138,23 @@ Status ZapHandler::Watch() {
 void ZapHandler::Reload() {
   // Drain the notifications first: changes after this read trigger another.
   alignas(inotify_event) char buf[4096];
-  while (inotify_ && ::read(inotify_.get(), buf, sizeof buf) > 0) {
+  bool lost_watch = false;
+  for (ssize_t n; inotify_ && (n = ::read(inotify_.get(), buf, sizeof buf)) > 0;) {
+    for (ssize_t at = 0; at + static_cast<ssize_t>(sizeof(inotify_event)) <= n;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buf + at);
+      lost_watch |= (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) != 0;
+      at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+    }
+  }
+  if (lost_watch) {
+    // A key directory was removed or moved away: make it again, watch anew.
+    for (const char* sub : {"/authorized", "/readonly"}) {
+      const std::string dir = dir_ + sub;
+      if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        LogError("CURVE: cannot create " + dir + ": " + std::strerror(errno));
+      }
+    }
+    if (Status s = Watch(); !s.ok()) LogError("CURVE: " + s.message());
   }
   std::vector<std::string> warnings;
   keys_ = KeyRing::Load(dir_, &warnings);

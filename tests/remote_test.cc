@@ -145,6 +145,18 @@ TEST_F(RemoteTest, AKeyRemovedWhileRunningIsRefusedAtTheNextConnection) {
   EXPECT_TRUE(Admitted(keys)) << "a key added back is read again";
 }
 
+TEST_F(RemoteTest, AKeyDirectoryRemovedAndMadeAgainIsWatchedAgain) {
+  StartTcp();
+  const client::CurveKeys keys = Client("authorized", "first");
+  ASSERT_TRUE(Admitted(keys));
+  fs::remove_all(curve() + "/authorized");
+  EXPECT_TRUE(WaitUntil([&] { return fs::exists(curve() + "/authorized"); }))
+      << "zsupd makes the directory again";
+  const client::CurveKeys later = Client("authorized", "second");
+  EXPECT_TRUE(Admitted(later)) << "a key in the new directory is read: " << Log();
+  EXPECT_FALSE(ControlWith(keys, milliseconds(300))->Ping().ok()) << "the removed key is gone";
+}
+
 TEST_F(RemoteTest, TransportsOtherThanIpcAndTcpAreRefused) {
   CommandResult r = RunCommand({ZsupdPath(), "--state-dir", dir() + "/ws", "--stem", StemPath(),
                                 "--control", "ws://127.0.0.1:" + std::to_string(FreePort())});
