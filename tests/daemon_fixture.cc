@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -500,6 +501,40 @@ CommandResult BackgroundCommand::Stop(int signal, milliseconds timeout) {
   while (Pump(milliseconds(0)) > 0) {  // what is left in the pipes
   }
   return result_;
+}
+
+OtherZsupd::OtherZsupd(std::string dir, std::vector<std::string> extra)
+    : dir_(std::move(dir)),
+      control_("tcp://127.0.0.1:" + std::to_string(FreePort())),
+      events_("tcp://127.0.0.1:" + std::to_string(FreePort())),
+      extra_(std::move(extra)) {
+  for (const std::string& d : {dir_, dir_ + "/curve", dir_ + "/curve/authorized",
+                               dir_ + "/curve/readonly"}) {
+    ::mkdir(d.c_str(), 0700);
+  }
+}
+
+bool OtherZsupd::Start() {
+  std::vector<std::string> argv = {ZsupdPath(), "--state-dir", dir_,     "--stem",
+                                   StemPath(),  "--control",   control_, "--events",
+                                   events_,     "--stop-timeout", "5"};
+  argv.insert(argv.end(), extra_.begin(), extra_.end());
+  command_ = std::make_unique<BackgroundCommand>(argv);
+  return command_->WaitForOutput(
+      [](const CommandResult& r) { return r.err.find(") ready: ") != std::string::npos; },
+      seconds(15));
+}
+
+int OtherZsupd::Stop() {
+  if (!command_) return -1;
+  CommandResult r = command_->Stop(SIGTERM, seconds(30));
+  command_.reset();
+  return r.exit_code;
+}
+
+void OtherZsupd::AuthorizeKey(const std::string& key) const {
+  std::ofstream(dir_ + "/curve/authorized/" + std::filesystem::path(key).filename().string())
+      << ReadFile(key);
 }
 
 }  // namespace zsup::testing

@@ -192,4 +192,35 @@ class BackgroundCommand {
   CommandResult result_;
 };
 
+// Another zsupd beside the fixture's, standing in for a second host: its
+// own state directory `dir` (made here), its own tcp control and events
+// ports, the given extra options (e.g. --insecure-tcp, --zeek). Its CURVE
+// key directories are made before it starts, so keys written there by
+// AuthorizeKey() are read at its start. Stop() (also the destructor) ends
+// it with SIGTERM, so its nodes and stem end with it.
+class OtherZsupd {
+ public:
+  OtherZsupd(std::string dir, std::vector<std::string> extra = {});
+  ~OtherZsupd() { Stop(); }
+  OtherZsupd(const OtherZsupd&) = delete;
+  OtherZsupd& operator=(const OtherZsupd&) = delete;
+
+  // Starts it and waits until its stem reported ready.
+  bool Start();
+  // Returns zsupd's exit code (-1 if it had to be killed or never ran).
+  int Stop();
+  // Copies the public key file `key` into DIR/curve/authorized.
+  void AuthorizeKey(const std::string& key) const;
+  const std::string& dir() const { return dir_; }
+  const std::string& control() const { return control_; }
+  const std::string& events() const { return events_; }
+  std::string server_key() const { return dir_ + "/curve/server.key"; }
+  std::string Log() const { return command_ ? command_->output().err : ""; }
+
+ private:
+  std::string dir_, control_, events_;
+  std::vector<std::string> extra_;
+  std::unique_ptr<BackgroundCommand> command_;
+};
+
 }  // namespace zsup::testing

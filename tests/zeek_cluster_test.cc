@@ -188,11 +188,67 @@ TEST_F(ZeekClusterTest, NodesOfOtherHostsAreRefusedAndNothingIsApplied) {
       << plan.err;
   CommandResult r = Cluster({"apply", cfg});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("3 of 3 nodes run on other hosts"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 of 3 nodes run on other hosts; nothing was applied (name each "
+                       "host's zsupd in a --hosts file"),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("  worker-1: host 198.51.100.2 (198.51.100.2) is not this machine"),
             std::string::npos)
       << r.err;
   EXPECT_TRUE(GetStatus()->nodes.empty());
+}
+
+// Two zsupd stand in for two hosts: this fixture's (127.0.0.2, on ipc) and
+// another on plain tcp (127.0.0.3). Each gets the nodes node.cfg puts on
+// it; a node moved to the other host is destroyed where it was.
+TEST_F(ZeekClusterTest, WithHostsEachNodeGoesToItsHostsZsupd) {
+  OtherZsupd other(dir() + "/other", {"--insecure-tcp", "--zeek", dir() + "/zeek"});
+  ASSERT_TRUE(other.Start()) << other.Log();
+  const std::string hosts = WriteFile(
+      "hosts.ini", "[127.0.0.2]\ncontrol = " + control_endpoint() + "\nevents = " +
+                       events_endpoint() + "\n[127.0.0.3]\ncontrol = " + other.control() +
+                       "\nevents = " + other.events() + "\n");
+  auto cfg = [&](const std::string& worker2_host) {
+    return WriteFile("two.cfg",
+                     "[manager]\ntype=manager\nhost=127.0.0.2\n"
+                     "[proxy-1]\ntype=proxy\nhost=127.0.0.2\n"
+                     "[worker-1]\ntype=worker\nhost=127.0.0.3\ninterface=eth0\n"
+                     "[worker-2]\ntype=worker\nhost=" +
+                         worker2_host + "\ninterface=eth1\n");
+  };
+  CommandResult r = Cluster({"apply", cfg("127.0.0.3"), "--hosts", hosts});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << Log() << other.Log();
+  EXPECT_EQ(r.out,
+            "127.0.0.2: created manager\n127.0.0.2: created proxy-1\n"
+            "127.0.0.3: created worker-1\n127.0.0.3: created worker-2\n");
+  EXPECT_EQ(GetStatus()->nodes.size(), 2u) << "manager and proxy here";
+  ASSERT_TRUE(WaitRecorded("worker-1"));
+  EXPECT_NE(ReadFile(Out("worker-1.layout")).find("[\"manager\"]"), std::string::npos)
+      << "every host's nodes know the whole cluster";
+
+  r = Run({"cluster", "status", "--hosts", hosts});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Row(r.out, "worker-2").starts_with("worker-2  127.0.0.3  worker")) << r.out;
+  EXPECT_TRUE(Row(r.out, "manager").starts_with("manager   127.0.0.2  manager")) << r.out;
+
+  r = Cluster({"apply", cfg("127.0.0.2"), "--hosts", hosts});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("127.0.0.2: created worker-2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("127.0.0.3: destroyed worker-2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("127.0.0.3: updated worker-1\n"), std::string::npos)
+      << "its cluster table changed: " << r.out;
+
+  // A host without a section: nothing is applied anywhere.
+  const std::string far = WriteFile("far.cfg",
+                                    "[manager]\ntype=manager\nhost=127.0.0.2\n"
+                                    "[proxy-1]\ntype=proxy\nhost=127.0.0.2\n"
+                                    "[worker-9]\ntype=worker\nhost=198.51.100.9\n");
+  r = Cluster({"apply", far, "--hosts", hosts});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("  worker-9: host 198.51.100.9 (198.51.100.9)\n"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(GetStatus()->nodes.size(), 3u) << "nothing was destroyed";
+  EXPECT_EQ(other.Stop(), 0);
 }
 
 TEST_F(ZeekClusterTest, PlanIsWhatApplyAndCreateFileRead) {

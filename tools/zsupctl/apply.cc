@@ -1,6 +1,8 @@
 // zsupctl apply FILE [--namespace NS] [--prune] [--dry-run]: the nodes of a
 // JSON file (the form `create --file` reads) become the desired state in one
 // request; prints what changed, one line per node.
+#include <algorithm>
+#include <future>
 #include <iostream>
 #include <memory>
 
@@ -8,6 +10,7 @@
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/create.h"
+#include "tools/zsupctl/fleet_select.h"
 
 namespace zsup::ctl {
 namespace {
@@ -20,6 +23,55 @@ struct ApplyOptions {
   CLI::App* app = nullptr;
 };
 
+// With --hosts: each node goes to the host(s) that hold a node of that
+// name; nodes no host holds go to the only host (--host NAME picks it).
+// With --prune every host gets its apply, so each destroys the nodes of
+// the namespace it holds that FILE does not list.
+int RunFleet(const ApplyOptions& o, Fleet& fleet, const ApplyRequest& all) {
+  auto selected = SelectAcross(fleet, Selection{});
+  if (!selected.ok()) return ReportFailure(selected.status());
+  std::vector<HostApply> work;
+  for (HostNodes& h : selected->hosts) {
+    ApplyRequest r = all;
+    r.nodes.clear();
+    work.push_back({h.host, std::move(r)});
+  }
+  std::vector<std::string> unplaced;
+  for (const NodeConfig& c : all.nodes) {
+    bool placed = false;
+    for (size_t i = 0; i < work.size(); ++i) {
+      if (selected->hosts[i].nodes.nodes.contains(c.name)) {
+        work[i].request.nodes.push_back(c);
+        placed = true;
+      }
+    }
+    if (!placed) unplaced.push_back(c.name);
+  }
+  if (!unplaced.empty()) {
+    std::string names;
+    for (const std::string& n : unplaced) names += (names.empty() ? "" : ", ") + n;
+    if (selected->exit != kExitOk) {
+      std::cerr << "zsupctl apply: a host did not answer, so it is not known where " << names
+                << " live; nothing was applied\n";
+      return selected->exit;
+    }
+    if (fleet.hosts().size() != 1) {
+      return UsageError(*o.app, "no host holds " + names +
+                                    " yet: say where new nodes go with --host NAME; nothing "
+                                    "was applied");
+    }
+    for (const NodeConfig& c : all.nodes) {
+      if (std::find(unplaced.begin(), unplaced.end(), c.name) != unplaced.end()) {
+        work.front().request.nodes.push_back(c);
+      }
+    }
+  }
+  if (!all.prune) {
+    std::erase_if(work, [](const HostApply& w) { return w.request.nodes.empty(); });
+  }
+  return SendApplies(work, selected->exit);
+}
+
 int Run(const ApplyOptions& o, const GlobalOptions& g) {
   if (o.prune && o.name_space.empty()) {
     return UsageError(*o.app, "--prune needs --namespace (the nodes it may destroy)");
@@ -30,6 +82,9 @@ int Run(const ApplyOptions& o, const GlobalOptions& g) {
   if (!o.name_space.empty()) request.name_space = o.name_space;
   request.prune = o.prune;
   request.dry_run = o.dry_run;
+  auto fleet = Fleet::Open(g);
+  if (!fleet.ok()) return ReportFailure(fleet.status());
+  if (fleet->multi()) return RunFleet(o, *fleet, request);
   return SendApply(request, g);
 }
 
@@ -44,7 +99,24 @@ int SendApply(const ApplyRequest& request, const GlobalOptions& g) {
   return kExitOk;
 }
 
-void PrintApplyReply(const ApplyReply& reply, bool dry_run) {
+int SendApplies(std::vector<HostApply>& work, int exit) {
+  std::vector<std::future<Result<ApplyReply>>> pending;
+  for (HostApply& w : work) {
+    pending.push_back(
+        std::async(std::launch::async, [&w] { return w.host->client->Apply(w.request); }));
+  }
+  for (size_t i = 0; i < work.size(); ++i) {
+    auto reply = pending[i].get();
+    if (!reply.ok()) {
+      exit = WorseExit(exit, ReportHostFailure(*work[i].host, reply.status()));
+      continue;
+    }
+    PrintApplyReply(*reply, work[i].request.dry_run, work[i].host->name + ": ");
+  }
+  return exit;
+}
+
+void PrintApplyReply(const ApplyReply& reply, bool dry_run, const std::string& prefix) {
   const std::string would = dry_run ? "would be " : "";
   const struct {
     const char* verb;
@@ -56,7 +128,7 @@ void PrintApplyReply(const ApplyReply& reply, bool dry_run) {
                 {"destroyed", reply.destroyed, true}};
   for (const auto& group : groups) {
     for (const std::string& name : group.names) {
-      std::cout << (group.change ? would : "") << group.verb << " " << name << "\n";
+      std::cout << prefix << (group.change ? would : "") << group.verb << " " << name << "\n";
     }
   }
 }
@@ -70,7 +142,9 @@ Command AddApply(CLI::App& app) {
       "updated (stopped, then started with the new config), identical ones keep running "
       "untouched, and with --prune the other nodes of --namespace are destroyed. If any entry is "
       "invalid nothing changes. Prints one line per node: created, updated, unchanged or "
-      "destroyed NAME (with --dry-run: what would be done).");
+      "destroyed NAME (with --dry-run: what would be done). With --hosts, each node goes to the "
+      "host that holds it, a new one to the host --host names, and each line starts with "
+      "its host; each host's apply is its own transaction.");
   o->app = sub;
   sub->add_option("FILE", o->file, "the JSON file")->required();
   sub->add_option("--namespace", o->name_space,

@@ -3,12 +3,27 @@
 // with dry_run "would be created w1", but "unchanged w3" all the same).
 #pragma once
 
+#include <vector>
+
 #include "broker/messages.h"
 #include "tools/zsupctl/cli.h"
+#include "tools/zsupctl/fleet.h"
 
 namespace zsup::ctl {
 
-void PrintApplyReply(const ApplyReply& reply, bool dry_run);
+// `prefix` starts each line ("alpha: " with --hosts).
+void PrintApplyReply(const ApplyReply& reply, bool dry_run, const std::string& prefix = "");
+
+// One apply per host, for --hosts.
+struct HostApply {
+  FleetHost* host;
+  ApplyRequest request;
+};
+
+// Sends them all at once, prints each reply with its host's name, reports
+// each host that fails; returns the worst of `exit` and theirs. Not atomic
+// across hosts: each host's apply is its own transaction.
+int SendApplies(std::vector<HostApply>& work, int exit);
 
 // Sends `request` to the zsupd of `g`, prints the reply as above and
 // returns the exit code (ReportFailure's when it fails).

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "broker/status.h"
 
@@ -26,6 +27,8 @@ struct GlobalOptions {
   double timeout_seconds = 5;    // --timeout
   std::string server_key_file;   // --server-key (or $ZSUP_SERVER_KEY): zsupd's server.key
   std::string client_key_file;   // --client-key (or $ZSUP_CLIENT_KEY): this client's .secret
+  std::string hosts_file;        // --hosts (or $ZSUP_HOSTS): several zsupd (hosts.h)
+  std::vector<std::string> only_hosts;  // --host: only these sections of hosts_file
 };
 
 // A subcommand: its CLI11 parser and what runs once the command line parsed.

@@ -3,15 +3,29 @@
 #include <algorithm>
 
 #include "broker/codec.h"
+#include "tools/zsupctl/hosts.h"
 
 namespace zsup::ctl {
 
 Result<std::unique_ptr<Client>> Connect(const GlobalOptions& options) {
+  auto hosts = ReadHosts(options);
+  if (!hosts.ok()) return hosts.status();
+  if (hosts->size() == 1) return Connect(options, std::move(hosts->front().endpoints));
+  if (hosts->size() > 1) {
+    std::string names;
+    for (const HostEntry& h : *hosts) names += (names.empty() ? "" : ", ") + h.name;
+    return Status::Error("this subcommand goes to one zsupd: say which with --host NAME (one of " +
+                         names + ")");
+  }
   auto endpoints = ResolveEndpoints(options);
   if (!endpoints.ok()) return endpoints.status();
+  return Connect(options, std::move(*endpoints));
+}
+
+std::unique_ptr<Client> Connect(const GlobalOptions& options, Endpoints endpoints) {
   const auto timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::clamp(options.timeout_seconds, 0.001, 1e6) * 1000));
-  return std::make_unique<Client>(std::move(*endpoints), timeout);
+  return std::make_unique<Client>(std::move(endpoints), timeout);
 }
 
 namespace {

@@ -57,6 +57,11 @@ class Client {
 };
 
 // A Client for the endpoints and --timeout in `options` (see endpoints.h).
+// With --hosts (hosts.h), the one host the file or --host names; an error
+// naming the hosts when there are several (the subcommand goes to one).
 Result<std::unique_ptr<Client>> Connect(const GlobalOptions& options);
+
+// A Client for `endpoints` with the --timeout of `options`.
+std::unique_ptr<Client> Connect(const GlobalOptions& options, Endpoints endpoints);
 
 }  // namespace zsup::ctl

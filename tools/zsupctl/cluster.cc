@@ -13,6 +13,7 @@
 #include "tools/zsupctl/cluster/ini.h"
 #include "tools/zsupctl/cluster/plan.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/fleet_select.h"
 #include "tools/zsupctl/format.h"
 
 namespace zsup::ctl {
@@ -90,8 +91,8 @@ int RunPlan(const ClusterOptions& o) {
   }
   for (const cluster::PlannedNode* n : Remote(*plan)) {
     std::cerr << "zsupctl: note: " << n->config.name << " runs on " << n->source.addr << " (host "
-              << n->source.host << "), not this machine: `cluster apply` leaves "
-              << "it to that host's zsupd\n";
+              << n->source.host << "), not this machine: `cluster apply` sends it to that "
+              << "host's zsupd when --hosts names it\n";
   }
   return kExitOk;
 }
@@ -105,13 +106,83 @@ int RunLayout(const ClusterOptions& o) {
   return kExitOk;
 }
 
+// Every node carries the whole cluster table, so a request grows with the
+// square of the node count (~100 bytes per node and entry).
+void NoteRequestSize(const ApplyRequest& request) {
+  const size_t bytes = EncodeRequest(request).size();
+  if (bytes > kDefaultMaxRequestBytes) {
+    std::cerr << "zsupctl cluster apply: note: this apply is " << (bytes >> 20)
+              << " MiB; zsupd closes the connection on requests above its --max-request-bytes "
+                 "(default 16 MiB), which then looks like a zsupd that does not answer\n";
+  }
+}
+
+// The host of the fleet a node runs on: the section named as its node.cfg
+// host= (or its address), else this machine's zsupd when it is local.
+FleetHost* HostOf(Fleet& fleet, const cluster::PlannedNode& n) {
+  if (FleetHost* h = fleet.Find(n.source.host)) return h;
+  if (FleetHost* h = fleet.Find(n.source.addr)) return h;
+  if (!n.local) return nullptr;
+  for (FleetHost& h : fleet.hosts()) {
+    if (h.local) return &h;
+  }
+  return nullptr;
+}
+
+// With --hosts: each host's zsupd gets the nodes node.cfg puts there, in
+// one apply with prune each (so a node moved to another host is destroyed
+// where it was). Nothing is sent when a node's host has no section.
+int ApplyAcross(const ClusterOptions& o, const GlobalOptions& g, Fleet& fleet,
+                const cluster::ClusterPlan& plan) {
+  bool needs_local = false;
+  for (const cluster::PlannedNode& n : plan.nodes) {
+    needs_local = needs_local || (fleet.Find(n.source.host) == nullptr &&
+                                  fleet.Find(n.source.addr) == nullptr && n.local);
+  }
+  if (needs_local) {  // before taking pointers: this may add a host
+    auto local = fleet.Local(g);
+    if (!local.ok()) return ReportFailure(local.status());
+  }
+  std::vector<HostApply> work;
+  for (FleetHost& h : fleet.hosts()) {
+    ApplyRequest r;
+    r.name_space = o.name_space;
+    r.prune = true;
+    r.dry_run = o.dry_run;
+    work.push_back({&h, std::move(r)});
+  }
+  std::vector<const cluster::PlannedNode*> homeless;
+  for (const cluster::PlannedNode& n : plan.nodes) {
+    FleetHost* h = HostOf(fleet, n);
+    if (h == nullptr) {
+      homeless.push_back(&n);
+      continue;
+    }
+    work[static_cast<size_t>(h - fleet.hosts().data())].request.nodes.push_back(n.config);
+  }
+  if (!homeless.empty()) {
+    std::cerr << "zsupctl cluster apply: " << homeless.size() << " of " << plan.nodes.size()
+              << " nodes run on hosts the hosts file has no section for; nothing was applied:\n";
+    for (const cluster::PlannedNode* n : homeless) {
+      std::cerr << "  " << n->config.name << ": host " << n->source.host << " (" << n->source.addr
+                << ")\n";
+    }
+    return kExitUsage;
+  }
+  for (const HostApply& w : work) NoteRequestSize(w.request);
+  return SendApplies(work, kExitOk);
+}
+
 int RunApply(const ClusterOptions& o, const GlobalOptions& g) {
   auto plan = LoadPlan(o, *o.apply);
   if (!plan) return kExitUsage;
+  auto fleet = Fleet::Open(g);
+  if (!fleet.ok()) return ReportFailure(fleet.status());
+  if (fleet->multi()) return ApplyAcross(o, g, *fleet, *plan);
   if (auto remote = Remote(*plan); !remote.empty()) {
     std::cerr << "zsupctl cluster apply: " << remote.size() << " of " << plan->nodes.size()
-              << " nodes run on other hosts, which zsupctl cannot reach yet; nothing was "
-                 "applied:\n";
+              << " nodes run on other hosts; nothing was applied (name each host's zsupd in a "
+                 "--hosts file to apply to all of them):\n";
     for (const cluster::PlannedNode* n : remote) {
       std::cerr << "  " << n->config.name << ": host " << n->source.host << " (" << n->source.addr
                 << ") is not this machine\n";
@@ -122,14 +193,7 @@ int RunApply(const ClusterOptions& o, const GlobalOptions& g) {
   request.name_space = o.name_space;
   request.prune = true;
   request.dry_run = o.dry_run;
-  // Every node carries the whole cluster table, so the request grows with
-  // the square of the node count (~100 bytes per node and entry).
-  const size_t bytes = EncodeRequest(request).size();
-  if (bytes > kDefaultMaxRequestBytes) {
-    std::cerr << "zsupctl cluster apply: note: this apply is " << (bytes >> 20)
-              << " MiB; zsupd closes the connection on requests above its --max-request-bytes "
-                 "(default 16 MiB), which then looks like a zsupd that does not answer\n";
-  }
+  NoteRequestSize(request);
   return SendApply(request, g);
 }
 
@@ -144,15 +208,15 @@ std::string RoleOf(const std::string& name, const NodeConfig& c) {
 }
 
 int RunStatus(const ClusterOptions& o, const GlobalOptions& g) {
-  auto client = Connect(g);
-  if (!client.ok()) return ReportFailure(client.status());
-  StatusRequest request;
-  request.name_space = o.name_space;
-  auto report = (*client)->GetStatus(request);
-  if (!report.ok()) return ReportFailure(report.status());
-  if (report->nodes.empty()) {
+  auto fleet = Fleet::Open(g);
+  if (!fleet.ok()) return ReportFailure(fleet.status());
+  Selection sel;
+  sel.name_space = o.name_space;
+  auto selected = SelectAcross(*fleet, sel);
+  if (!selected.ok()) return ReportFailure(selected.status());
+  if (selected->NodeCount() == 0) {
     std::cout << "no nodes in namespace '" << o.name_space << "'\n";
-    return kExitOk;
+    return selected->exit;
   }
   // Stage order, then ZeekControl's role order, then the node's port.
   static const std::vector<std::string> kRoles = {"logger", "manager", "proxy", "worker"};
@@ -162,27 +226,39 @@ int RunStatus(const ClusterOptions& o, const GlobalOptions& g) {
     uint16_t port;
     const std::string* name;
     const NodeStatus* status;
+    const std::string* host;
   };
   std::vector<Row> rows;
-  for (const auto& [name, s] : report->nodes) {
-    const std::string role = RoleOf(name, s.node);
-    const size_t rank = std::find(kRoles.begin(), kRoles.end(), role) - kRoles.begin();
-    auto it = s.node.cluster.find(name);
-    rows.push_back({s.node.stage.value_or(0), rank,
-                    it == s.node.cluster.end() ? uint16_t{0} : it->second.p.port, &name, &s});
+  for (const HostNodes& h : selected->hosts) {
+    for (const auto& [name, s] : h.nodes.nodes) {
+      const std::string role = RoleOf(name, s.node);
+      const size_t rank = std::find(kRoles.begin(), kRoles.end(), role) - kRoles.begin();
+      auto it = s.node.cluster.find(name);
+      rows.push_back({s.node.stage.value_or(0), rank,
+                      it == s.node.cluster.end() ? uint16_t{0} : it->second.p.port, &name, &s,
+                      &h.host->name});
+    }
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(a.stage, a.role, a.port, *a.name) < std::tie(b.stage, b.role, b.port, *b.name);
+    return std::tie(a.stage, a.role, a.port, *a.name, *a.host) <
+           std::tie(b.stage, b.role, b.port, *b.name, *b.host);
   });
   const double now = WallNow();
-  Table table({"NAME", "ROLE", "STAGE", "STATE", "READY", "PID", "PORT", "INTERFACE", "LAST EXIT"});
+  const bool with_host = fleet->multi();
+  std::vector<std::string> header = {"NAME", "ROLE",      "STAGE",    "STATE", "READY",
+                                     "PID",  "PORT",      "INTERFACE", "LAST EXIT"};
+  if (with_host) header.insert(header.begin() + 1, "HOST");
+  Table table(header);
   for (const Row& r : rows) {
     const NodeStatus& s = *r.status;
-    table.AddRow({*r.name, RoleOf(*r.name, s.node), std::to_string(r.stage),
-                  s.state ? std::string(StateName(*s.state)) : "?",
-                  !s.pid || !s.ready ? "-" : (*s.ready ? "yes" : "no"),
-                  s.pid ? std::to_string(*s.pid) : "-", r.port != 0 ? std::to_string(r.port) : "-",
-                  s.node.interface.value_or("-"), DescribeLastExit(s.last_exit, now)});
+    std::vector<std::string> row = {
+        *r.name, RoleOf(*r.name, s.node), std::to_string(r.stage),
+        s.state ? std::string(StateName(*s.state)) : "?",
+        !s.pid || !s.ready ? "-" : (*s.ready ? "yes" : "no"),
+        s.pid ? std::to_string(*s.pid) : "-", r.port != 0 ? std::to_string(r.port) : "-",
+        s.node.interface.value_or("-"), DescribeLastExit(s.last_exit, now)};
+    if (with_host) row.insert(row.begin() + 1, *r.host);
+    table.AddRow(std::move(row));
   }
   std::cout << table.Render();
   for (const Row& r : rows) {
@@ -191,7 +267,7 @@ int RunStatus(const ClusterOptions& o, const GlobalOptions& g) {
     if (r.status->last_error)
       std::cerr << *r.name << ": last error: " << *r.status->last_error << "\n";
   }
-  return kExitOk;
+  return selected->exit;
 }
 
 void AddFileOptions(CLI::App* sub, ClusterOptions& o) {
@@ -234,8 +310,9 @@ Command AddCluster(CLI::App& app) {
   o->apply->add_flag("--dry-run", o->dry_run, "only say what would be done");
   o->apply->footer(
       "Prints one line per node: created, updated, unchanged or destroyed NAME. A node whose "
-      "host is not this machine is refused (nothing is applied) until zsupctl can reach other "
-      "hosts' zsupd.");
+      "host is not this machine needs --hosts FILE naming that host (else nothing is applied); "
+      "then each host's zsupd gets its nodes in its own apply (with prune, so every host in "
+      "FILE gets one), and each line starts with the host.");
   o->status = sub->add_subcommand("status", "Show a cluster's nodes by stage and role");
   o->status->add_option("NAMESPACE", o->name_space, "the cluster's namespace")
       ->capture_default_str();

@@ -1,4 +1,5 @@
 // zsupctl destroy | restart | stop | start | reopen  NODE... | --namespace NS | --all.
+#include <future>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -6,6 +7,7 @@
 
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/fleet_select.h"
 #include "tools/zsupctl/selection.h"
 
 namespace zsup::ctl {
@@ -24,6 +26,53 @@ std::string Described(const Selection& s) {
   std::string out;
   for (const std::string& n : s.nodes) out += (out.empty() ? "" : " ") + n;
   return out;
+}
+
+std::chrono::milliseconds WaitTimeout(const TargetOptions& o) {
+  return std::chrono::milliseconds(static_cast<int64_t>(o.wait_timeout * 1000));
+}
+
+// Several hosts: the request goes to each host that holds selected nodes
+// (for --all and --namespace, to every host), naming its nodes; a host that
+// fails is reported and the others go on. Prints "HOST: DONE NODES" per host.
+template <typename RequestT>
+int RunOnFleet(Fleet& fleet, const TargetOptions& o, const Selection& sel, const std::string& done,
+               std::optional<WaitGoal> goal) {
+  auto selected = SelectAcross(fleet, sel);
+  if (!selected.ok()) return ReportFailure(selected.status());
+  const bool whole = sel.all || !sel.name_space.empty();
+  std::vector<HostNodes*> work;
+  for (HostNodes& h : selected->hosts) {
+    if (whole || !h.nodes.nodes.empty()) work.push_back(&h);
+  }
+  std::vector<int> exits(work.size(), kExitOk);
+  std::vector<std::future<void>> pending;
+  for (size_t i = 0; i < work.size(); ++i) {
+    pending.push_back(std::async(std::launch::async, [&, i] {
+      HostNodes& h = *work[i];
+      Selection mine = sel;
+      if (!whole) mine.nodes = h.Names();
+      Status s = h.host->client->Send(SelectorRequest<RequestT>(mine));
+      if (s.ok() && o.wait && *goal == WaitGoal::kGone && !h.host->local) {
+        // Gone is seen in /proc: only this machine's processes.
+        std::cerr << "zsupctl: " << HostPrefix(*h.host)
+                  << "not waiting: --wait for destroy sees this machine's processes only\n";
+      } else if (s.ok() && o.wait) {
+        s = WaitFor(*h.host->client, h.nodes, *goal, WaitTimeout(o),
+                    std::is_same_v<RequestT, RestartRequest>);
+      }
+      if (!s.ok()) exits[i] = ReportHostFailure(*h.host, s);
+    }));
+  }
+  for (auto& p : pending) p.get();
+  int exit = selected->exit;
+  for (size_t i = 0; i < work.size(); ++i) {
+    exit = WorseExit(exit, exits[i]);
+    if (exits[i] != kExitOk) continue;
+    const std::string what = whole ? Described(sel) : Described(Selection{.nodes = work[i]->Names(), .name_space = "", .all = false});
+    std::cout << work[i]->host->name << ": " << done << " " << what << "\n";
+  }
+  return exit;
 }
 
 // `done` is what the success line says: "destroyed", "restarting", ...
@@ -56,9 +105,10 @@ Command AddTargeted(CLI::App& app, const std::string& name, const std::string& d
       if (goal) return UsageError(*o->app, "name a NODE, or give --namespace NS or --all");
       sel.all = true;
     }
-    auto client = Connect(g);
-    if (!client.ok()) return ReportFailure(client.status());
-    Client& c = **client;
+    auto fleet = Fleet::Open(g);
+    if (!fleet.ok()) return ReportFailure(fleet.status());
+    if (fleet->multi()) return RunOnFleet<RequestT>(*fleet, *o, sel, done, goal);
+    Client& c = *fleet->hosts().front().client;
     auto names = ExpandGlobs(c, sel.nodes);
     if (!names.ok()) return ReportFailure(names.status());
     sel.nodes = std::move(*names);
@@ -72,8 +122,7 @@ Command AddTargeted(CLI::App& app, const std::string& name, const std::string& d
     if (!s.ok()) return ReportFailure(s);
     std::cout << done << " " << Described(sel) << "\n" << std::flush;
     if (o->wait) {
-      s = WaitFor(c, before, *goal, std::chrono::milliseconds(static_cast<int64_t>(o->wait_timeout * 1000)),
-                  std::is_same_v<RequestT, RestartRequest>);
+      s = WaitFor(c, before, *goal, WaitTimeout(*o), std::is_same_v<RequestT, RestartRequest>);
       if (!s.ok()) return ReportFailure(s);
     }
     return static_cast<int>(kExitOk);

@@ -24,11 +24,10 @@ Result<std::string> Resolve(const std::string& flag, const GlobalOptions& o, con
   return from_dir(*dir);
 }
 
-// The CURVE keys from the given files: zsupd's public key, and this
-// client's secret key (its public half derived from it).
-Result<std::optional<client::CurveKeys>> CurveKeysFor(const GlobalOptions& o) {
-  const std::string server = !o.server_key_file.empty() ? o.server_key_file : Env("ZSUP_SERVER_KEY");
-  const std::string secret = !o.client_key_file.empty() ? o.client_key_file : Env("ZSUP_CLIENT_KEY");
+}  // namespace
+
+Result<std::optional<client::CurveKeys>> LoadCurveKeys(const std::string& server,
+                                                      const std::string& secret) {
   if (server.empty() && secret.empty()) return std::optional<client::CurveKeys>();
   if (server.empty() || secret.empty()) {
     return Status::Error(std::string("CURVE needs both keys: ") +
@@ -44,14 +43,18 @@ Result<std::optional<client::CurveKeys>> CurveKeysFor(const GlobalOptions& o) {
   return std::optional<client::CurveKeys>(client::CurveKeys{*server_key, *public_key, *secret_key});
 }
 
-}  // namespace
+std::string ClientKeyFile(const GlobalOptions& o) {
+  return !o.client_key_file.empty() ? o.client_key_file : Env("ZSUP_CLIENT_KEY");
+}
 
 Result<Endpoints> ResolveEndpoints(const GlobalOptions& options) {
   auto control = Resolve(options.control_endpoint, options, "ZSUP_CONTROL", ControlEndpoint);
   if (!control.ok()) return control.status();
   auto events = Resolve(options.events_endpoint, options, "ZSUP_EVENTS", EventsEndpoint);
   if (!events.ok()) return events.status();
-  auto curve = CurveKeysFor(options);
+  const std::string server =
+      !options.server_key_file.empty() ? options.server_key_file : Env("ZSUP_SERVER_KEY");
+  auto curve = LoadCurveKeys(server, ClientKeyFile(options));
   if (!curve.ok()) return curve.status();
   return Endpoints{*control, *events, std::move(*curve)};
 }

@@ -26,4 +26,13 @@ struct Endpoints {
 
 Result<Endpoints> ResolveEndpoints(const GlobalOptions& options);
 
+// The CURVE keys from zsupd's public key file `server` and this client's
+// secret key file `secret` (its public half derived from it): none when
+// both are "", an error when only one is given or a file is unreadable.
+Result<std::optional<client::CurveKeys>> LoadCurveKeys(const std::string& server,
+                                                      const std::string& secret);
+
+// --client-key, else $ZSUP_CLIENT_KEY, else "".
+std::string ClientKeyFile(const GlobalOptions& options);
+
 }  // namespace zsup::ctl

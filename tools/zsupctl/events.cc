@@ -10,6 +10,7 @@
 #include "broker/signals.h"
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/fleet.h"
 #include "tools/zsupctl/format.h"
 #include "tools/zsupctl/json_output.h"
 #include "tools/zsupctl/subscription.h"
@@ -28,31 +29,62 @@ const std::string& NodeOf(const Event& e) {
                     e.payload);
 }
 
+// The event as printed; with --hosts its node is "HOST/NODE" (text) or
+// the object starts with "host" (JSON).
+std::string Line(const EventsOptions& o, const Event& e, const FleetHost& host) {
+  if (o.json) {
+    nlohmann::ordered_json j = EventJson(e);
+    if (host.name.empty()) return DumpJson(j);
+    nlohmann::ordered_json with = {{"host", host.name}};
+    with.update(j);
+    return DumpJson(with);
+  }
+  std::string line = DescribeEvent(e);
+  if (!host.name.empty()) {
+    const size_t space = line.find(' ');  // after the time
+    line.insert(space == std::string::npos ? 0 : space + 1, host.name + "/");
+  }
+  return line;
+}
+
 int Run(const EventsOptions& o, const GlobalOptions& g) {
   // Before the ZeroMQ context exists, so its threads inherit the mask.
   auto signals = BlockSignals({SIGINT, SIGTERM, SIGHUP});
   if (!signals.ok()) return ReportFailure(signals.status());
-  auto client = Connect(g);
-  if (!client.ok()) return ReportFailure(client.status());
-  Client& c = **client;
-  // Fails fast (and names the control socket) when zsupd is not there. An
-  // unknown NODE is fine: it may be created later.
-  if (auto ping = c.Ping(); !ping.ok()) return ReportFailure(ping.status());
+  auto fleet = Fleet::Open(g);
+  if (!fleet.ok()) return ReportFailure(fleet.status());
   std::vector<std::string> prefixes = {EventTopic(EventKind::kNodeStatus, o.node),
                                        EventTopic(EventKind::kNodeExit, o.node),
                                        EventTopic(EventKind::kNodeFailed, o.node),
                                        EventTopic(EventKind::kNodeReady, o.node)};
-  auto sub = Subscription::Open(c, prefixes);
-  if (!sub.ok()) return ReportFailure(sub.status());
+  // Fails fast (and names the control socket) when zsupd is not there. An
+  // unknown NODE is fine: it may be created later. With --hosts, a host
+  // that does not answer is reported and the others are followed.
+  auto subs = fleet->Each([&prefixes](FleetHost& h) -> Result<std::unique_ptr<Subscription>> {
+    if (auto ping = h.client->Ping(); !ping.ok()) return ping.status();
+    return Subscription::Open(*h.client, prefixes);
+  });
+  int exit = kExitOk;
+  std::vector<Subscription*> live;
+  std::vector<FleetHost*> hosts;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    if (!subs[i].ok()) {
+      exit = WorseExit(exit, ReportHostFailure(fleet->hosts()[i], subs[i].status()));
+      continue;
+    }
+    live.push_back(subs[i]->get());
+    hosts.push_back(&fleet->hosts()[i]);
+  }
+  if (live.empty()) return exit;
   for (;;) {
-    auto event = (*sub)->Next(signals->get());
-    if (!event.ok()) return ReportFailure(event.status());
-    if (!event->has_value()) return kExitOk;  // interrupted: the normal way to stop
-    const Event& e = **event;
+    auto next = Subscription::NextOf(live, signals->get());
+    if (!next.ok()) return ReportFailure(next.status());
+    if (!next->has_value()) return exit;  // interrupted: the normal way to stop
+    const auto& [i, e] = **next;
     // A prefix subscription to "node_exit/w1" also delivers w10's events.
     if (!o.node.empty() && NodeOf(e) != o.node) continue;
-    std::cout << (o.json ? DumpJson(EventJson(e)) : DescribeEvent(e)) << '\n' << std::flush;
-    if (!std::cout) return kExitOk;  // stdout is gone (e.g. `| head`)
+    std::cout << Line(o, e, *hosts[i]) << '\n' << std::flush;
+    if (!std::cout) return exit;  // stdout is gone (e.g. `| head`)
   }
 }
 
@@ -71,7 +103,8 @@ Command AddEvents(CLI::App& app) {
   sub->add_flag(
       "--json", o->json,
       "one JSON object per line: {\"event\": \"node_status\", node, pid, restarts, at} "
-      "or {\"event\": \"node_exit\", node, pid, code, signal, signal_name, commanded, at}");
+      "or {\"event\": \"node_exit\", node, pid, code, signal, signal_name, commanded, at}; "
+      "with --hosts each line names HOST/NODE and each object starts with host");
   return {sub, [o](const GlobalOptions& g) { return Run(*o, g); }};
 }
 

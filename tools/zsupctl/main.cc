@@ -33,6 +33,15 @@ int Main(int argc, char** argv) {
   app.add_option("--client-key", g.client_key_file,
                  "CURVE: this client's secret key file (NAME.secret from `zsupctl keygen`) "
                  "($ZSUP_CLIENT_KEY)");
+  app.add_option("--hosts", g.hosts_file,
+                 "several zsupd, one per host: an INI file with a [HOST] section each (control, "
+                 "events, server_key, client_key; see docs/remote.md) ($ZSUP_HOSTS). status, "
+                 "stop, start, restart, destroy, reopen, apply, tail, events, ping and cluster "
+                 "then go to every host, or to the hosts holding the nodes");
+  app.add_option("--host", g.only_hosts,
+                 "with --hosts: only this host's zsupd (a section name; repeat for several). "
+                 "create needs exactly one")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--timeout", g.timeout_seconds, "seconds to wait for zsupd to answer")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -4,6 +4,7 @@
 
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/fleet_select.h"
 #include "tools/zsupctl/format.h"
 #include "tools/zsupctl/json_output.h"
 #include "tools/zsupctl/selection.h"
@@ -25,51 +26,90 @@ std::string Uptime(const NodeStatus& s, double now) {
   return s.pid && s.started_at ? FormatDuration(now - *s.started_at) : "-";
 }
 
-void PrintTable(const StatusReport& report, double now) {
-  if (report.nodes.empty()) {
+// One row per node, in host order then name order; the HOST column only
+// with several hosts ("" names the only one).
+void PrintTable(const std::vector<HostNodes>& hosts, bool with_host, double now) {
+  std::vector<std::string> header = {"NAME", "STATE", "READY", "PID", "UPTIME", "RESTARTS",
+                                     "LAST EXIT"};
+  if (with_host) header.insert(header.begin(), "HOST");
+  Table table(header);
+  size_t rows = 0;
+  for (const HostNodes& h : hosts) {
+    for (const auto& [name, s] : h.nodes.nodes) {
+      std::vector<std::string> row = {name, s.state ? std::string(StateName(*s.state)) : "?",
+                                      Ready(s), s.pid ? std::to_string(*s.pid) : "-",
+                                      Uptime(s, now), s.restarts ? std::to_string(*s.restarts) : "-",
+                                      DescribeLastExit(s.last_exit, now)};
+      if (with_host) row.insert(row.begin(), h.host->name);
+      table.AddRow(std::move(row));
+      ++rows;
+    }
+  }
+  if (rows == 0) {
     std::cout << "no nodes\n";
     return;
   }
-  Table table({"NAME", "STATE", "READY", "PID", "UPTIME", "RESTARTS", "LAST EXIT"});
-  for (const auto& [name, s] : report.nodes) {
-    table.AddRow({name, s.state ? std::string(StateName(*s.state)) : "?", Ready(s),
-                  s.pid ? std::to_string(*s.pid) : "-", Uptime(s, now),
-                  s.restarts ? std::to_string(*s.restarts) : "-",
-                  DescribeLastExit(s.last_exit, now)});
-  }
   std::cout << table.Render();
-  for (const auto& [name, s] : report.nodes) {
-    if (s.failed_reason) std::cout << name << ": failed: " << *s.failed_reason << "\n";
-    if (s.last_error) std::cout << name << ": last error: " << *s.last_error << "\n";
-    if (s.status_text) std::cout << name << ": status: " << *s.status_text << "\n";
+  for (const HostNodes& h : hosts) {
+    const std::string at = with_host ? " (" + h.host->name + ")" : "";
+    for (const auto& [name, s] : h.nodes.nodes) {
+      if (s.failed_reason) std::cout << name << at << ": failed: " << *s.failed_reason << "\n";
+      if (s.last_error) std::cout << name << at << ": last error: " << *s.last_error << "\n";
+      if (s.status_text) std::cout << name << at << ": status: " << *s.status_text << "\n";
+    }
   }
 }
 
-void PrintJson(const StatusReport& report, double now) {
+// With several hosts each object starts with "host".
+void PrintJson(const std::vector<HostNodes>& hosts, bool with_host, double now) {
   nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
-  for (const auto& [name, s] : report.nodes) nodes.push_back(NodeStatusJson(name, s, now));
+  for (const HostNodes& h : hosts) {
+    for (const auto& [name, s] : h.nodes.nodes) {
+      nlohmann::ordered_json node = NodeStatusJson(name, s, now);
+      if (with_host) {
+        nlohmann::ordered_json with = {{"host", h.host->name}};
+        with.update(node);
+        node = std::move(with);
+      }
+      nodes.push_back(std::move(node));
+    }
+  }
   std::cout << DumpJson(nodes, 2) << "\n";
 }
 
+void Print(const StatusOptions& o, const std::vector<HostNodes>& hosts, bool with_host) {
+  const double now = WallNow();
+  if (o.json) {
+    PrintJson(hosts, with_host, now);
+  } else {
+    PrintTable(hosts, with_host, now);
+  }
+}
+
+// Several hosts: every host's nodes, then the hosts that did not answer.
+int RunFleet(const StatusOptions& o, Fleet& fleet) {
+  auto selected = SelectAcross(fleet, o.selection);
+  if (!selected.ok()) return ReportFailure(selected.status());
+  Print(o, selected->hosts, true);
+  return selected->exit;
+}
+
 int Run(const StatusOptions& o, const GlobalOptions& g) {
-  auto client = Connect(g);
-  if (!client.ok()) return ReportFailure(client.status());
+  auto fleet = Fleet::Open(g);
+  if (!fleet.ok()) return ReportFailure(fleet.status());
+  if (fleet->multi()) return RunFleet(o, *fleet);
+  Client& client = *fleet->hosts().front().client;
   Selection sel = o.selection;
-  auto names = ExpandGlobs(**client, sel.nodes);
+  auto names = ExpandGlobs(client, sel.nodes);
   if (!names.ok()) return ReportFailure(names.status());
   sel.nodes = std::move(*names);
-  auto report = (*client)->GetStatus(SelectorRequest<StatusRequest>(sel));
+  auto report = client.GetStatus(SelectorRequest<StatusRequest>(sel));
   if (!report.ok()) return ReportFailure(report.status());
   // zsupd answers one unknown `node` with an empty map.
   if (sel.nodes.size() == 1 && !report->nodes.contains(sel.nodes.front())) {
     return ReportFailure(Status::Refused("no node named '" + sel.nodes.front() + "'"));
   }
-  const double now = WallNow();
-  if (o.json) {
-    PrintJson(*report, now);
-  } else {
-    PrintTable(*report, now);
-  }
+  Print(o, {HostNodes{&fleet->hosts().front(), std::move(*report)}}, false);
   return kExitOk;
 }
 
@@ -88,7 +128,7 @@ Command AddStatus(CLI::App& app) {
                 "print a JSON array of objects with name, state, pid, started_at, uptime_seconds, "
                 "restarts, last_exit {code, signal, signal_name, at}, last_error, desired, "
                 "next_start_at, ready, failed_reason, status_text and config (Zeek's JSON "
-                "form); absent values are null");
+                "form); absent values are null. With --hosts each object starts with host");
   return {sub, [o](const GlobalOptions& g) { return Run(*o, g); }};
 }
 

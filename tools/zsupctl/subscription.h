@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/codec.h"
@@ -29,9 +30,16 @@ class Subscription {
   // stderr; an error is returned only when the socket itself fails.
   Result<std::optional<Event>> Next(int stop_fd);
 
+  // Next() over several subscriptions (one per host): the index of the one
+  // that delivered and its event, fairly (each is asked in turn), or
+  // nullopt once `stop_fd` is readable.
+  static Result<std::optional<std::pair<size_t, Event>>> NextOf(
+      const std::vector<Subscription*>& subs, int stop_fd);
+
  private:
   explicit Subscription(std::unique_ptr<client::Subscriber> sub) : sub_(std::move(sub)) {}
   std::unique_ptr<client::Subscriber> sub_;
+  size_t next_turn_ = 0;  // NextOf's fairness, kept in the first subscription
 };
 
 }  // namespace zsup::ctl

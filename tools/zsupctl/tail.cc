@@ -4,17 +4,20 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "broker/paths.h"
 #include "broker/signals.h"
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/fleet_select.h"
 #include "tools/zsupctl/line_cursor.h"
 #include "tools/zsupctl/subscription.h"
 #include "tools/zsupctl/tail_format.h"
@@ -44,9 +47,18 @@ struct Target {
   Stream stream;
 };
 
-// Per node and stream. Nodes that are gone are not forgotten: zsupd bounds
-// how many nodes there are, and a cursor is two integers.
-using Cursors = std::map<std::pair<std::string, Stream>, LineCursor>;
+// One zsupd whose nodes are followed: the only one, or with --hosts each
+// host that holds them.
+struct Source {
+  FleetHost* host = nullptr;
+  StatusReport status;  // its nodes (only NODE's without --all)
+  std::vector<Target> targets;
+  std::unique_ptr<Subscription> sub;
+};
+
+// Per host, node and stream. Nodes that are gone are not forgotten: zsupd
+// bounds how many nodes there are, and a cursor is two integers.
+using Cursors = std::map<std::tuple<size_t, std::string, Stream>, LineCursor>;
 
 std::vector<Stream> Streams(const TailOptions& o) {
   if (o.both) return {Stream::kStdout, Stream::kStderr};
@@ -75,8 +87,14 @@ bool Print(const TailOptions& o, const TailLine& line) {
   return static_cast<bool>(out);
 }
 
-TailLine LineOf(std::string_view node, Stream s, const OutputLine& l) {
-  return {.node = node, .stream = s, .msg = l.msg, .seq = l.seq, .at = l.at};
+TailLine LineOf(const Source& src, std::string_view node, Stream s, const OutputLine& l) {
+  return {.node = node, .host = src.host->name, .stream = s, .msg = l.msg, .seq = l.seq,
+          .at = l.at};
+}
+
+// "w1", or "w1 on alpha" with --hosts: for notes.
+std::string Named(const Source& src, const std::string& node) {
+  return src.host->name.empty() ? node : node + " on " + src.host->name;
 }
 
 // zsupd's state directory, made absolute as zsupd makes its --state-dir,
@@ -105,15 +123,16 @@ std::optional<std::string> ZsupdStateDir(const GlobalOptions& g) {
 // file publishes nothing: for one NODE the note says where the file is
 // instead of printing nothing; with --all such streams are left out quietly
 // (a cluster writing to files would bury the output under notes).
-std::vector<Target> Targets(const TailOptions& o, const StatusReport& report,
-                            const GlobalOptions& g) {
+std::vector<Target> Targets(const TailOptions& o, const Source& src, const GlobalOptions& g) {
   std::vector<Target> targets;
-  for (const auto& [name, status] : report.nodes) {
+  for (const auto& [name, status] : src.status.nodes) {
     for (Stream s : Streams(o)) {
       if (auto file = UnpublishedFile(status.node, s)) {
         if (!o.all) {
-          std::cerr << UnpublishedNote(name, s,
-                                       DescribeNodeFile(ZsupdStateDir(g), status.node, *file))
+          // Another host's state directory is not known here.
+          const auto dir = src.host->local ? ZsupdStateDir(g) : std::nullopt;
+          std::cerr << UnpublishedNote(Named(src, name), s,
+                                       DescribeNodeFile(dir, status.node, *file))
                     << "\n";
         }
         continue;
@@ -125,30 +144,36 @@ std::vector<Target> Targets(const TailOptions& o, const StatusReport& report,
 }
 
 struct HistoryLine {
+  const Source* source;
   std::string_view node;  // into the Target
   Stream stream;
   OutputLine line;
 };
 
-// The last `o.lines` lines of each target, oldest first, merged by time.
-// Says so on stderr when zsupd no longer has as many as asked for.
-Result<std::vector<HistoryLine>> History(Client& client, const TailOptions& o,
-                                         const std::vector<Target>& targets, Cursors* cursors) {
+// The last `o.lines` lines of each target of each source, oldest first,
+// merged by time. Says so on stderr when zsupd no longer has as many as
+// asked for. A source that fails is reported and left out (with --hosts).
+Result<std::vector<HistoryLine>> History(const TailOptions& o, std::vector<Source>& sources,
+                                         Cursors* cursors) {
   std::vector<HistoryLine> all;
-  for (const Target& t : targets) {
-    auto lines = client.Tail(t.node, t.stream, o.lines);
-    // With --all, a node destroyed since the status reply is simply not there.
-    if (!lines.ok() && o.all && lines.status().code() == Status::Code::kRefused) continue;
-    if (!lines.ok()) return lines.status();
-    // seq counts from 1 per node and stream: a first seq above 1 means the
-    // earlier lines existed and were dropped, not that there were no more.
-    const auto kept = static_cast<int64_t>(lines->size());
-    if (kept < o.lines && kept > 0 && lines->front().seq > 1) {
-      std::cerr << FewerLinesNote(t.node, t.stream, kept, o.lines) << "\n";
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const Source& src = sources[i];
+    for (const Target& t : src.targets) {
+      auto lines = src.host->client->Tail(t.node, t.stream, o.lines);
+      // With --all, a node destroyed since the status reply is simply not there.
+      if (!lines.ok() && o.all && lines.status().code() == Status::Code::kRefused) continue;
+      if (!lines.ok() && src.host->name.empty()) return lines.status();
+      if (!lines.ok()) return lines.status().Prefixed("host " + src.host->name);
+      // seq counts from 1 per node and stream: a first seq above 1 means the
+      // earlier lines existed and were dropped, not that there were no more.
+      const auto kept = static_cast<int64_t>(lines->size());
+      if (kept < o.lines && kept > 0 && lines->front().seq > 1) {
+        std::cerr << FewerLinesNote(Named(src, t.node), t.stream, kept, o.lines) << "\n";
+      }
+      (*cursors)[{i, t.node, t.stream}].SetHistoryEnd(
+          lines->empty() ? std::nullopt : std::optional(lines->back().seq));
+      for (OutputLine& l : *lines) all.push_back({&src, t.node, t.stream, std::move(l)});
     }
-    (*cursors)[{t.node, t.stream}].SetHistoryEnd(lines->empty() ? std::nullopt
-                                                                : std::optional(lines->back().seq));
-    for (OutputLine& l : *lines) all.push_back({t.node, t.stream, std::move(l)});
   }
   std::stable_sort(all.begin(), all.end(), [](const HistoryLine& a, const HistoryLine& b) {
     return a.line.at < b.line.at;
@@ -159,54 +184,108 @@ Result<std::vector<HistoryLine>> History(Client& client, const TailOptions& o,
 // Lines [from, to) of `node`'s stream `s` did not arrive live (zsupd was
 // restarting, or this client fell behind its high-water mark): prints what
 // zsupd still has of them and reports the rest. False once stdout is gone.
-bool FillGap(Client& client, const TailOptions& o, const std::string& node, Stream s, int64_t from,
-             int64_t to) {
+bool FillGap(const Source& src, const TailOptions& o, const std::string& node, Stream s,
+             int64_t from, int64_t to) {
   int64_t found = 0;
-  if (auto lines = client.Tail(node, s, kGapLookback); lines.ok()) {
+  if (auto lines = src.host->client->Tail(node, s, kGapLookback); lines.ok()) {
     for (const OutputLine& l : *lines) {
       if (l.seq < from || l.seq >= to) continue;
       ++found;
-      if (!Print(o, LineOf(node, s, l))) return false;
+      if (!Print(o, LineOf(src, node, s, l))) return false;
     }
   }
   if (found < to - from) {
     std::cerr << "zsupctl: missed " << to - from - found << " " << StreamName(s) << " lines of "
-              << node << "\n";
+              << Named(src, node) << "\n";
   }
   return true;
 }
 
-Result<std::unique_ptr<Subscription>> Subscribe(Client& client, const TailOptions& o,
-                                                const std::vector<Target>& targets) {
+Result<std::unique_ptr<Subscription>> Subscribe(const TailOptions& o, Source& src) {
   std::vector<std::string> prefixes;
   if (o.all) {
     for (Stream s : Streams(o)) prefixes.push_back(EventTopic(KindOf(s), ""));  // "stdout/"
   } else {
-    for (const Target& t : targets) prefixes.push_back(EventTopic(KindOf(t.stream), t.node));
+    for (const Target& t : src.targets) prefixes.push_back(EventTopic(KindOf(t.stream), t.node));
   }
-  return Subscription::Open(client, prefixes);
+  return Subscription::Open(*src.host->client, prefixes);
 }
 
 // Prints live lines until interrupted through `stop_fd`.
-int Follow(Client& client, Subscription& sub, const TailOptions& o, int stop_fd, Cursors& cursors) {
+int Follow(std::vector<Source>& sources, const TailOptions& o, int stop_fd, Cursors& cursors) {
+  std::vector<Subscription*> subs;
+  for (Source& src : sources) subs.push_back(src.sub.get());
   for (;;) {
-    auto event = sub.Next(stop_fd);
-    if (!event.ok()) return ReportFailure(event.status());
-    if (!event->has_value()) return kExitOk;  // interrupted: the normal way to stop
-    const auto* out = std::get_if<OutputEvent>(&(*event)->payload);
+    auto next = Subscription::NextOf(subs, stop_fd);
+    if (!next.ok()) return ReportFailure(next.status());
+    if (!next->has_value()) return kExitOk;  // interrupted: the normal way to stop
+    const auto& [i, event] = **next;
+    const Source& src = sources[i];
+    const auto* out = std::get_if<OutputEvent>(&event.payload);
     // A prefix subscription to "stdout/w1" also delivers w10's lines.
     if (out == nullptr || (!o.all && out->node != o.node)) continue;
-    const Stream s = (*event)->kind == EventKind::kStdout ? Stream::kStdout : Stream::kStderr;
+    const Stream s = event.kind == EventKind::kStdout ? Stream::kStdout : Stream::kStderr;
     // A node created since the history has a fresh cursor: all its lines are new.
-    auto d = cursors[{out->node, s}].Accept(out->seq);
+    auto d = cursors[{i, out->node, s}].Accept(out->seq);
     if (!d.print) continue;
-    if (d.missed > 0 && !FillGap(client, o, out->node, s, out->seq - d.missed, out->seq)) {
+    if (d.missed > 0 && !FillGap(src, o, out->node, s, out->seq - d.missed, out->seq)) {
       return kExitOk;
     }
-    const TailLine line{
-        .node = out->node, .stream = s, .msg = out->msg, .seq = out->seq, .at = out->at};
+    const TailLine line{.node = out->node, .host = src.host->name, .stream = s,
+                        .msg = out->msg, .seq = out->seq, .at = out->at};
     if (!Print(o, line)) return kExitOk;
   }
+}
+
+// Opens the subscription of each source (in parallel); one that fails is
+// reported and dropped with --hosts, and ends the command without.
+int SubscribeAll(const TailOptions& o, Fleet& fleet, std::vector<Source>& sources, int exit) {
+  std::vector<std::future<Result<std::unique_ptr<Subscription>>>> pending;
+  for (Source& src : sources) {
+    pending.push_back(std::async(sources.size() > 1 ? std::launch::async : std::launch::deferred,
+                                 [&o, &src] { return Subscribe(o, src); }));
+  }
+  std::vector<Source> kept;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    auto sub = pending[i].get();
+    if (!sub.ok()) {
+      if (!fleet.multi()) return ReportFailure(sub.status());
+      exit = WorseExit(exit, ReportHostFailure(*sources[i].host, sub.status()));
+      continue;
+    }
+    sources[i].sub = std::move(*sub);
+    kept.push_back(std::move(sources[i]));
+  }
+  sources = std::move(kept);
+  if (sources.empty()) return exit == kExitOk ? static_cast<int>(kExitRefused) : exit;
+  return kExitOk;
+}
+
+// The sources: the only zsupd with NODE (or every node), or with --hosts
+// each host that holds NODE (every host for --all). `exit` gets the worst
+// failure of the hosts left out (already reported).
+Result<std::vector<Source>> FindSources(const TailOptions& o, Fleet& fleet, int* exit) {
+  std::vector<Source> sources;
+  if (!fleet.multi()) {
+    FleetHost& host = fleet.hosts().front();
+    // Fails fast (and names the control socket) when zsupd is not there.
+    auto status = host.client->GetStatus(o.all ? "" : o.node);
+    if (!status.ok()) return status.status();
+    if (!o.all && !status->nodes.contains(o.node)) {
+      return Status::Refused("no node named '" + o.node + "'");
+    }
+    sources.push_back({&host, std::move(*status), {}, nullptr});
+    return sources;
+  }
+  Selection sel;
+  if (!o.all) sel.nodes = {o.node};
+  auto selected = SelectAcross(fleet, sel);
+  if (!selected.ok()) return selected.status();
+  *exit = selected->exit;
+  for (HostNodes& h : selected->hosts) {
+    if (o.all || !h.nodes.nodes.empty()) sources.push_back({h.host, std::move(h.nodes), {}, nullptr});
+  }
+  return sources;
 }
 
 int Run(const TailOptions& o, const GlobalOptions& g) {
@@ -218,44 +297,47 @@ int Run(const TailOptions& o, const GlobalOptions& g) {
     if (!signals.ok()) return ReportFailure(signals.status());
     stop = std::move(*signals);
   }
-  auto client = Connect(g);
-  if (!client.ok()) return ReportFailure(client.status());
-  Client& c = **client;
-  // Following every node, the subscription comes before the status request,
-  // so a node created in between has its first lines delivered live.
-  std::unique_ptr<Subscription> sub;
+  auto fleet = Fleet::Open(g);
+  if (!fleet.ok()) return ReportFailure(fleet.status());
+  int exit = kExitOk;
+  // Following every node, the subscriptions come before the status
+  // requests, so a node created in between has its first lines delivered live.
+  std::vector<Source> early;
   if (o.follow && o.all) {
-    auto opened = Subscribe(c, o, {});
-    if (!opened.ok()) return ReportFailure(opened.status());
-    sub = std::move(*opened);
+    for (FleetHost& h : fleet->hosts()) early.push_back({&h, {}, {}, nullptr});
+    if (int e = SubscribeAll(o, *fleet, early, exit); e != kExitOk) return e;
   }
-  // Fails fast (and names the control socket) when zsupd is not there.
-  auto status = c.GetStatus(o.all ? "" : o.node);
-  if (!status.ok()) return ReportFailure(status.status());
-  if (!o.all && !status->nodes.contains(o.node)) {
-    return ReportFailure(Status::Refused("no node named '" + o.node + "'"));
+  auto sources = FindSources(o, *fleet, &exit);
+  if (!sources.ok()) return ReportFailure(sources.status());
+  for (Source& src : *sources) {
+    src.targets = Targets(o, src, g);
+    for (Source& e : early) {
+      if (e.host == src.host) src.sub = std::move(e.sub);
+    }
   }
-  const std::vector<Target> targets = Targets(o, *status, g);
+  // A host subscribed to but not answering status (or the reverse) is left out.
+  std::erase_if(*sources, [&o](const Source& src) { return o.follow && o.all && !src.sub; });
   // Every stream asked for goes to a file, and the note said which.
-  if (!o.all && targets.empty()) return kExitOk;
+  size_t targets = 0;
+  for (const Source& src : *sources) targets += src.targets.size();
+  if (!o.all && targets == 0) return exit;
   if (o.follow && !o.all) {
     // Only the streams that are published: the topics depend on the config.
-    auto opened = Subscribe(c, o, targets);
-    if (!opened.ok()) return ReportFailure(opened.status());
-    sub = std::move(*opened);
+    std::erase_if(*sources, [](const Source& src) { return src.targets.empty(); });
+    if (int e = SubscribeAll(o, *fleet, *sources, exit); e != kExitOk) return e;
   }
   // Subscribed first and fetched second, so no line falls between the two
   // (the cursors drop the live copies of history lines).
   Cursors cursors;
   if (o.lines > 0) {
-    auto history = History(c, o, targets, &cursors);
+    auto history = History(o, *sources, &cursors);
     if (!history.ok()) return ReportFailure(history.status());
     for (const HistoryLine& h : *history) {
-      if (!Print(o, LineOf(h.node, h.stream, h.line))) return kExitOk;
+      if (!Print(o, LineOf(*h.source, h.node, h.stream, h.line))) return exit;
     }
   }
-  if (!o.follow) return kExitOk;
-  return Follow(c, *sub, o, stop.get(), cursors);
+  if (!o.follow || sources->empty()) return exit;
+  return WorseExit(exit, Follow(*sources, o, stop.get(), cursors));
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ std::string FormatTimestampMillis(double unix_seconds) {
 std::string FormatTailLine(const TailLine& line, const TailFormat& format) {
   if (format.json) {
     nlohmann::ordered_json j;
+    if (!line.host.empty()) j["host"] = std::string(line.host);
     j["node"] = std::string(line.node);
     j["stream"] = std::string(StreamName(line.stream));
     j["seq"] = line.seq;
@@ -36,6 +37,7 @@ std::string FormatTailLine(const TailLine& line, const TailFormat& format) {
   }
   std::string s;
   if (format.timestamps) s += FormatTimestampMillis(line.at) + " ";
+  if (format.node_prefix && !line.host.empty()) s.append(line.host).append("/");
   if (format.node_prefix) s.append(line.node).append(": ");
   s.append(line.msg);
   return s;

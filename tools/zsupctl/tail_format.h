@@ -17,6 +17,7 @@ std::string FormatTimestampMillis(double unix_seconds);
 // One output line of one node's stream, from a tail reply or a live event.
 struct TailLine {
   std::string_view node;
+  std::string_view host = {};  // with --hosts: the host's section name
   Stream stream = Stream::kStdout;
   std::string_view msg;
   int64_t seq = 0;
@@ -24,9 +25,10 @@ struct TailLine {
 };
 
 struct TailFormat {
-  bool json = false;         // {"node", "stream", "seq", "at", "msg"}: all the rest is ignored
+  bool json = false;         // {"host" (if any), "node", "stream", "seq", "at", "msg"}: all the
+                             // rest is ignored
   bool timestamps = false;   // "<FormatTimestampMillis(at)> " first
-  bool node_prefix = false;  // "<node>: " before the text (tail --all)
+  bool node_prefix = false;  // "<node>: " ("<host>/<node>: " with a host) before the text
 };
 
 // The line as printed, without its newline. JSON replaces invalid UTF-8
