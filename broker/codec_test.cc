@@ -245,6 +245,10 @@ TEST(CodecTest, PingReplyRoundTrips) {
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(back->version, "1.2.3");
   EXPECT_EQ(back->pid, 4242);
+  EXPECT_FALSE(back->protocol.has_value()) << "an older zsupd's reply has no protocol";
+  back = DecodePingReply(EncodePingReply({"1.2.3", 4242, 2}));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->protocol, 2);
 }
 
 TEST(CodecTest, StatusReplyRoundTrips) {

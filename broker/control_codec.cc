@@ -279,8 +279,9 @@ std::string EncodeErrorReply(std::string_view message) {
 std::string EncodePingReply(const PingReply& reply) {
   msgpack::sbuffer buf;
   Packer pk(buf);
-  pk.pack_map(3), pk.pack("ok"), pk.pack(true);
+  pk.pack_map(reply.protocol ? 4 : 3), pk.pack("ok"), pk.pack(true);
   pk.pack("version"), pk.pack(reply.version), pk.pack("pid"), pk.pack(reply.pid);
+  if (reply.protocol) pk.pack("protocol"), pk.pack(*reply.protocol);
   return FrameBytes(buf);
 }
 
@@ -349,6 +350,7 @@ Result<PingReply> DecodePingReply(std::string_view bytes) {
   PingReply reply;
   Status s = r->Required("version", &reply.version);
   if (s.ok()) s = r->Required("pid", &reply.pid);
+  if (s.ok()) s = r->Optional("protocol", &reply.protocol);
   if (!s.ok()) return s;
   return reply;
 }

@@ -205,9 +205,13 @@ using Request = std::variant<PingRequest, CreateRequest, DestroyRequest, Restart
 
 // ---- control replies ----
 
+// The protocol level zsupd implements: 2 is PROTOCOL.md's "Version 2 additions".
+inline constexpr int64_t kProtocolLevel = 2;
+
 struct PingReply {
   std::string version;
   int64_t pid = 0;
+  std::optional<int64_t> protocol = {};  // absent: a zsupd before the v2 additions
   bool operator==(const PingReply&) const = default;
 };
 

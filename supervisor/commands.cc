@@ -73,7 +73,7 @@ std::string Daemon::Execute(std::string_view request_bytes, Access access) {
   }
   if (const auto* ping = std::get_if<PingRequest>(&*request)) {
     if (ping->pong) publisher_->Pong(PongEvent{*ping->pong, WallNow()});
-    return EncodePingReply(PingReply{ZSUP_VERSION, ::getpid()});
+    return EncodePingReply(PingReply{ZSUP_VERSION, ::getpid(), kProtocolLevel});
   }
   if (const auto* status = std::get_if<StatusRequest>(&*request)) return GetStatus(*status);
   if (const auto* tail = std::get_if<TailRequest>(&*request)) return Tail(*tail);

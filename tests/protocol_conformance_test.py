@@ -110,6 +110,8 @@ class ProtocolTest(unittest.TestCase):
         self.assertIs(r["ok"], True)
         self.assertIsInstance(r["version"], str)
         self.assertEqual(r["pid"], self.d.proc.pid)
+        self.assertEqual(r["protocol"], 2)  # the "Version 2 additions" are implemented
+        self.assertIsInstance(r["protocol"], int)
 
     def test_every_reply_is_a_map_with_ok(self):
         bad = [b"", b"\xc1", b"\x91\x01", msgpack.packb([1]), msgpack.packb({"node": "x"}),

@@ -17,7 +17,8 @@ TEST_F(ZsupctlTest, PingPrintsVersionAndPid) {
   StartDaemon();
   CommandResult r = Run({"ping"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "zsupd " ZSUP_VERSION " (pid " + std::to_string(daemon_pid()) + ") at " +
+  EXPECT_EQ(r.out, "zsupd " ZSUP_VERSION " (pid " + std::to_string(daemon_pid()) +
+                       ", protocol 2) at " +
                        control_endpoint() + "\n");
 }
 

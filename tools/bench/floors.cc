@@ -41,7 +41,7 @@ int ServeRep(const std::string& endpoint, int ready_fd) {
     zmq::socket_t rep(context, zmq::socket_type::rep);
     rep.set(zmq::sockopt::linger, 0);
     rep.bind(endpoint);
-    const std::string reply = EncodePingReply(PingReply{ZSUP_VERSION, ::getpid()});
+    const std::string reply = EncodePingReply(PingReply{ZSUP_VERSION, ::getpid(), kProtocolLevel});
     const char one = 'R';
     if (::write(ready_fd, &one, 1) != 1) return 1;
     ::close(ready_fd);

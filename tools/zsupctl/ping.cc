@@ -22,7 +22,11 @@ Command AddPing(CLI::App& app) {
                 continue;
               }
               std::cout << (h.name.empty() ? "" : h.name + ": ") << "zsupd "
-                        << replies[i]->version << " (pid " << replies[i]->pid << ") at "
+                        << replies[i]->version << " (pid " << replies[i]->pid
+                        << (replies[i]->protocol
+                                ? ", protocol " + std::to_string(*replies[i]->protocol)
+                                : std::string())
+                        << ") at "
                         << h.client->endpoints().control << "\n";
             }
             return exit;
