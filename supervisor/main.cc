@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/cli_errors.h"
 #include "broker/log.h"
 #include "broker/paths.h"
 #include "supervisor/supervisor.h"
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
       "zsupd: a process supervisor in the manner of Zeek's Supervisor framework. It keeps the "
       "configured nodes running (desired state in DIR/state.db), answers commands on a ZeroMQ "
       "REP socket, and publishes node status and every output line on a PUB socket. Nodes "
-      "survive a crash or restart of zsupd: the next zsupd adopts them."};
+      "survive a crash or restart of zsupd: the next zsupd adopts them.", "zsupd"};
   app.set_version_flag("--version", std::string("zsupd ") + ZSUP_VERSION);
   app.add_option("--state-dir", o.state_dir,
                  "directory for the database and sockets, created 0700 (default: "
@@ -32,15 +33,15 @@ int main(int argc, char** argv) {
   app.add_option("--stop-timeout", o.stop_timeout,
                  "seconds between SIGTERM and SIGKILL when stopping a node")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(zsup::cli::NonNegative());
   app.add_option("--revival-cap", o.revival_cap, "longest delay before reviving a node, seconds")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(zsup::cli::Positive());
   app.add_option("--grace", o.grace,
                  "seconds the nodes keep running after zsupd is lost, waiting for a new zsupd "
                  "(0: stop them at once, as Zeek does)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(zsup::cli::NonNegative());
   app.add_option("--synchronous", synchronous,
                  "SQLite durability: full (a create survives power loss) or normal (survives a "
                  "crash of zsupd, faster)")
@@ -50,18 +51,18 @@ int main(int argc, char** argv) {
   app.add_option("--events-hwm", o.events_high_water_mark,
                  "events queued per subscriber; when one's queue is full, output waits for it")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(zsup::cli::Positive());
   app.add_option("--events-queue-bytes", o.events_queue_bytes,
                  "bytes of events queued per subscriber, about (the queue holds fewer events "
                  "when lines are long)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(zsup::cli::Positive());
   app.add_option("--events-stall-limit", o.events_stall_limit,
                  "seconds output waits for a subscriber whose queue is full and that reads "
                  "nothing; then it is cut off (it misses what was queued: a gap in seq) and "
                  "output goes on for the others; 0: never wait, drop instead")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(zsup::cli::NonNegative());
   app.add_flag("--insecure-tcp", o.insecure_tcp,
                "serve tcp:// endpoints without CURVE: whoever reaches the port can run programs "
                "as zsupd's user (logged as a warning). Without it a tcp endpoint needs CURVE "
@@ -78,13 +79,13 @@ int main(int argc, char** argv) {
                  "largest request frame read on the control socket; a larger one closes its "
                  "connection (no reply)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(zsup::cli::Positive());
   app.add_option("--ready-fd", o.ready_fd,
                  "descriptor to write \"READY=1\\n\" to (and close) once the nodes are running");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return zsup::cli::ReportParseError(app, e);
   }
   o.echo = !no_echo;
   o.durability = synchronous == "normal" ? zsup::Durability::kNormal : zsup::Durability::kFull;

@@ -74,8 +74,46 @@ TEST_F(ZsupctlTest, UsageErrorsExitTwoWithoutContactingZsupd) {
     EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r.err;
     EXPECT_FALSE(r.err.empty()) << joined;
     EXPECT_EQ(r.err.find("not answering"), std::string::npos) << joined;
+    EXPECT_TRUE(r.err.starts_with("zsupctl")) << "one error style: " << r.err;
+    EXPECT_NE(r.err.find("--help' for usage.\n"), std::string::npos) << r.err;
   }
   EXPECT_EQ(RunCommand({ZsupctlPath(), "--timeout", "0", "ping"}).exit_code, 2);
+}
+
+TEST_F(ZsupctlTest, UsageErrorsSayWhatIsWrongInOneStyle) {
+  const struct {
+    std::vector<std::string> args;
+    std::string err;
+  } cases[] = {
+      {{"stauts"},
+       "zsupctl: unknown subcommand 'stauts' (did you mean 'status'?)\n"
+       "Run 'zsupctl --help' for usage.\n"},
+      {{"bogus"}, "zsupctl: unknown subcommand 'bogus'\nRun 'zsupctl --help' for usage.\n"},
+      {{"--timeout", "0", "ping"},
+       "zsupctl ping: --timeout: must be greater than 0, not '0'\n"
+       "Run 'zsupctl ping --help' for usage.\n"},
+      {{"create", "e2", "--env", "A=1", "B=2", "--", "sh", "-c", "x"},
+       "zsupctl create: unexpected argument 'B=2': the program goes after '--' (create NAME "
+       "[OPTIONS] -- CMD [ARGS...]), and an option takes one value each time (--env A=1 --env "
+       "B=2)\nRun 'zsupctl create --help' for usage.\n"},
+      {{"status", "--", "x"},
+       "zsupctl status: takes nothing after '--'\nRun 'zsupctl status --help' for usage.\n"},
+      {{"cluster"},
+       "zsupctl cluster: a subcommand is required (plan, layout, apply, status)\n"
+       "Run 'zsupctl cluster --help' for usage.\n"},
+  };
+  for (const auto& c : cases) {
+    CommandResult r = RunCommand([&] {
+      std::vector<std::string> argv = {ZsupctlPath()};
+      argv.insert(argv.end(), c.args.begin(), c.args.end());
+      return argv;
+    }());
+    EXPECT_EQ(r.exit_code, 2) << c.args.front();
+    EXPECT_EQ(r.err, c.err);
+  }
+  CommandResult zsupd = RunCommand({ZsupdPath(), "--bogus"});
+  EXPECT_EQ(zsupd.exit_code, 2) << "not CLI11's 109";
+  EXPECT_EQ(zsupd.err, "zsupd: unexpected argument '--bogus'\nRun 'zsupd --help' for usage.\n");
 }
 
 TEST_F(ZsupctlTest, UnreachableDaemonExitsThreeNamingTheSocket) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <iostream>
 
+#include "base/cli_errors.h"
 #include "tools/bench/bench.h"
 #include "tools/bench/floors.h"
 #include "tools/bench/stats.h"
@@ -55,7 +56,7 @@ int Run(int argc, char** argv) {
   CLI::App app{
       "zsup-bench: measures zsupd end to end (control round trip, create → running, revival, "
       "output throughput, scale, replay and adoption), each beside the floor this machine "
-      "allows, measured in the same run."};
+      "allows, measured in the same run.", "zsup-bench"};
   bool quick = false;
   std::string json_path;
   std::vector<std::string> only;
@@ -77,14 +78,14 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--events-hwm", b.events_hwm,
                  "pass --events-hwm N to zsupd (default: zsupd's own default)")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Positive());
   // Internal: the bare REQ/REP floor's server process.
   app.add_option("--serve-rep", serve_rep)->group("");
   app.add_option("--ready-fd", ready_fd)->group("");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return cli::ReportParseError(app, e);
   }
   if (!serve_rep.empty()) return ServeRep(serve_rep, ready_fd);
 

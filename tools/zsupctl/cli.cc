@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "base/cli_errors.h"
+
 namespace zsup::ctl {
 
 int ReportFailure(const Status& status) {
@@ -20,14 +22,7 @@ int ReportFailure(const Status& status) {
 }
 
 int UsageError(const CLI::App& command, const std::string& message) {
-  std::string name = command.get_name();
-  for (const CLI::App* parent = command.get_parent();
-       parent != nullptr && parent->get_parent() != nullptr; parent = parent->get_parent()) {
-    name = parent->get_name() + " " + name;  // "cluster plan"
-  }
-  std::cerr << "zsupctl " << name << ": " << message << "\n"
-            << "Run with --help for more information.\n";
-  return kExitUsage;
+  return cli::UsageError(command, message);  // "zsupctl cluster plan: ..."
 }
 
 }  // namespace zsup::ctl

@@ -35,13 +35,17 @@ struct GlobalOptions {
 struct Command {
   CLI::App* app = nullptr;
   std::function<int(const GlobalOptions&)> run;
+  // Given the words after the first "--" of the command line (CLI11 never
+  // sees them), for a subcommand that takes a program to run; without it
+  // "--" is a usage error.
+  std::function<void(std::vector<std::string>)> after_dashes = nullptr;
 };
 
 // Prints "zsupctl: <message>" (plus a hint for kUnreachable) to stderr and
 // returns the exit code for the Status's code. `status` must not be OK.
 int ReportFailure(const Status& status);
 
-// Prints "zsupctl <command>: <message>" and the --help hint; returns kExitUsage.
+// Prints "zsupctl <command>: <message>" and the --help hint (base/cli_errors.h); returns kExitUsage.
 int UsageError(const CLI::App& command, const std::string& message);
 
 }  // namespace zsup::ctl

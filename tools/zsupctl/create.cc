@@ -1,4 +1,5 @@
 // zsupctl create NAME [node options] [-- CMD [ARGS...]], or create --file FILE.
+#include "base/cli_errors.h"
 #include "tools/zsupctl/create.h"
 
 #include <iostream>
@@ -19,7 +20,9 @@ struct CreateOptions {
   std::string name_space, stop_signal, ready;
   double stop_timeout = 0, ready_timeout = 0;
   int64_t stage = 0;
-  std::vector<std::string> env, base_scripts, user_scripts, command;
+  std::vector<std::string> env, base_scripts, user_scripts;
+  std::vector<std::string> command;  // after "--" (main.cc)
+  std::vector<std::string> stray;    // words before "--" that no option took
   int64_t cpu_affinity = 0;
   bool bare_mode = false;
   std::string user, group, umask, rotate;
@@ -111,6 +114,16 @@ Result<NodeConfig> ToConfig(const CreateOptions& o) {
 }
 
 int Run(const CreateOptions& o, const GlobalOptions& g) {
+  if (!o.stray.empty()) {
+    std::string words;
+    for (const std::string& w : o.stray) words += (words.empty() ? "'" : " '") + w + "'";
+    return UsageError(*o.app, std::string(o.stray.size() == 1 ? "unexpected argument "
+                                                               : "unexpected arguments ") +
+                                  words +
+                                  ": the program goes after '--' (create NAME [OPTIONS] -- CMD "
+                                  "[ARGS...]), and an option takes one value each time "
+                                  "(--env A=1 --env B=2)");
+  }
   if (!o.file.empty()) {
     if (!o.name.empty() || !o.command.empty()) {
       return UsageError(*o.app, "--file takes no NAME or command; the file describes the nodes");
@@ -156,8 +169,8 @@ Command AddCreate(CLI::App& app) {
       "(exit 2). Then each node is created and reported on its own line; exit 1 if zsupd refused "
       "any (e.g. the name exists).");
   sub->add_option("NAME", o->name, "the node's name (unique; no white space or '/')");
-  sub->add_option("CMD", o->command,
-                  "program and arguments, exec'd without a shell (put them after --)");
+  sub->add_option("CMD", o->stray,
+                  "program and arguments after --, exec'd without a shell");
   sub->add_option("--file", o->file, "create the nodes described in a JSON file ('-': stdin)");
   auto& opts = o->node_options;
   opts.push_back(sub->add_option("--directory", o->directory,
@@ -191,7 +204,7 @@ Command AddCreate(CLI::App& app) {
                      ->allow_extra_args(false)
                      ->check(CLI::Validator(CheckEnv, "KEY=VALUE", "env")));
   opts.push_back(sub->add_option("--cpu-affinity", o->cpu_affinity, "pin the node to this CPU")
-                     ->check(CLI::NonNegativeNumber));
+                     ->check(cli::NonNegative()));
   opts.push_back(sub->add_option("--namespace", o->name_space,
                                  "a label for selecting nodes (e.g. `zsupctl stop --namespace NS`)"));
   opts.push_back(sub->add_option("--stop-signal", o->stop_signal,
@@ -199,16 +212,16 @@ Command AddCreate(CLI::App& app) {
   opts.push_back(sub->add_option("--stop-timeout", o->stop_timeout,
                                  "seconds from the stop signal to SIGKILL (default zsupd's "
                                  "--stop-timeout)")
-                     ->check(CLI::NonNegativeNumber));
+                     ->check(cli::NonNegative()));
   opts.push_back(sub->add_option("--ready", o->ready,
                                  "when the node counts as ready: exec (default), notify (sd_notify "
                                  "READY=1), tcp:PORT or tcp:HOST:PORT"));
   opts.push_back(sub->add_option("--ready-timeout", o->ready_timeout,
                                  "seconds to become ready (default 60), else a failed start")
-                     ->check(CLI::PositiveNumber));
+                     ->check(cli::Positive()));
   opts.push_back(sub->add_option("--stage", o->stage,
                                  "start order: waits for every lower stage to be ready (default 0)")
-                     ->check(CLI::NonNegativeNumber));
+                     ->check(cli::NonNegative()));
   CLI::Option* interface =
       sub->add_option("--interface", o->interface, "Zeek: sniff this interface");
   CLI::Option* pcap = sub->add_option("--pcap-file", o->pcap_file, "Zeek: read this pcap file");
@@ -222,7 +235,10 @@ Command AddCreate(CLI::App& app) {
   opts.push_back(
       sub->add_option("--user-script", o->user_scripts, "Zeek: additional user script (repeatable)")
           ->allow_extra_args(false));
-  return {sub, [o](const GlobalOptions& g) { return Run(*o, g); }};
+  return {sub, [o](const GlobalOptions& g) { return Run(*o, g); },
+          [o](std::vector<std::string> after) {
+            o->command = std::move(after);
+          }};
 }
 
 }  // namespace zsup::ctl

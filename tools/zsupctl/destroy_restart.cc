@@ -5,6 +5,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "base/cli_errors.h"
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/fleet_select.h"
@@ -97,7 +98,7 @@ Command AddTargeted(CLI::App& app, const std::string& name, const std::string& d
     sub->add_flag("--wait", o->wait, wait_help);
     sub->add_option("--wait-timeout", o->wait_timeout,
                     "how long --wait waits, in seconds (default 60); then exit 1")
-        ->check(CLI::PositiveNumber);
+        ->check(cli::Positive());
   }
   auto run = [o, done, goal](const GlobalOptions& g) {
     Selection sel = o->selection;

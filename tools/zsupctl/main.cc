@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <string_view>
 
+#include "base/cli_errors.h"
 #include "tools/zsupctl/commands.h"
 
 namespace zsup::ctl {
@@ -44,21 +46,28 @@ int Main(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--timeout", g.timeout_seconds, "seconds to wait for zsupd to answer")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Positive());
   const std::vector<Command> commands = {AddStatus(app),  AddCreate(app), AddDestroy(app),
                                          AddRestart(app), AddStop(app),   AddStart(app),
                                          AddReopen(app),
                                          AddApply(app),   AddCluster(app),
                                          AddTail(app),    AddEvents(app), AddPing(app),
                                          AddKeygen(app)};
+  // What follows "--" is a program and its arguments, never options.
+  int dashes = 1;
+  while (dashes < argc && std::string_view(argv[dashes]) != "--") ++dashes;
   try {
-    app.parse(argc, argv);
+    app.parse(dashes, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);  // prints help, the version or the problem
-    return code == 0 ? kExitOk : kExitUsage;
+    return cli::ReportParseError(app, e);  // help and the version too (exit 0)
   }
   for (const Command& c : commands) {
-    if (c.app->parsed()) return c.run(g);
+    if (!c.app->parsed()) continue;
+    if (dashes < argc) {
+      if (!c.after_dashes) return UsageError(*c.app, "takes nothing after '--'");
+      c.after_dashes(std::vector<std::string>(argv + dashes + 1, argv + argc));
+    }
+    return c.run(g);
   }
   return kExitUsage;  // unreachable: require_subcommand(1)
 }

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "base/cli_errors.h"
 #include "broker/paths.h"
 #include "broker/signals.h"
 #include "tools/zsupctl/client.h"
@@ -362,7 +363,7 @@ Command AddTail(CLI::App& app) {
   node->excludes(all);
   sub->add_option("-n,--lines", o->lines, "how many recent lines to print first")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::NonNegative());
   sub->add_flag("-f,--follow", o->follow, "keep printing new lines until interrupted (Ctrl-C)");
   CLI::Option* err = sub->add_flag("--stderr", o->stderr_only, "standard error instead");
   CLI::Option* both = sub->add_flag(
