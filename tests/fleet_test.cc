@@ -82,11 +82,12 @@ TEST_F(FleetTest, StatusShowsEveryHostsNodesWithTheirHost) {
   CommandResult r = RunFleet({"status"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::vector<std::string> lines = Lines(r.out);
-  ASSERT_EQ(lines.size(), 4u) << r.out;
+  ASSERT_EQ(lines.size(), 5u) << r.out;
   EXPECT_TRUE(lines[0].starts_with("HOST   NAME  STATE")) << r.out;
   EXPECT_TRUE(lines[1].starts_with("alpha  a1    running")) << r.out;
   EXPECT_TRUE(lines[2].starts_with("beta   b1    running")) << r.out;
   EXPECT_TRUE(lines[3].starts_with("beta   b2    running")) << r.out;
+  EXPECT_EQ(lines[4], "3 nodes on 2 hosts: 3 running");
 
   r = RunFleet({"status", "--json", "b*"});
   json nodes = json::parse(r.out, nullptr, false);

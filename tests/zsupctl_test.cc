@@ -201,7 +201,9 @@ TEST_F(ZsupctlTest, CreateStartsTheNodeAndStatusShowsIt) {
   CommandResult s = Run({"status"});
   EXPECT_EQ(s.exit_code, 0) << s.err;
   std::vector<std::string> lines = Lines(s.out);
-  ASSERT_EQ(lines.size(), 2u) << s.out;
+  ASSERT_EQ(lines.size(), 3u) << s.out;
+  EXPECT_EQ(lines[2], "1 node: 1 running") << "the summary line";
+  EXPECT_EQ(s.out.find("\x1b["), std::string::npos) << "no colour when stdout is no terminal";
   for (const char* column : {"NAME", "STATE", "READY", "PID", "UPTIME", "RESTARTS", "LAST EXIT"}) {
     EXPECT_NE(lines[0].find(column), std::string::npos) << lines[0];
   }
@@ -218,7 +220,7 @@ TEST_F(ZsupctlTest, CreateStartsTheNodeAndStatusShowsIt) {
 
   CommandResult one = Run({"status", "w1"});
   EXPECT_EQ(one.exit_code, 0);
-  EXPECT_EQ(Lines(one.out).size(), 2u);
+  EXPECT_EQ(Lines(one.out).size(), 3u);
 
   CommandResult none = Run({"status", "nope"});
   EXPECT_EQ(none.exit_code, 1);
@@ -287,7 +289,7 @@ TEST_F(ZsupctlTest, GlobsSelectByNameAndWaitWaitsForTheNewState) {
   EXPECT_EQ(StateOf("worker-2"), NodeState::kStopped);
   EXPECT_GT(WaitRunning("proxy"), 0);
   r = Run({"status", "w*-?"});
-  EXPECT_EQ(Lines(r.out).size(), 3u) << r.out;
+  EXPECT_EQ(Lines(r.out).size(), 4u) << r.out;
   r = Run({"start", "worker-[12]", "--wait"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto s = NodeStatusOf("worker-2");
@@ -335,8 +337,25 @@ TEST_F(ZsupctlTest, WaitReportsANodeThatFailsOrTakesTooLong) {
             std::string::npos)
       << r.err;
   r = Run({"status"});
-  EXPECT_NE(r.out.find("broken: failed: exit code 127 is a permanent failure"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.err.find("broken: failed: exit code 127 is a permanent failure"), std::string::npos)
+      << "on stderr, not inside the table: " << r.err;
+  EXPECT_EQ(r.out.find("permanent failure"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 1 failed\n"), std::string::npos) << r.out;
+}
+
+TEST_F(ZsupctlTest, StatusSortsNamesAsAPersonWould) {
+  StartDaemon();
+  for (const char* n : {"w10", "w2", "w1"}) ASSERT_TRUE(Create(TestNode(n)).ok());
+  CommandResult r = Run({"status"});
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 5u) << r.out;
+  EXPECT_TRUE(lines[1].starts_with("w1 ")) << r.out;
+  EXPECT_TRUE(lines[2].starts_with("w2 ")) << r.out;
+  EXPECT_TRUE(lines[3].starts_with("w10 ")) << r.out;
+  EXPECT_TRUE(lines[4].starts_with("3 nodes: ")) << r.out;
+  json nodes = json::parse(Run({"status", "--json"}).out, nullptr, false);
+  ASSERT_EQ(nodes.size(), 3u);
+  EXPECT_EQ(nodes[2]["name"], "w10");
 }
 
 TEST_F(ZsupctlTest, StatusWithoutNodesSaysSo) {

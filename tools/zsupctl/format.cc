@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <ctime>
+#include <map>
 
 namespace zsup::ctl {
 namespace {
@@ -16,10 +18,21 @@ std::string TwoUnits(int64_t big, const char* big_unit, int64_t small, const cha
   return s;
 }
 
-// Display width of UTF-8 text, counting code points (node names may be UTF-8).
+// Display width of UTF-8 text, counting code points (node names may be
+// UTF-8) and leaving out colour sequences (ESC [ ... m, from Colored()).
 size_t Width(const std::string& s) {
-  return static_cast<size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  size_t width = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\x1b' && i + 1 < s.size() && s[i + 1] == '[') {
+      const size_t m = s.find('m', i);
+      if (m != std::string::npos) {
+        i = m;
+        continue;
+      }
+    }
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++width;
+  }
+  return width;
 }
 
 std::string Pid(int64_t pid) { return "pid " + std::to_string(pid); }
@@ -106,6 +119,79 @@ std::string Table::Render() const {
     out += line + "\n";
   }
   return out;
+}
+
+bool NaturalLess(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const bool da = std::isdigit(static_cast<unsigned char>(a[i])) != 0;
+    const bool db = std::isdigit(static_cast<unsigned char>(b[j])) != 0;
+    if (da && db) {
+      size_t ei = i, ej = j;
+      while (ei < a.size() && std::isdigit(static_cast<unsigned char>(a[ei]))) ++ei;
+      while (ej < b.size() && std::isdigit(static_cast<unsigned char>(b[ej]))) ++ej;
+      // Compare the numbers by value: leading zeros out, then length, then digits.
+      size_t zi = i, zj = j;
+      while (zi + 1 < ei && a[zi] == '0') ++zi;
+      while (zj + 1 < ej && b[zj] == '0') ++zj;
+      if (ei - zi != ej - zj) return ei - zi < ej - zj;
+      const int c = a.compare(zi, ei - zi, b, zj, ej - zj);
+      if (c != 0) return c < 0;
+      i = ei;
+      j = ej;
+      continue;
+    }
+    if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+    ++i;
+    ++j;
+  }
+  if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+  return a < b;  // equal by value ("w01" and "w1"): a total order all the same
+}
+
+std::string Colored(const std::string& text, Color color) {
+  const char* code = nullptr;
+  switch (color) {
+    case Color::kNone:
+      return text;
+    case Color::kGreen:
+      code = "32";
+      break;
+    case Color::kYellow:
+      code = "33";
+      break;
+    case Color::kRed:
+      code = "31";
+      break;
+    case Color::kDim:
+      code = "2";
+      break;
+  }
+  return std::string("\x1b[") + code + "m" + text + "\x1b[0m";
+}
+
+std::string StatusSummary(const std::vector<const StatusReport*>& reports, size_t hosts) {
+  static constexpr NodeState kOrder[] = {NodeState::kRunning,  NodeState::kStarting,
+                                         NodeState::kWaiting,  NodeState::kBackoff,
+                                         NodeState::kStopping, NodeState::kStopped,
+                                         NodeState::kExited,   NodeState::kFailed};
+  std::map<NodeState, size_t> counts;
+  size_t total = 0;
+  for (const StatusReport* r : reports) {
+    for (const auto& [name, s] : r->nodes) {
+      ++total;
+      if (s.state) ++counts[*s.state];
+    }
+  }
+  std::string out = std::to_string(total) + (total == 1 ? " node" : " nodes");
+  if (hosts > 1) out += " on " + std::to_string(hosts) + " hosts";
+  std::string parts;
+  for (NodeState state : kOrder) {
+    if (counts[state] == 0) continue;
+    parts += (parts.empty() ? "" : ", ") + std::to_string(counts[state]) + " " +
+             std::string(StateName(state));
+  }
+  return parts.empty() ? out : out + ": " + parts;
 }
 
 double WallNow() {

@@ -47,6 +47,18 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// Names as a person sorts them: runs of digits by their value, so
+// "w2" < "w10" (plain byte order elsewhere).
+bool NaturalLess(const std::string& a, const std::string& b);
+
+// `text` in a terminal colour (ANSI SGR); Table measures it without the codes.
+enum class Color { kNone, kGreen, kYellow, kRed, kDim };
+std::string Colored(const std::string& text, Color color);
+
+// "12 nodes: 10 running, 1 backoff, 1 failed" (states in lifecycle order,
+// those with no node left out); " on 3 hosts" after "nodes" when `hosts` > 1.
+std::string StatusSummary(const std::vector<const StatusReport*>& reports, size_t hosts);
+
 // Seconds since the Unix epoch, as the wire's `at` fields.
 double WallNow();
 

@@ -1,6 +1,8 @@
 #include "tools/zsupctl/format.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <signal.h>
 
 namespace zsup::ctl {
@@ -49,6 +51,40 @@ TEST(FormatTest, TableAlignsColumnsByCharacters) {
             "NAME    PID\n"
             "w1      12\n"
             "wörker  -\n");
+}
+
+TEST(FormatTest, NaturalOrderComparesNumbersByValue) {
+  std::vector<std::string> names = {"w10", "w2", "w1", "manager", "w02", "proxy-10", "proxy-9",
+                                    "w"};
+  std::sort(names.begin(), names.end(), NaturalLess);
+  EXPECT_EQ(names, (std::vector<std::string>{"manager", "proxy-9", "proxy-10", "w", "w1", "w02",
+                                             "w2", "w10"}));
+  EXPECT_FALSE(NaturalLess("a", "a"));
+  EXPECT_TRUE(NaturalLess("a9", "a10"));
+  EXPECT_TRUE(NaturalLess("9", "a"));
+}
+
+TEST(FormatTest, ColouredCellsKeepTheColumnsAligned) {
+  Table t({"NAME", "STATE", "PID"});
+  t.AddRow({"w1", Colored("running", Color::kGreen), "1"});
+  t.AddRow({"w2", "failed", "2"});
+  EXPECT_EQ(t.Render(),
+            "NAME  STATE    PID\n"
+            "w1    \x1b[32mrunning\x1b[0m  1\n"
+            "w2    failed   2\n");
+  EXPECT_EQ(Colored("x", Color::kNone), "x");
+}
+
+TEST(FormatTest, SummaryCountsTheStates) {
+  StatusReport a, b;
+  a.nodes["w1"].state = NodeState::kRunning;
+  a.nodes["w2"].state = NodeState::kFailed;
+  b.nodes["w3"].state = NodeState::kRunning;
+  b.nodes["w4"].state = NodeState::kBackoff;
+  EXPECT_EQ(StatusSummary({&a, &b}, 2), "4 nodes on 2 hosts: 2 running, 1 backoff, 1 failed");
+  StatusReport one;
+  one.nodes["x"].state = NodeState::kStopped;
+  EXPECT_EQ(StatusSummary({&one}, 1), "1 node: 1 stopped");
 }
 
 }  // namespace

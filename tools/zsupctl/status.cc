@@ -1,6 +1,12 @@
 // zsupctl status [NODE] [--json]: the nodes as a table, or as JSON.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <string_view>
 
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
@@ -26,17 +32,58 @@ std::string Uptime(const NodeStatus& s, double now) {
   return s.pid && s.started_at ? FormatDuration(now - *s.started_at) : "-";
 }
 
-// One row per node, in host order then name order; the HOST column only
-// with several hosts ("" names the only one).
+// Colour only for a person at a terminal (https://no-color.org).
+bool UseColor() {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0') &&
+         !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+Color ColorOf(NodeState state, const NodeStatus& s) {
+  switch (state) {
+    case NodeState::kRunning:
+      return s.ready.value_or(true) ? Color::kGreen : Color::kYellow;
+    case NodeState::kStarting:
+    case NodeState::kBackoff:
+    case NodeState::kStopping:
+    case NodeState::kWaiting:
+      return Color::kYellow;
+    case NodeState::kExited:
+    case NodeState::kFailed:
+      return Color::kRed;
+    case NodeState::kStopped:
+      return Color::kDim;
+  }
+  return Color::kNone;
+}
+
+// The names of a host's nodes as a person sorts them ("w2" before "w10").
+std::vector<const std::string*> Sorted(const StatusReport& report) {
+  std::vector<const std::string*> names;
+  for (const auto& [name, s] : report.nodes) names.push_back(&name);
+  std::sort(names.begin(), names.end(),
+            [](const std::string* a, const std::string* b) { return NaturalLess(*a, *b); });
+  return names;
+}
+
+// One row per node, in host order then natural name order; the HOST column
+// only with several hosts ("" names the only one). Then the summary line;
+// failures, last errors and status texts go to stderr.
 void PrintTable(const std::vector<HostNodes>& hosts, bool with_host, double now) {
   std::vector<std::string> header = {"NAME", "STATE", "READY", "PID", "UPTIME", "RESTARTS",
                                      "LAST EXIT"};
   if (with_host) header.insert(header.begin(), "HOST");
   Table table(header);
   size_t rows = 0;
+  const bool color = UseColor();
   for (const HostNodes& h : hosts) {
-    for (const auto& [name, s] : h.nodes.nodes) {
-      std::vector<std::string> row = {name, s.state ? std::string(StateName(*s.state)) : "?",
+    for (const std::string* node : Sorted(h.nodes)) {
+      const std::string& name = *node;
+      const NodeStatus& s = h.nodes.nodes.at(name);
+      std::string state = s.state ? std::string(StateName(*s.state)) : "?";
+      if (color && s.state) state = Colored(state, ColorOf(*s.state, s));
+      std::vector<std::string> row = {name, state,
                                       Ready(s), s.pid ? std::to_string(*s.pid) : "-",
                                       Uptime(s, now), s.restarts ? std::to_string(*s.restarts) : "-",
                                       DescribeLastExit(s.last_exit, now)};
@@ -49,13 +96,17 @@ void PrintTable(const std::vector<HostNodes>& hosts, bool with_host, double now)
     std::cout << "no nodes\n";
     return;
   }
-  std::cout << table.Render();
+  std::vector<const StatusReport*> reports;
+  for (const HostNodes& h : hosts) reports.push_back(&h.nodes);
+  std::cout << table.Render() << StatusSummary(reports, with_host ? hosts.size() : 1) << "\n"
+            << std::flush;
   for (const HostNodes& h : hosts) {
     const std::string at = with_host ? " (" + h.host->name + ")" : "";
-    for (const auto& [name, s] : h.nodes.nodes) {
-      if (s.failed_reason) std::cout << name << at << ": failed: " << *s.failed_reason << "\n";
-      if (s.last_error) std::cout << name << at << ": last error: " << *s.last_error << "\n";
-      if (s.status_text) std::cout << name << at << ": status: " << *s.status_text << "\n";
+    for (const std::string* node : Sorted(h.nodes)) {
+      const NodeStatus& s = h.nodes.nodes.at(*node);
+      if (s.failed_reason) std::cerr << *node << at << ": failed: " << *s.failed_reason << "\n";
+      if (s.last_error) std::cerr << *node << at << ": last error: " << *s.last_error << "\n";
+      if (s.status_text) std::cerr << *node << at << ": status: " << *s.status_text << "\n";
     }
   }
 }
@@ -64,8 +115,8 @@ void PrintTable(const std::vector<HostNodes>& hosts, bool with_host, double now)
 void PrintJson(const std::vector<HostNodes>& hosts, bool with_host, double now) {
   nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
   for (const HostNodes& h : hosts) {
-    for (const auto& [name, s] : h.nodes.nodes) {
-      nlohmann::ordered_json node = NodeStatusJson(name, s, now);
+    for (const std::string* name : Sorted(h.nodes)) {
+      nlohmann::ordered_json node = NodeStatusJson(*name, h.nodes.nodes.at(*name), now);
       if (with_host) {
         nlohmann::ordered_json with = {{"host", h.host->name}};
         with.update(node);
