@@ -162,13 +162,34 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Join(zmq::context_t& context,
           return sub;
         }
         // Matches what was asked for: it belongs to the caller.
-        sub->early_.emplace_back(topic.to_string(), payload.to_string());
+        sub->KeepEarly(topic, payload);
       }
     } catch (const zmq::error_t& e) {
       return Status::Error("events endpoint '" + endpoint + "': " + e.what());
     }
   }
   return Status::Unreachable("zsupd is not answering at " + endpoint);
+}
+
+void Subscriber::KeepEarly(const zmq::message_t& topic, const zmq::message_t& payload) {
+  const size_t bytes = topic.size() + payload.size();
+  if (early_bytes_ + bytes > options_.max_early_bytes) {
+    if (skipped_early_++ == 0 && options_.on_skip) {
+      options_.on_skip("events dropped during the subscription handshake: more than " +
+                       std::to_string(options_.max_early_bytes) + " bytes arrived before its pong");
+    }
+    ++skipped_;
+    return;
+  }
+  early_bytes_ += bytes;
+  early_.emplace_back(topic.to_string(), payload.to_string());
+}
+
+std::pair<std::string, std::string> Subscriber::TakeEarly() {
+  auto front = std::move(early_.front());
+  early_.pop_front();
+  early_bytes_ -= front.first.size() + front.second.size();
+  return front;
 }
 
 std::optional<Event> Subscriber::ReadOne() {
@@ -204,8 +225,7 @@ std::optional<Event> Subscriber::Decode(const std::string& topic, const std::str
 
 Result<std::optional<Event>> Subscriber::Next(milliseconds timeout, int stop_fd) {
   while (!early_.empty()) {
-    auto [topic, payload] = std::move(early_.front());
-    early_.pop_front();
+    auto [topic, payload] = TakeEarly();
     if (std::optional<Event> e = Decode(topic, payload, 2)) return e;
   }
   const bool forever = timeout.count() < 0;
@@ -230,9 +250,9 @@ Result<std::optional<Event>> Subscriber::Next(milliseconds timeout, int stop_fd)
 
 bool Subscriber::NextRaw(zmq::message_t* topic, zmq::message_t* payload, milliseconds timeout) {
   if (!early_.empty()) {
-    *topic = zmq::message_t(early_.front().first);
-    *payload = zmq::message_t(early_.front().second);
-    early_.pop_front();
+    auto [t, p] = TakeEarly();
+    *topic = zmq::message_t(t);
+    *payload = zmq::message_t(p);
     return true;
   }
   return ReadRaw(topic, payload, timeout);

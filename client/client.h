@@ -54,6 +54,11 @@ struct ControlOptions {
   // Checked while waiting: true ends the wait with Status::Error("interrupted").
   std::function<bool()> interrupted;
   std::optional<CurveKeys> curve;  // set: the socket is a CURVE client
+  // Bound on the events that arrive during Join()'s handshake and are kept
+  // for Next() (topic + payload bytes). A flood beyond it is dropped, counted
+  // in skipped() and told once to on_skip: the handshake must not grow
+  // without limit while it waits for its pong behind the flood.
+  size_t max_early_bytes = 8 << 20;
 };
 
 class Control {
@@ -87,6 +92,11 @@ struct SubscriberOptions {
   // Checked while waiting: true ends the wait as a timeout would.
   std::function<bool()> interrupted;
   std::optional<CurveKeys> curve;  // set: the socket is a CURVE client
+  // Bound on the events that arrive during Join()'s handshake and are kept
+  // for Next() (topic + payload bytes). A flood beyond it is dropped, counted
+  // in skipped() and told once to on_skip: the handshake must not grow
+  // without limit while it waits for its pong behind the flood.
+  size_t max_early_bytes = 8 << 20;
 };
 
 // Makes `socket` a CURVE client with `keys` (before connect).
@@ -118,6 +128,7 @@ class Subscriber {
   bool NextRaw(zmq::message_t* topic, zmq::message_t* payload, milliseconds timeout);
 
   zmq::socket_t& socket() { return socket_; }
+  // Events not returned: undecodable, or dropped during the handshake.
   int64_t skipped() const { return skipped_; }
 
  private:
@@ -126,12 +137,17 @@ class Subscriber {
   // One message off the socket, decoded (nullopt: none, or skipped).
   std::optional<Event> ReadOne();
   std::optional<Event> Decode(const std::string& topic, const std::string& payload, size_t frames);
+  // Keeps an event that arrived during the handshake, within the bound.
+  void KeepEarly(const zmq::message_t& topic, const zmq::message_t& payload);
+  std::pair<std::string, std::string> TakeEarly();
   // NextRaw() from the socket only.
   bool ReadRaw(zmq::message_t* topic, zmq::message_t* payload, milliseconds timeout);
   zmq::socket_t socket_;
   SubscriberOptions options_;
   // Arrived during the handshake, as topic and payload; returned first.
   std::deque<std::pair<std::string, std::string>> early_;
+  size_t early_bytes_ = 0;  // of early_, at most options_.max_early_bytes
+  int64_t skipped_early_ = 0;
   int64_t skipped_ = 0;
 };
 

@@ -131,6 +131,24 @@ TEST_F(FleetTest, CommandsGoToTheHostsThatHoldTheNodes) {
   EXPECT_EQ(StateOn("alpha", "w1"), "stopped") << "w2 is on beta only";
   EXPECT_EQ(StateOn("beta", "w2"), "running");
 
+  // destroy --wait on a host that is not this machine (beta, 127.0.0.3): its
+  // processes cannot be looked up here, so the wait ends with their node_exit.
+  r = RunFleet({"--host", "beta", "create", "slow", "--stop-timeout", "1", "--", TestNodePath(),
+                "--ignore-sigterm"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  int64_t pid = 0;
+  ASSERT_TRUE(WaitUntil([&] {
+    for (const json& n : json::parse(RunFleet({"status", "--json", "slow"}).out, nullptr, false)) {
+      if (n.value("state", "") == "running") pid = n.value("pid", int64_t{0});
+    }
+    return pid > 0;
+  }));
+  r = RunFleet({"destroy", "--wait", "slow"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "beta: destroyed slow\n");
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(::kill(static_cast<pid_t>(pid), 0), 0) << "--wait returned before its process was gone";
+
   r = RunFleet({"destroy", "--all"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ASSERT_TRUE(WaitUntil([&] { return GetStatus().ok() && GetStatus()->nodes.empty(); }));

@@ -10,6 +10,7 @@
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/fleet_select.h"
 #include "tools/zsupctl/selection.h"
+#include "tools/zsupctl/waiter.h"
 
 namespace zsup::ctl {
 namespace {
@@ -53,15 +54,20 @@ int RunOnFleet(Fleet& fleet, const TargetOptions& o, const Selection& sel, const
       HostNodes& h = *work[i];
       Selection mine = sel;
       if (!whole) mine.nodes = h.Names();
-      Status s = h.host->client->Send(SelectorRequest<RequestT>(mine));
-      if (s.ok() && o.wait && *goal == WaitGoal::kGone && !h.host->local) {
-        // Gone is seen in /proc: only this machine's processes.
-        std::cerr << "zsupctl: " << HostPrefix(*h.host)
-                  << "not waiting: --wait for destroy sees this machine's processes only\n";
-      } else if (s.ok() && o.wait) {
-        s = WaitFor(*h.host->client, h.nodes, *goal, WaitTimeout(o),
-                    std::is_same_v<RequestT, RestartRequest>);
+      std::unique_ptr<Waiter> waiter;
+      if (o.wait && !h.nodes.nodes.empty()) {
+        StatusRequest which;
+        which.nodes = h.Names();
+        auto w = Waiter::Begin(*h.host->client, which, *which.nodes, *goal,
+                               std::is_same_v<RequestT, RestartRequest>, h.host->local);
+        if (!w.ok()) {
+          exits[i] = ReportHostFailure(*h.host, w.status());
+          return;
+        }
+        waiter = std::move(*w);
       }
+      Status s = h.host->client->Send(SelectorRequest<RequestT>(mine));
+      if (s.ok() && waiter) s = waiter->Wait(WaitTimeout(o));
       if (!s.ok()) exits[i] = ReportHostFailure(*h.host, s);
     }));
   }
@@ -113,17 +119,19 @@ Command AddTargeted(CLI::App& app, const std::string& name, const std::string& d
     auto names = ExpandGlobs(c, sel.nodes);
     if (!names.ok()) return ReportFailure(names.status());
     sel.nodes = std::move(*names);
-    StatusReport before;
-    if (o->wait) {  // what the nodes were, to know when they changed
-      auto report = c.GetStatus(SelectorRequest<StatusRequest>(sel));
-      if (!report.ok()) return ReportFailure(report.status());
-      before = std::move(*report);
+    std::unique_ptr<Waiter> waiter;
+    if (o->wait) {  // subscribed before the command: no change is missed
+      auto w = Waiter::Begin(c, SelectorRequest<StatusRequest>(sel), sel.nodes, *goal,
+                             std::is_same_v<RequestT, RestartRequest>,
+                             c.endpoints().control.starts_with("ipc://"));
+      if (!w.ok()) return ReportFailure(w.status());
+      waiter = std::move(*w);
     }
     Status s = c.Send(SelectorRequest<RequestT>(sel));
     if (!s.ok()) return ReportFailure(s);
     std::cout << done << " " << Described(sel) << "\n" << std::flush;
-    if (o->wait) {
-      s = WaitFor(c, before, *goal, WaitTimeout(*o), std::is_same_v<RequestT, RestartRequest>);
+    if (waiter) {
+      s = waiter->Wait(WaitTimeout(*o));
       if (!s.ok()) return ReportFailure(s);
     }
     return static_cast<int>(kExitOk);

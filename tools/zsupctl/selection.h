@@ -1,7 +1,6 @@
 // Which nodes a zsupctl command acts on: NODE arguments (exact names or
 // shell-style globs such as 'worker-*', expanded here against `status`),
-// --namespace NS or --all; and, for --wait, watching them reach the state
-// the command asked for. Errors are values; nothing here throws.
+// --namespace NS or --all (--wait is waiter.h). Errors are values; nothing here throws.
 #pragma once
 
 #include <chrono>
@@ -42,18 +41,5 @@ RequestT SelectorRequest(const Selection& s) {
   }
   return r;
 }
-
-// What --wait waits for after a command.
-enum class WaitGoal {
-  kGone,     // destroy: the processes the nodes had are gone (looked up on this machine)
-  kStopped,  // stop: no process left (stopped, failed or exited)
-  kRunning,  // start, restart: running and ready, with a new pid for restart
-};
-
-// Polls `status` until every node in `before` reached `goal`, one reached
-// failed (an error naming it and its reason) or `timeout` passed (an error
-// naming the nodes still on their way).
-Status WaitFor(Client& client, const StatusReport& before, WaitGoal goal,
-               std::chrono::milliseconds timeout, bool new_pid);
 
 }  // namespace zsup::ctl

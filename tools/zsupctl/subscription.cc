@@ -20,6 +20,10 @@ Result<std::optional<Event>> Subscription::Next(int stop_fd) {
   return sub_->Next(std::chrono::milliseconds(-1), stop_fd);
 }
 
+Result<std::optional<Event>> Subscription::NextWithin(std::chrono::milliseconds timeout) {
+  return sub_->Next(timeout);
+}
+
 Result<std::optional<std::pair<size_t, Event>>> Subscription::NextOf(
     const std::vector<Subscription*>& subs, int stop_fd) {
   using Found = std::optional<std::pair<size_t, Event>>;

@@ -5,6 +5,7 @@
 // following, the socket reconnects by itself when it comes back.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ class Subscription {
   // is readable. Events that do not decode are skipped with a warning on
   // stderr; an error is returned only when the socket itself fails.
   Result<std::optional<Event>> Next(int stop_fd);
+  // The next event within `timeout` (0: only what is queued), or nullopt.
+  Result<std::optional<Event>> NextWithin(std::chrono::milliseconds timeout);
 
   // Next() over several subscriptions (one per host): the index of the one
   // that delivered and its event, fairly (each is asked in turn), or
