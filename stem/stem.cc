@@ -73,7 +73,7 @@ Status Stem::Init() {
   auto link = Link::Create(context_, options_.endpoint, Link::Role::kBind);
   if (!link.ok()) return link.status();
   link_ = std::move(*link);
-  const TimePoint now = SteadyNow();
+  const TimePoint now = clock_.Now();
   session_.emplace(SupervisorSession::Options{kLinkHeartbeat, kLinkSilence, kFirstHelloTimeout,
                                              kByeFlushTimeout},
                    now, FromSeconds(options_.settings.grace));
@@ -100,7 +100,7 @@ int Stem::Run() {
 }
 
 void Stem::PollOnce() {
-  TimePoint now = SteadyNow();
+  TimePoint now = clock_.Now();
   RunTimers(now);
   FlushOutbound();
   if (session_->done()) return;
@@ -136,15 +136,14 @@ void Stem::PollOnce() {
     }
   }
 
-  long timeout = -1;
-  if (auto deadline = NextDeadline()) timeout = MillisUntil(*deadline, now);
+  const long timeout = PollTimeout(NextDeadline(), clock_);
   try {
     zmq::poll(items, std::chrono::milliseconds(timeout));
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) LogError(std::string("poll: ") + e.what());
     return;
   }
-  now = SteadyNow();
+  now = clock_.Now();
 
   // Node descriptors first: their handlers never remove a node, so the
   // pointers in `targets` stay valid until the signal and link handlers run.
@@ -275,7 +274,7 @@ void Stem::HandleExit(SupervisedNode& node, pid_t pid, int wait_status, TimePoin
   ::kill(-pid, SIGKILL);
 
   ExitInfo exit;
-  exit.at = WallNow();
+  exit.at = clock_.Wall();
   if (WIFEXITED(wait_status)) exit.code = WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) exit.signal = WTERMSIG(wait_status);
   NodeActions actions = node.process().Exited(exit, now);

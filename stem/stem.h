@@ -21,6 +21,7 @@
 
 #include <string>
 
+#include "broker/clock.h"
 #include "broker/stem_protocol.h"
 
 namespace zsup {
@@ -29,6 +30,9 @@ struct StemOptions {
   std::string state_dir;  // holds stem.lock and nodes/ (oversized node JSON)
   std::string endpoint;   // default ipc://<state_dir>/stem.sock
   stem::Settings settings;  // until the first Hello replaces them
+  // Every timer (revival, stop escalation, readiness, heartbeats, grace) and
+  // every `at`; tests pass a ManualClock. Must outlive the stem.
+  const Clock* clock = &SystemClock();
 };
 
 // Runs the stem until shutdown. Returns the process exit code; errors are

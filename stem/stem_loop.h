@@ -63,13 +63,18 @@ inline NodeProcess::Options NodeOptions(const stem::Settings& s, const NodeConfi
 
 class Stem {
  public:
-  explicit Stem(StemOptions options) : options_(std::move(options)) {}
+  explicit Stem(StemOptions options) : options_(std::move(options)), clock_(*options_.clock) {}
   int Run();
 
- private:
+  // Run() in pieces, for a test that drives the loop itself
+  // (stem_loop_test.cc): Init() once, then PollOnce() as often as it likes;
+  // done() once the session ended.
   Status Init();
-  Status Lock();
   void PollOnce();
+  bool done() const { return session_ && session_->done(); }
+
+ private:
+  Status Lock();
   void HandleSignals(TimePoint now);
   void HandleLink(TimePoint now);
   void HandleMessage(stem::Message message, TimePoint now);
@@ -105,6 +110,7 @@ class Stem {
   void FlushOutbound();
 
   StemOptions options_;
+  const Clock& clock_;
   LaunchContext launch_;
   zmq::context_t context_{1};
   std::unique_ptr<Link> link_;

@@ -15,6 +15,7 @@ void Stem::HandleLink(TimePoint now) {
   // a process: a thousand of them take seconds under load) cannot starve
   // the node pipes or the heartbeat zsupd watches. What is left is still
   // readable at the next poll.
+  // A budget of real time (CPU spent here), not of the loop's clock.
   const TimePoint stop_at = SteadyNow() + kMaxLinkHandling;
   for (int i = 0; i < 1000 && (i == 0 || SteadyNow() < stop_at); ++i) {
     auto msg = link_->TryReceive();
@@ -123,7 +124,7 @@ void Stem::OnCreate(stem::CreateNode create, TimePoint now) {
   }
   const NodeProcess::Options options = NodeOptions(options_.settings, create.config);
   auto node = std::make_unique<SupervisedNode>(std::move(create.config), create.fingerprint,
-                                               options, create.restarts);
+                                               options, create.restarts, clock_);
   SupervisedNode& ref = *node;
   nodes_.emplace(name, std::move(node));
   Apply(ref, ref.process().Start(now), now);

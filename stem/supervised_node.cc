@@ -20,8 +20,8 @@ constexpr Duration kFileRetry = std::chrono::seconds(1);
 }  // namespace
 
 SupervisedNode::SupervisedNode(NodeConfig config, std::string fingerprint,
-                               NodeProcess::Options options, int64_t restarts)
-    : config_(std::move(config)), fingerprint_(std::move(fingerprint)),
+                               NodeProcess::Options options, int64_t restarts, const Clock& clock)
+    : clock_(clock), config_(std::move(config)), fingerprint_(std::move(fingerprint)),
       process_(options, restarts) {
   if (config_.ready) {
     // Validated by zsupd; a config it never checked gets no probe.
@@ -111,7 +111,7 @@ Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
   pipes_[0].fd = std::move(spawned->out);
   pipes_[1].fd = std::move(spawned->err);
   process_.Spawned(spawned->pid, now);
-  started_wall_ = WallNow();
+  started_wall_ = clock_.Wall();
   probe_.reset();
   status_text_.reset();
   return Status::Ok();
@@ -176,7 +176,7 @@ std::optional<std::string> SupervisedNode::ReadStream(Stream s, size_t max_bytes
     pipe.splitter.Feed(std::string_view(buf.data(), static_cast<size_t>(n)),
                        [&](std::string_view line) {
                          if (!encoder_.active()) {
-                           encoder_.Begin(config_.name, s, pipe.next_seq, WallNow());
+                           encoder_.Begin(config_.name, s, pipe.next_seq, clock_.Wall());
                          }
                          encoder_.Line(line);
                          ++pipe.next_seq;
@@ -193,7 +193,7 @@ void SupervisedNode::Flush(Stream s, bool final, std::vector<std::string>* frame
   Pipe& pipe = pipes_[Index(s)];
   if (final) {
     pipe.splitter.Flush([&](std::string_view line) {
-      if (!encoder_.active()) encoder_.Begin(config_.name, s, pipe.next_seq, WallNow());
+      if (!encoder_.active()) encoder_.Begin(config_.name, s, pipe.next_seq, clock_.Wall());
       encoder_.Line(line);
       ++pipe.next_seq;
     });
@@ -241,10 +241,10 @@ std::optional<stem::NodeUpdate> SupervisedNode::TakeUpdate(TimePoint now) {
   if (current.pid) u.pid = *current.pid;
   u.restarts = process_.restarts();
   u.ready = current.ready;
-  u.at = WallNow();
+  u.at = clock_.Wall();
   u.status_text = current.status_text;
   if (u.state == NodeState::kBackoff && process_.deadline()) {
-    u.next_start_at = WallNow() + Seconds(*process_.deadline() - now).count();
+    u.next_start_at = clock_.Wall() + Seconds(*process_.deadline() - now).count();
   }
   return u;
 }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker/clock.h"
 #include "broker/fd.h"
 #include "broker/messages.h"
 #include "broker/stem_protocol.h"
@@ -26,8 +27,10 @@ namespace zsup {
 
 class SupervisedNode {
  public:
+  // `clock` (the stem's) gives the wall times of output and updates; it
+  // must outlive the node.
   SupervisedNode(NodeConfig config, std::string fingerprint, NodeProcess::Options options,
-                 int64_t restarts);
+                 int64_t restarts, const Clock& clock);
 
   const std::string& name() const { return config_.name; }
   const NodeConfig& config() const { return config_; }
@@ -112,6 +115,7 @@ class SupervisedNode {
   static size_t Index(Stream s) { return s == Stream::kStdout ? 0 : 1; }
   void Flush(Stream s, bool final, std::vector<std::string>* frames);
 
+  const Clock& clock_;
   NodeConfig config_;
   std::string fingerprint_;
   NodeProcess process_;
