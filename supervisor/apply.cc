@@ -65,6 +65,17 @@ std::string Daemon::Apply(ApplyRequest request) {
   for (auto* list : {&reply.created, &reply.updated, &reply.unchanged, &reply.destroyed}) {
     std::sort(list->begin(), list->end());
   }
+  size_t more = 0, fewer = 0;  // the stem's descriptors, before and after
+  for (const NodeConfig& c : created) more += StemDescriptors(c);
+  for (const NodeConfig& c : updated) {
+    more += StemDescriptors(c);
+    fewer += StemDescriptors(table_.Find(c.name)->config);
+  }
+  for (const std::string& name : reply.destroyed) fewer += StemDescriptors(table_.Find(name)->config);
+  const size_t nodes_after = table_.size() + created.size() - reply.destroyed.size();
+  if (Status s = CheckDescriptors(nodes_after, more, fewer); !s.ok()) {
+    return EncodeErrorReply("apply: " + s.message());
+  }
   if (request.dry_run) return EncodeApplyReply(reply);
 
   Status s = CheckedStore();

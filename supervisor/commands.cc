@@ -103,6 +103,7 @@ std::string Daemon::Create(const NodeConfig& config) {
   }
   s = CheckedStore();
   if (s.ok()) s = ValidateAllButName(config);
+  if (s.ok()) s = CheckDescriptors(table_.size() + 1, StemDescriptors(config), 0);
   if (!s.ok()) return EncodeErrorReply(s.message());
   s = MakeNodeDirectory(config);
   if (!s.ok()) return EncodeErrorReply(s.message());
@@ -149,6 +150,12 @@ Status Daemon::ValidateAllButName(const NodeConfig& config) const {
                          " bytes encoded; at most " + std::to_string(kMaxConfigBytes));
   }
   return Status::Ok();
+}
+
+Status Daemon::CheckDescriptors(size_t nodes, size_t more, size_t fewer) const {
+  size_t in_use = 0;  // every node, stopped ones too: a start must not fail for want of them
+  for (const auto& [name, view] : table_.nodes()) in_use += StemDescriptors(view.config);
+  return descriptors_.Check(nodes, in_use + more - std::min(fewer, in_use + more));
 }
 
 Result<std::vector<std::string>> Daemon::SelectNodes(const Selector& selector) {

@@ -135,6 +135,11 @@ Status Daemon::Init() {
   context_ = std::make_unique<zmq::context_t>(1);
   s = OpenListeners();
   if (!s.ok()) return s;
+  // Stored under a higher limit: the nodes start, and some may find no
+  // descriptor; say why before they do.
+  if (Status fit = CheckDescriptors(table_.size(), 0, 0); !fit.ok()) {
+    LogWarning("the stored nodes do not fit: " + fit.message());
+  }
   if (!options_.metrics_address.empty()) {
     auto server = MetricsServer::Start(options_.metrics_address, [this] {
       return metrics_.Render(table_, {publisher_->lossy_sends(), publisher_->cut_off_count()});

@@ -29,6 +29,7 @@
 #include "supervisor/admission.h"
 #include "supervisor/connections.h"
 #include "supervisor/curve_auth.h"
+#include "supervisor/descriptor_budget.h"
 #include "supervisor/echo_writer.h"
 #include "supervisor/metrics.h"
 #include "supervisor/node_table.h"
@@ -114,6 +115,9 @@ class Daemon {
   // create's checks after the name and "already exists": fields, exec size,
   // config size.
   Status ValidateAllButName(const NodeConfig& config) const;
+  // Whether the desired state may hold `nodes` nodes when the stem's
+  // descriptors change by `more` minus `fewer` (descriptor_budget.h).
+  Status CheckDescriptors(size_t nodes, size_t more, size_t fewer) const;
   // Creates the node's `directory` (relative: in the state directory),
   // owned by its `user` when it has one.
   Status MakeNodeDirectory(const NodeConfig& config) const;
@@ -178,6 +182,7 @@ class Daemon {
   std::set<std::string> logged_waiting_;    // held back, and said so in the log
   bool ready_notified_ = false;
   size_t exec_budget_ = 0;  // bytes a config's command and env may take (ValidateExecSize)
+  DescriptorBudget descriptors_;  // how many nodes the open-file limit allows (set with the listeners)
 };
 
 }  // namespace zsup

@@ -71,6 +71,7 @@ Status Daemon::SecureTcp(zmq::socket_t& socket, const std::string& endpoint, con
 
 Status Daemon::OpenListeners() {
   admission_ = std::make_unique<Admission>(DescriptorLimit());
+  descriptors_ = DescriptorBudget{DescriptorLimit(), admission_->high()};
   try {
     control_ = zmq::socket_t(*context_, zmq::socket_type::rep);
     control_.set(zmq::sockopt::linger, 0);

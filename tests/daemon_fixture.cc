@@ -260,7 +260,8 @@ void DaemonTest::StartDaemon(const std::vector<std::string>& extra_args) {
   int ready[2];
   ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
   const std::string binary = daemon_binary_.empty() ? ZsupdPath() : daemon_binary_;
-  std::vector<std::string> args = {binary, "--state-dir", dir_, "--stem", StemPath(),
+  std::vector<std::string> args = {binary, "--state-dir", dir_, "--stem",
+                                   stem_path_.empty() ? StemPath() : stem_path_,
                                    "--ready-fd", std::to_string(ready[1])};
   if (!HasFlag(extra_args, "--stop-timeout")) args.insert(args.end(), {"--stop-timeout", "5"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());

@@ -140,12 +140,15 @@ class DaemonTest : public ::testing::Test {
   void set_daemon_binary(std::string path) { daemon_binary_ = std::move(path); }
   // The open-file limit (soft and hard) StartDaemon() gives zsupd; 0: inherited.
   void set_daemon_nofile(long limit) { daemon_nofile_ = limit; }
+  // The --stem zsupd is started with (default: the built zsup-stem).
+  void set_stem_path(std::string path) { stem_path_ = std::move(path); }
   // The umask StartDaemon() gives zsupd; -1: inherited.
   void set_daemon_umask(int mask) { daemon_umask_ = mask; }
 
  private:
   std::string daemon_binary_;
   long daemon_nofile_ = 0;
+  std::string stem_path_;
   int daemon_umask_ = -1;
   std::string dir_;
   pid_t daemon_pid_ = 0;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -119,9 +120,17 @@ TEST_F(HardeningTest, StatusShowsStoppingWithTheOldPidUntilTheOldProcessIsGone) 
 }
 
 // Probe 11, second half: a spawn that failed for lack of descriptors showed
-// `starting` with no pid and no restart counted.
+// `starting` with no pid and no restart counted. zsupd refuses creates its
+// limit cannot hold (below), so the stem here has a lower limit than zsupd
+// (as a stem adopted from another zsupd may).
 TEST_F(HardeningTest, ASpawnThatFailsForLackOfDescriptorsShowsBackoffNotStarting) {
-  set_daemon_nofile(80);
+  const std::string stem = dir() + "/low-limit-stem";
+  {
+    std::ofstream script(stem);
+    script << "#!/bin/sh\nulimit -n 80\nexec " << StemPath() << " \"$@\"\n";
+  }
+  ASSERT_EQ(::chmod(stem.c_str(), 0755), 0);
+  set_stem_path(stem);
   StartDaemon();
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(Create(TestNode("n" + std::to_string(i))).ok());
   bool some_failed = false;
@@ -139,6 +148,46 @@ TEST_F(HardeningTest, ASpawnThatFailsForLackOfDescriptorsShowsBackoffNotStarting
     }
     return settled && some_failed;
   })) << Log();
+}
+
+// The 10,000-node storm: past what the open-file limit allows, a
+// create (or an apply, dry run too) is refused with what to do, instead of
+// accepted and then failing spawn after spawn with "Too many open files".
+TEST_F(HardeningTest, NodesBeyondTheOpenFileLimitAreRefusedUpFront) {
+  // 200 descriptors: the connection reserve is 50, zsupd keeps 64, the stem
+  // 64 and 2 per node: room for 68 nodes.
+  set_daemon_nofile(200);
+  StartDaemon();
+  for (int i = 0; i < 68; ++i) {
+    Status s = Create(TestNode("n" + std::to_string(i)));
+    ASSERT_TRUE(s.ok()) << i << ": " << s.message();
+  }
+  Status refused = Create(TestNode("one-too-many"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("not enough file descriptors: the open-file limit is 200, "
+                                   "and 69 nodes would hold 138 descriptors in zsup-stem"),
+            std::string::npos)
+      << refused.message();
+  EXPECT_NE(refused.message().find("raise the limit (LimitNOFILE="), std::string::npos);
+  ApplyRequest apply;
+  apply.nodes = {TestNode("x1")};
+  apply.dry_run = true;
+  auto reply = Call(EncodeRequest(apply));
+  ASSERT_TRUE(reply.ok());
+  EXPECT_NE(reply->find("apply: not enough file descriptors"), std::string::npos);
+  // Every accepted node runs: none failed for want of a descriptor.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto report = GetStatus();
+    if (!report.ok()) return false;
+    for (const auto& [name, st] : report->nodes) {
+      EXPECT_FALSE(st.last_error) << name << ": " << *st.last_error;
+      if (st.state != NodeState::kRunning) return false;
+    }
+    return report->nodes.size() == 68;
+  })) << Log();
+  // Room again once a node is gone.
+  ASSERT_TRUE(Send(DestroyRequest{"n0"}).ok());
+  EXPECT_TRUE(Create(TestNode("one-too-many")).ok());
 }
 
 // Probe 9: zsupd frozen past the stem's grace; the stem stopped the nodes and
