@@ -116,8 +116,43 @@ TEST_F(ZsupctlTest, UsageErrorsSayWhatIsWrongInOneStyle) {
   EXPECT_EQ(zsupd.err, "zsupd: unexpected argument '--bogus'\nRun 'zsupd --help' for usage.\n");
 }
 
+TEST_F(ZsupctlTest, NoSocketSaysSoAtOnceAndExitsThree) {
+  const std::string socket = "ipc://" + dir() + "/control.sock";
+  for (const auto& args : std::vector<std::vector<std::string>>{{"ping"},
+                                                                {"status"},
+                                                                {"create", "w1", "--", "/bin/true"},
+                                                                {"tail", "-f", "w1"},
+                                                                {"events"}}) {
+    const auto start = std::chrono::steady_clock::now();
+    CommandResult r = Run(args);  // the default --timeout of 5 s
+    EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3)) << args[0];
+    EXPECT_EQ(r.exit_code, 3) << args[0];
+    EXPECT_NE(r.err.find("zsupctl: no zsupd at " + dir() + " (" + socket +
+                         " does not exist); start one with 'zsupd --state-dir " + dir() + "'\n"),
+              std::string::npos)
+        << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args[0];
+  }
+  // A directory that does not exist either; an endpoint without a state directory.
+  CommandResult r = RunCommand({ZsupctlPath(), "--state-dir", "/nonexistent", "ping"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(
+      r.err.starts_with("zsupctl: no zsupd at /nonexistent (ipc:///nonexistent/"
+                        "control.sock does not exist); start one with 'zsupd "
+                        "--state-dir /nonexistent'\n"))
+      << r.err;
+  r = RunCommand({ZsupctlPath(), "--endpoint", socket, "status"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(r.err.starts_with("zsupctl: no zsupd at " + socket + " (" + dir() +
+                                "/control.sock does not exist); start one with 'zsupd --control " +
+                                socket + "'\n"))
+      << r.err;
+}
+
 TEST_F(ZsupctlTest, UnreachableDaemonExitsThreeNamingTheSocket) {
   const std::string message = "zsupd is not answering at ipc://" + dir() + "/control.sock";
+  // What a zsupd killed with SIGKILL leaves behind: a socket file nothing listens on.
+  std::ofstream(dir() + "/control.sock") << "";
   for (const auto& args : std::vector<std::vector<std::string>>{{"ping"},
                                                                 {"status"},
                                                                 {"create", "w1", "--", "/bin/true"},
