@@ -123,12 +123,17 @@ TEST_F(ZsupctlTest, TailFollowWithoutHistoryPrintsOnlyNewLines) {
   EXPECT_EQ(r.err, "");
 }
 
+// A node that prints "tick N" every 50 ms, counting from 1.
+NodeConfig Ticker(const std::string& name) {
+  NodeConfig ticker;
+  ticker.name = name;
+  ticker.command = {"/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.05; done"};
+  return ticker;
+}
+
 TEST_F(ZsupctlTest, TailFollowCarriesOnAcrossAZsupdRestart) {
   StartDaemon();
-  NodeConfig ticker;
-  ticker.name = "ticker";
-  ticker.command = {"/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.05; done"};
-  ASSERT_TRUE(Create(ticker).ok());
+  ASSERT_TRUE(Create(Ticker("ticker")).ok());
   BackgroundCommand tail(Ctl({"tail", "-f", "-n", "1", "ticker"}));
   ASSERT_TRUE(tail.WaitForOutput([](const CommandResult& r) { return Count(r.out, "\n") >= 3; }))
       << tail.output().err;
@@ -150,7 +155,62 @@ TEST_F(ZsupctlTest, TailFollowCarriesOnAcrossAZsupdRestart) {
   for (size_t i = 0; i < lines.size(); ++i) {
     ASSERT_EQ(lines[i], "tick " + std::to_string(first + static_cast<int>(i))) << r.out;
   }
-  EXPECT_EQ(r.err, "");
+  // A short outage may pass unnoticed; a noticed one is told once each way.
+  const std::string told = "zsupctl: zsupd at " + control_endpoint() +
+                           " is not answering; still trying\nzsupctl: connected again\n";
+  EXPECT_TRUE(r.err.empty() || r.err == told) << r.err;
+}
+
+// tail -f and events say once that zsupd went away, keep trying, and say
+// once that it is back; what they follow goes on.
+TEST_F(ZsupctlTest, FollowersSayOnceWhenZsupdStopsAnsweringAndWhenItIsBack) {
+  StartDaemon();
+  ASSERT_TRUE(Create(Ticker("ticker")).ok());
+  ASSERT_TRUE(Create(TestNode("w1")).ok());
+  ASSERT_GT(WaitRunning("w1"), 0);
+  BackgroundCommand tail(Ctl({"--timeout", "0.3", "tail", "-f", "-n", "1", "ticker"}));
+  BackgroundCommand events(Ctl({"--timeout", "0.3", "events", "w1"}));
+  ASSERT_TRUE(tail.WaitForOutput([](const CommandResult& r) { return Count(r.out, "\n") >= 3; }))
+      << tail.output().err;
+  ASSERT_TRUE(RestartUntilSeen(events, "w1", " w1 started pid ")) << events.output().err;
+
+  KillDaemon();
+  const std::string down =
+      "zsupctl: zsupd at " + control_endpoint() + " is not answering; still trying\n";
+  for (BackgroundCommand* c : {&tail, &events}) {
+    EXPECT_TRUE(c->WaitForOutput([&](const CommandResult& r) { return Count(r.err, down) == 1; }))
+        << c->output().err;
+  }
+  // Many retries later (one every 0.3 s), still said only once.
+  EXPECT_FALSE(events.WaitForOutput(
+      [&](const CommandResult& r) { return Count(r.err, "zsupctl:") > 1; }, seconds(2)))
+      << events.output().err;
+
+  StartDaemon();
+  for (BackgroundCommand* c : {&tail, &events}) {
+    EXPECT_TRUE(c->WaitForOutput([](const CommandResult& r) {
+      return Count(r.err, "zsupctl: connected again\n") == 1;
+    })) << c->output().err;
+  }
+  const size_t ticks = Count(tail.output().out, "\n");
+  EXPECT_TRUE(tail.WaitForOutput([&](const CommandResult& r) {
+    return Count(r.out, "\n") >= ticks + 10;
+  })) << "tail -f goes on";
+  // events goes on: a restart after the outage is printed.
+  const size_t starts = Count(events.output().out, " w1 started pid ");
+  bool seen = false;
+  for (int attempt = 0; attempt < 20 && !seen; ++attempt) {
+    ASSERT_TRUE(Restart("w1").ok());
+    seen = events.WaitForOutput(
+        [&](const CommandResult& r) { return Count(r.out, " w1 started pid ") > starts; },
+        milliseconds(1500));
+  }
+  EXPECT_TRUE(seen) << events.output().out << events.output().err;
+  for (BackgroundCommand* c : {&tail, &events}) {
+    CommandResult r = c->Stop(SIGINT);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, down + "zsupctl: connected again\n");
+  }
 }
 
 class ZsupctlTailTest : public ZsupctlTest {

@@ -11,6 +11,7 @@
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/fleet.h"
+#include "tools/zsupctl/follower.h"
 #include "tools/zsupctl/format.h"
 #include "tools/zsupctl/json_output.h"
 #include "tools/zsupctl/subscription.h"
@@ -65,19 +66,21 @@ int Run(const EventsOptions& o, const GlobalOptions& g) {
     return Subscription::Open(*h.client, prefixes);
   });
   int exit = kExitOk;
-  std::vector<Subscription*> live;
+  std::vector<Follower::Source> live;
   std::vector<FleetHost*> hosts;
   for (size_t i = 0; i < subs.size(); ++i) {
     if (!subs[i].ok()) {
       exit = WorseExit(exit, ReportHostFailure(fleet->hosts()[i], subs[i].status()));
       continue;
     }
-    live.push_back(subs[i]->get());
-    hosts.push_back(&fleet->hosts()[i]);
+    FleetHost& h = fleet->hosts()[i];
+    live.push_back({subs[i]->get(), h.client.get(), h.name});
+    hosts.push_back(&h);
   }
   if (live.empty()) return exit;
+  Follower follower(std::move(live));
   for (;;) {
-    auto next = Subscription::NextOf(live, signals->get());
+    auto next = follower.Next(signals->get());
     if (!next.ok()) return ReportFailure(next.status());
     if (!next->has_value()) return exit;  // interrupted: the normal way to stop
     const auto& [i, e] = **next;
@@ -96,7 +99,8 @@ Command AddEvents(CLI::App& app) {
   sub->footer(
       "Prints node_status (start) and node_exit events, one line each, until interrupted "
       "(Ctrl-C). zsupd keeps no event history, so there is no \"latest events\" mode: "
-      "`zsupctl status` shows each node's last start and exit.");
+      "`zsupctl status` shows each node's last start and exit. While zsupd does not answer "
+      "(checked every --timeout), a note on stderr says so once, and another once it is back.");
   sub->add_option("NODE", o->node, "only this node (exactly this name)");
   sub->add_flag("-f,--follow", o->follow,
                 "accepted for symmetry with tail -f; events always follows");

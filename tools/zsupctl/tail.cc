@@ -19,6 +19,7 @@
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/fleet_select.h"
+#include "tools/zsupctl/follower.h"
 #include "tools/zsupctl/line_cursor.h"
 #include "tools/zsupctl/subscription.h"
 #include "tools/zsupctl/tail_format.h"
@@ -214,10 +215,13 @@ Result<std::unique_ptr<Subscription>> Subscribe(const TailOptions& o, Source& sr
 
 // Prints live lines until interrupted through `stop_fd`.
 int Follow(std::vector<Source>& sources, const TailOptions& o, int stop_fd, Cursors& cursors) {
-  std::vector<Subscription*> subs;
-  for (Source& src : sources) subs.push_back(src.sub.get());
+  std::vector<Follower::Source> subs;
+  for (Source& src : sources) {
+    subs.push_back({src.sub.get(), src.host->client.get(), src.host->name});
+  }
+  Follower follower(std::move(subs));
   for (;;) {
-    auto next = Subscription::NextOf(subs, stop_fd);
+    auto next = follower.Next(stop_fd);
     if (!next.ok()) return ReportFailure(next.status());
     if (!next->has_value()) return kExitOk;  // interrupted: the normal way to stop
     const auto& [i, event] = **next;
@@ -353,7 +357,8 @@ Command AddTail(CLI::App& app) {
       "fewer than -n N because older ones were dropped, a note on stderr says so. Output a node "
       "writes to its stdout_file/stderr_file is not kept unless it was created with --tee: for "
       "NODE, tail then says on stderr where the file is (and exits 0 if that was the only "
-      "stream asked for); --all leaves such streams out.");
+      "stream asked for); --all leaves such streams out. With -f, a zsupd that stops answering "
+      "(checked every --timeout) is told once on stderr, and again once it is back.");
   CLI::Option* node = sub->add_option("NODE", o->node, "the node (exactly this name)");
   CLI::Option* all = sub->add_flag(
       "--all", o->all,
