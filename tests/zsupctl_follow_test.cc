@@ -49,9 +49,6 @@ TEST_F(ZsupctlTest, TailPrintsTheLastLinesOfAStream) {
   r = Run({"tail", "nope"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no node named 'nope'"), std::string::npos) << r.err;
-  r = Run({"tail", "-f", "nope"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("no node named 'nope'"), std::string::npos) << r.err;
 }
 
 TEST_F(ZsupctlTest, TailFollowPrintsOnlyItsNodeWithoutDuplicatesOrGaps) {
@@ -211,6 +208,34 @@ TEST_F(ZsupctlTest, FollowersSayOnceWhenZsupdStopsAnsweringAndWhenItIsBack) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, down + "zsupctl: connected again\n");
   }
+}
+
+// A node zsupd does not know (yet) is waited for, with a warning.
+TEST_F(ZsupctlTest, FollowersWarnOnceAboutAnUnknownNodeAndWaitForIt) {
+  StartDaemon();
+  const std::string warning = "zsupctl: no node 'w9' on zsupd (yet); waiting for it\n";
+  BackgroundCommand events(Ctl({"events", "w9"}));
+  BackgroundCommand tail(Ctl({"tail", "-f", "w9"}));
+  for (BackgroundCommand* c : {&events, &tail}) {
+    ASSERT_TRUE(c->WaitForOutput([&](const CommandResult& r) { return r.err == warning; }))
+        << c->output().err;
+  }
+  ASSERT_TRUE(Create(Ticker("w9")).ok());
+  EXPECT_TRUE(events.WaitForOutput([](const CommandResult& r) {
+    return Count(r.out, " w9 started pid ") > 0;
+  })) << events.output().err;
+  // Subscribed when the warning was printed, or very soon after: later ticks arrive.
+  EXPECT_TRUE(tail.WaitForOutput([](const CommandResult& r) { return Count(r.out, "tick ") >= 3; }))
+      << tail.output().err;
+  for (BackgroundCommand* c : {&events, &tail}) {
+    CommandResult r = c->Stop(SIGINT);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, warning);
+  }
+  // Without -f there is nothing to wait for: unknown is an error, as before.
+  CommandResult once = Run({"tail", "w8"});
+  EXPECT_EQ(once.exit_code, 1);
+  EXPECT_NE(once.err.find("no node named 'w8'"), std::string::npos) << once.err;
 }
 
 class ZsupctlTailTest : public ZsupctlTest {

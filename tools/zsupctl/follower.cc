@@ -11,6 +11,11 @@ using Found = std::optional<std::pair<size_t, Event>>;
 
 }  // namespace
 
+void NoteAwaitedNode(const std::string& node, bool several) {
+  std::cerr << "zsupctl: no node '" << node << "' on " << (several ? "any host" : "zsupd")
+            << " (yet); waiting for it\n";
+}
+
 Follower::Follower(std::vector<Source> sources) {
   const auto now = Clock::now();
   for (Source& s : sources) {

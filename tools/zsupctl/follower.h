@@ -52,4 +52,8 @@ class Follower {
   size_t turn_ = 0;  // fairness: the source asked first next time
 };
 
+// Says on stderr that `node`, followed, is on no zsupd (`several`: on none
+// of the hosts) yet, and that zsupctl waits for it: it may be created later.
+void NoteAwaitedNode(const std::string& node, bool several);
+
 }  // namespace zsup::ctl
