@@ -64,6 +64,20 @@ void Follower::Apply(Watch& w, const LivenessActions& a) {
   if (a.send_ping) SendPing(w);
 }
 
+void Follower::ReadAnswer(Watch& w, Clock::time_point now) {
+  if (!w.pending) return;
+  zmq::message_t reply;
+  try {
+    if (!w.probe->recv(reply, zmq::recv_flags::dontwait)) return;
+  } catch (const zmq::error_t&) {
+    w.probe.reset();  // the deadline tells
+    w.pending = false;
+    return;
+  }
+  w.pending = false;  // any reply is zsupd answering
+  Apply(w, w.liveness.OnAnswer(now));
+}
+
 Result<Found> Follower::Next(int stop_fd) {
   const size_t n = watches_.size();
   for (;;) {
@@ -77,20 +91,19 @@ Result<Found> Follower::Next(int stop_fd) {
         return Found(std::pair<size_t, Event>(i, std::move(**event)));
       }
     }
-    auto now = Clock::now();
+    // An answer first: one that came during a flood of events is not missed.
+    const auto now = Clock::now();
+    for (Watch& w : watches_) ReadAnswer(w, now);
     Clock::time_point earliest = Clock::time_point::max();
     for (Watch& w : watches_) {
       if (now >= w.liveness.deadline()) Apply(w, w.liveness.OnDeadline(now));
       earliest = std::min(earliest, w.liveness.deadline());
     }
-    // The subscriptions, then the pings out (`pinged` says whose), then stop_fd.
+    // The subscriptions, then the pings out, then stop_fd.
     std::vector<zmq::pollitem_t> items;
-    std::vector<size_t> pinged;
     for (Watch& w : watches_) items.push_back({w.source.sub->socket().handle(), 0, ZMQ_POLLIN, 0});
-    for (size_t i = 0; i < n; ++i) {
-      if (!watches_[i].pending) continue;
-      items.push_back({watches_[i].probe->handle(), 0, ZMQ_POLLIN, 0});
-      pinged.push_back(i);
+    for (Watch& w : watches_) {
+      if (w.pending) items.push_back({w.probe->handle(), 0, ZMQ_POLLIN, 0});
     }
     items.push_back({nullptr, stop_fd, ZMQ_POLLIN, 0});
     const auto wait = std::max(Clock::duration::zero(), earliest - now);
@@ -101,21 +114,6 @@ Result<Found> Follower::Next(int stop_fd) {
       return Status::Error(std::string("events sockets: ") + e.what());
     }
     if ((items.back().revents & ZMQ_POLLIN) != 0) return Found();
-    now = Clock::now();
-    for (size_t k = 0; k < pinged.size(); ++k) {
-      if ((items[n + k].revents & ZMQ_POLLIN) == 0) continue;
-      Watch& w = watches_[pinged[k]];
-      zmq::message_t reply;
-      try {
-        if (!w.probe->recv(reply, zmq::recv_flags::dontwait)) continue;
-      } catch (const zmq::error_t&) {
-        w.probe.reset();
-        w.pending = false;
-        continue;
-      }
-      w.pending = false;  // any reply is zsupd answering
-      Apply(w, w.liveness.OnAnswer(now));
-    }
   }
 }
 

@@ -46,6 +46,8 @@ class Follower {
   };
   void Apply(Watch& w, const LivenessActions& actions);
   void SendPing(Watch& w);
+  // Takes the answer to the ping out, if it came.
+  void ReadAnswer(Watch& w, Liveness::Clock::time_point now);
   static void Say(const Watch& w, const std::string& what);
 
   std::vector<Watch> watches_;
