@@ -11,6 +11,7 @@
 
 #include <msgpack.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -31,7 +32,16 @@ void PackNodeConfig(Packer& pk, const NodeConfig& config);
 std::string EncodeNodeConfig(const NodeConfig& config);
 Result<NodeConfig> DecodeNodeConfig(std::string_view bytes);
 // Reads a NodeConfig out of an already unpacked object; `path` prefixes errors.
+// The error is the first problem in field order.
 Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& path);
+// The same, but on past a problem: every field is read and every problem
+// appended to `problems` (a field's path before each: "env: values must be
+// strings"; `what` names the map in "missing field 'name' in <what>", "":
+// left out). The config when it had none. The first problem is the one the
+// form above returns.
+std::optional<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& path,
+                                         const std::string& what,
+                                         std::vector<std::string>* problems);
 
 // ---- control requests ----
 std::string EncodeRequest(const Request& request);

@@ -1,6 +1,8 @@
 // NodeConfig <-> msgpack. Field names are Zeek's (see PROTOCOL.md).
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "broker/codec.h"
 #include "broker/msgpack_reader.h"
@@ -233,81 +235,100 @@ std::string EncodeNodeConfig(const NodeConfig& config) {
   return std::string(buf.data(), buf.size());
 }
 
-Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& path) {
-  auto r = mp::MapReader::Open(o, path, path);
-  if (!r.ok()) return r.status();
+std::optional<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& path,
+                                         const std::string& what,
+                                         std::vector<std::string>* problems) {
+  const size_t before = problems->size();
+  auto note = [problems](const Status& s) {
+    if (!s.ok()) problems->push_back(s.message());
+  };
+  auto r = mp::MapReader::Open(o, path, what);
+  if (!r.ok()) {
+    note(r.status());
+    return std::nullopt;
+  }
   NodeConfig c;
-  Status s = r->Required("name", &c.name);
-  if (s.ok()) s = r->Optional("interface", &c.interface);
-  if (s.ok()) s = r->Optional("pcap_file", &c.pcap_file);
-  if (s.ok()) s = r->Optional("directory", &c.directory);
-  if (s.ok()) s = r->Optional("stdout_file", &c.stdout_file);
-  if (s.ok()) s = r->Optional("stderr_file", &c.stderr_file);
-  if (s.ok()) s = r->Optional("bare_mode", &c.bare_mode);
-  if (s.ok()) s = r->Default("addl_base_scripts", &c.addl_base_scripts);
-  if (s.ok()) s = r->Default("addl_user_scripts", &c.addl_user_scripts);
-  if (s.ok()) s = r->Default("scripts", &c.scripts);
-  if (s.ok()) s = r->Default("env", &c.env);
-  if (s.ok()) s = r->Optional("cpu_affinity", &c.cpu_affinity);
-  if (s.ok()) s = r->Default("command", &c.command);
-  if (s.ok()) s = r->Optional("namespace", &c.name_space);
-  if (s.ok()) s = r->Optional("stop_signal", &c.stop_signal);
-  if (s.ok()) s = r->Optional("stop_timeout", &c.stop_timeout);
-  if (s.ok()) s = r->Optional("restart_policy", &c.restart_policy);
-  if (s.ok()) s = r->Default("permanent_failure_codes", &c.permanent_failure_codes);
-  if (s.ok()) s = r->Optional("start_limit_burst", &c.start_limit_burst);
-  if (s.ok()) s = r->Optional("start_limit_interval", &c.start_limit_interval);
-  if (s.ok()) s = r->Optional("stage", &c.stage);
-  if (s.ok()) s = r->Optional("ready", &c.ready);
-  if (s.ok()) s = r->Optional("ready_timeout", &c.ready_timeout);
-  if (s.ok()) s = r->Optional("user", &c.user);
-  if (s.ok()) s = r->Optional("group", &c.group);
-  if (s.ok()) s = r->Default("capabilities", &c.capabilities);
-  if (s.ok()) s = r->Optional("umask", &c.umask);
-  if (s.ok()) s = r->Optional("nice", &c.nice);
-  if (s.ok()) s = r->Optional("tee", &c.tee);
-  if (!s.ok()) return s;
+  note(r->Required("name", &c.name));
+  note(r->Optional("interface", &c.interface));
+  note(r->Optional("pcap_file", &c.pcap_file));
+  note(r->Optional("directory", &c.directory));
+  note(r->Optional("stdout_file", &c.stdout_file));
+  note(r->Optional("stderr_file", &c.stderr_file));
+  note(r->Optional("bare_mode", &c.bare_mode));
+  note(r->Default("addl_base_scripts", &c.addl_base_scripts));
+  note(r->Default("addl_user_scripts", &c.addl_user_scripts));
+  note(r->Default("scripts", &c.scripts));
+  note(r->Default("env", &c.env));
+  note(r->Optional("cpu_affinity", &c.cpu_affinity));
+  note(r->Default("command", &c.command));
+  note(r->Optional("namespace", &c.name_space));
+  note(r->Optional("stop_signal", &c.stop_signal));
+  note(r->Optional("stop_timeout", &c.stop_timeout));
+  note(r->Optional("restart_policy", &c.restart_policy));
+  note(r->Default("permanent_failure_codes", &c.permanent_failure_codes));
+  note(r->Optional("start_limit_burst", &c.start_limit_burst));
+  note(r->Optional("start_limit_interval", &c.start_limit_interval));
+  note(r->Optional("stage", &c.stage));
+  note(r->Optional("ready", &c.ready));
+  note(r->Optional("ready_timeout", &c.ready_timeout));
+  note(r->Optional("user", &c.user));
+  note(r->Optional("group", &c.group));
+  note(r->Default("capabilities", &c.capabilities));
+  note(r->Optional("umask", &c.umask));
+  note(r->Optional("nice", &c.nice));
+  note(r->Optional("tee", &c.tee));
   if (const msgpack::object* limits = r->Take("rlimits")) {
-    s = ReadRlimits(*limits, r->FieldPath("rlimits"), &c.rlimits);
-    if (!s.ok()) return s;
+    note(ReadRlimits(*limits, r->FieldPath("rlimits"), &c.rlimits));
   }
   for (auto [key, field] : {std::pair{"stdout_rotate", &c.stdout_rotate},
                             std::pair{"stderr_rotate", &c.stderr_rotate}}) {
     if (const msgpack::object* value = r->Take(key)) {
       auto rotation = ReadRotation(*value, r->FieldPath(key));
-      if (!rotation.ok()) return rotation.status();
-      *field = *rotation;
+      note(rotation.status());
+      if (rotation.ok()) *field = *rotation;
     }
   }
   if (const msgpack::object* backend = r->Take("cluster_backend")) {
     auto b = ReadBackend(*backend, r->FieldPath("cluster_backend"));
-    if (!b.ok()) return b.status();
-    c.cluster_backend = std::move(*b);
+    note(b.status());
+    if (b.ok()) c.cluster_backend = std::move(*b);
   }
   if (const msgpack::object* cluster = r->Take("cluster")) {
     const std::string cpath = r->FieldPath("cluster");
     if (cluster->type != msgpack::type::MAP) {
-      return Status::Error(cpath + ": must be a map of node names to endpoints, not " +
-                           std::string(mp::TypeName(*cluster)));
-    }
-    for (uint32_t i = 0; i < cluster->via.map.size; ++i) {
-      const msgpack::object_kv& kv = cluster->via.map.ptr[i];
-      std::string member;
-      if (kv.key.type != msgpack::type::STR) {
-        return Status::Error(cpath + ": keys must be strings");
-      }
-      s = mp::Read(kv.key, cpath, &member);
-      if (!s.ok()) return s;
-      auto ep = ReadEndpoint(kv.val, cpath + "." + member);
-      if (!ep.ok()) return ep.status();
-      if (!c.cluster.emplace(member, std::move(*ep)).second) {
-        return Status::Error(cpath + ": duplicate key '" + member + "'");
+      note(Status::Error(cpath + ": must be a map of node names to endpoints, not " +
+                         std::string(mp::TypeName(*cluster))));
+    } else {
+      // Each member's first problem: the members are independent of each other.
+      for (uint32_t i = 0; i < cluster->via.map.size; ++i) {
+        const msgpack::object_kv& kv = cluster->via.map.ptr[i];
+        std::string member;
+        if (kv.key.type != msgpack::type::STR) {
+          note(Status::Error(cpath + ": keys must be strings"));
+          continue;
+        }
+        if (Status s = mp::Read(kv.key, cpath, &member); !s.ok()) {
+          note(s);
+          continue;
+        }
+        auto ep = ReadEndpoint(kv.val, cpath + "." + member);
+        note(ep.status());
+        if (ep.ok() && !c.cluster.emplace(member, std::move(*ep)).second) {
+          note(Status::Error(cpath + ": duplicate key '" + member + "'"));
+        }
       }
     }
   }
-  s = r->NoUnknownFields();
-  if (!s.ok()) return s;
+  for (const Status& s : r->UnknownFields()) note(s);
+  if (problems->size() > before) return std::nullopt;
   return c;
+}
+
+Result<NodeConfig> ReadNodeConfig(const msgpack::object& o, const std::string& path) {
+  std::vector<std::string> problems;
+  auto c = ReadNodeConfig(o, path, path, &problems);
+  if (!c) return Status::Error(problems.front());
+  return std::move(*c);
 }
 
 Result<NodeConfig> DecodeNodeConfig(std::string_view bytes) {

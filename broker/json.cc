@@ -1,7 +1,9 @@
 #include "broker/json.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
+#include <vector>
 
 #include "broker/codec.h"
 #include "broker/msgpack_reader.h"
@@ -10,6 +12,8 @@ namespace zsup {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
+
+constexpr std::string_view kNotJson = "not valid JSON";
 
 ordered_json PortJson(const Port& port) { return {{"port", port.port}, {"proto", port.proto}}; }
 
@@ -24,14 +28,79 @@ ordered_json EndpointJson(const ClusterEndpoint& ep) {
   return j;
 }
 
-// Reuses the msgpack decoder so both forms share one set of rules: JSON and
-// msgpack have the same data model for everything a NodeConfig holds.
-Result<NodeConfig> FromJsonValue(const nlohmann::json& j, const std::string& path) {
+// JSON as msgpack, so that both forms share the msgpack decoder's rules:
+// they have the same data model for everything a NodeConfig holds.
+Result<msgpack::object_handle> AsMsgpack(const nlohmann::json& j) {
   std::vector<uint8_t> bytes = nlohmann::json::to_msgpack(j);
-  auto handle = mp::Unpack(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return mp::Unpack(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+Result<NodeConfig> FromJsonValue(const nlohmann::json& j, const std::string& path) {
+  auto handle = AsMsgpack(j);
   if (!handle.ok()) return handle.status();
   return ReadNodeConfig(handle->get(), path);
 }
+
+NodeConfigEntry EntryFromJsonValue(const nlohmann::json& j, size_t index) {
+  NodeConfigEntry entry;
+  entry.label = "[" + std::to_string(index) + "]";
+  if (j.is_object() && j.contains("name") && j["name"].is_string()) {
+    entry.label += " '" + j["name"].get<std::string>() + "'";
+  }
+  auto handle = AsMsgpack(j);
+  if (!handle.ok()) {
+    entry.problems.push_back(handle.error());
+    return entry;
+  }
+  entry.config = ReadNodeConfig(handle->get(), "", "", &entry.problems);
+  return entry;
+}
+
+// Turns the byte offset nlohmann's parser stops at into a line and column,
+// through its SAX interface, which reports the error without an exception.
+class SyntaxErrorFinder {
+ public:
+  using json = nlohmann::json;
+  bool null() { return true; }
+  bool boolean(bool /*value*/) { return true; }
+  bool number_integer(json::number_integer_t /*value*/) { return true; }
+  bool number_unsigned(json::number_unsigned_t /*value*/) { return true; }
+  bool number_float(json::number_float_t /*value*/, const json::string_t& /*text*/) { return true; }
+  bool string(json::string_t& /*value*/) { return true; }
+  bool binary(json::binary_t& /*value*/) { return true; }
+  bool start_object(size_t /*elements*/) { return true; }
+  bool key(json::string_t& /*value*/) { return true; }
+  bool end_object() { return true; }
+  bool start_array(size_t /*elements*/) { return true; }
+  bool end_array() { return true; }
+  bool parse_error(size_t position, const std::string& /*last_token*/, const json::exception& e) {
+    position_ = position;
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: WHY"
+    std::string what = e.what();
+    const size_t colon = what.find(": ", what.find(']'));
+    message_ = colon == std::string::npos ? what : what.substr(colon + 2);
+    return false;
+  }
+
+  static JsonSyntaxError Find(std::string_view text) {
+    SyntaxErrorFinder finder;
+    json::sax_parse(text, &finder);
+    JsonSyntaxError error;
+    error.message = finder.message_.empty() ? std::string(kNotJson) : finder.message_;
+    if (finder.position_ == 0) return error;
+    // position counts the bytes read, the one the parser stopped at included.
+    const size_t at = std::min(finder.position_ - 1, text.size());
+    const std::string_view before = text.substr(0, at);
+    const size_t newline = before.rfind('\n');
+    error.line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+    error.column = newline == std::string_view::npos ? at + 1 : at - newline;
+    return error;
+  }
+
+ private:
+  size_t position_ = 0;
+  std::string message_;
+};
 
 Result<nlohmann::json> Parse(std::string_view text) {
   // The parser is iterative but the conversion to msgpack recurses, so
@@ -43,7 +112,7 @@ Result<nlohmann::json> Parse(std::string_view text) {
   };
   nlohmann::json j = nlohmann::json::parse(text, limit_depth, /*allow_exceptions=*/false);
   if (too_deep) return Status::Error("JSON nested deeper than " + std::to_string(mp::kMaxDepth));
-  if (j.is_discarded()) return Status::Error("not valid JSON");
+  if (j.is_discarded()) return Status::Error(std::string(kNotJson));
   return j;
 }
 
@@ -113,22 +182,20 @@ Result<NodeConfig> NodeConfigFromJson(std::string_view text) {
   return FromJsonValue(*j, "config");
 }
 
-Result<std::vector<NodeConfig>> NodeConfigsFromJson(std::string_view text) {
+NodeConfigsJson NodeConfigsFromJson(std::string_view text) {
+  NodeConfigsJson out;
   auto j = Parse(text);
-  if (!j.ok()) return j.status();
-  std::vector<NodeConfig> configs;
-  if (j->is_array()) {
-    for (size_t i = 0; i < j->size(); ++i) {
-      auto c = FromJsonValue((*j)[i], "[" + std::to_string(i) + "]");
-      if (!c.ok()) return c.status();
-      configs.push_back(std::move(*c));
-    }
-    return configs;
+  if (!j.ok()) {
+    out.syntax = j.error() == kNotJson ? SyntaxErrorFinder::Find(text)
+                                       : JsonSyntaxError{.message = j.error()};
+    return out;
   }
-  auto c = FromJsonValue(*j, "config");
-  if (!c.ok()) return c.status();
-  configs.push_back(std::move(*c));
-  return configs;
+  if (!j->is_array()) {
+    out.entries.push_back(EntryFromJsonValue(*j, 0));
+    return out;
+  }
+  for (size_t i = 0; i < j->size(); ++i) out.entries.push_back(EntryFromJsonValue((*j)[i], i));
+  return out;
 }
 
 }  // namespace zsup

@@ -8,6 +8,7 @@
 // rules and error messages as the msgpack decoder. Never throws.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,27 @@ std::string NodeConfigToJson(const NodeConfig& config);
 // One JSON object.
 Result<NodeConfig> NodeConfigFromJson(std::string_view text);
 
-// One JSON object, or an array of them (a whole cluster in one file).
-Result<std::vector<NodeConfig>> NodeConfigsFromJson(std::string_view text);
+// Where a text stops being JSON.
+struct JsonSyntaxError {
+  size_t line = 0;      // 1-based, of the byte the parser stopped at; 0: no position
+  size_t column = 0;    // 1-based, in bytes
+  std::string message;  // "syntax error while parsing value - invalid literal; ..."
+};
+
+// One entry of a list of node configs.
+struct NodeConfigEntry {
+  std::string label;                  // "[2] 'w3'", or "[2]" when its name cannot be read
+  std::optional<NodeConfig> config;   // set when it decoded
+  std::vector<std::string> problems;  // else every problem, each naming its field ("env: ...")
+};
+
+struct NodeConfigsJson {
+  std::optional<JsonSyntaxError> syntax;  // set: not JSON (or nested too deep), no entries
+  std::vector<NodeConfigEntry> entries;   // in order; one for a single object
+};
+
+// One JSON object, or an array of them (a whole cluster in one file), read
+// past every problem so that all of them can be reported at once.
+NodeConfigsJson NodeConfigsFromJson(std::string_view text);
 
 }  // namespace zsup

@@ -56,19 +56,66 @@ TEST(JsonTest, FullConfigRoundTrips) {
 }
 
 TEST(JsonTest, ReadsAListOfConfigs) {
-  auto configs = NodeConfigsFromJson(
+  auto file = NodeConfigsFromJson(
       R"([{"name":"manager","cluster":{"manager":{"role":"MANAGER","host":"h","p":{"port":1,"proto":"tcp"}}}},)"
       R"( {"name":"w1","command":["sleep","100"]}])");
-  ASSERT_TRUE(configs.ok()) << configs.error();
-  ASSERT_EQ(configs->size(), 2u);
-  EXPECT_EQ((*configs)[0].cluster.at("manager").role, ClusterRole::kManager);
-  EXPECT_EQ((*configs)[1].command, (std::vector<std::string>{"sleep", "100"}));
+  ASSERT_FALSE(file.syntax);
+  ASSERT_EQ(file.entries.size(), 2u);
+  ASSERT_TRUE(file.entries[0].config && file.entries[1].config);
+  EXPECT_EQ(file.entries[0].config->cluster.at("manager").role, ClusterRole::kManager);
+  EXPECT_EQ(file.entries[1].config->command, (std::vector<std::string>{"sleep", "100"}));
+  EXPECT_EQ(file.entries[1].label, "[1] 'w1'");
 }
 
 TEST(JsonTest, ReadsASingleObjectAsAList) {
-  auto configs = NodeConfigsFromJson(R"({"name":"solo"})");
-  ASSERT_TRUE(configs.ok()) << configs.error();
-  ASSERT_EQ(configs->size(), 1u);
+  auto file = NodeConfigsFromJson(R"({"name":"solo"})");
+  ASSERT_EQ(file.entries.size(), 1u);
+  EXPECT_EQ(file.entries[0].label, "[0] 'solo'");
+  EXPECT_TRUE(file.entries[0].config);
+}
+
+TEST(JsonTest, ListsEveryProblemOfEveryEntry) {
+  auto file = NodeConfigsFromJson(R"([
+    {"name": "w1", "env": {"A": 1}, "stdout_fle": "x", "stage": "two", "tee": true},
+    {"name": "w2"},
+    {"nam": "w3", "cluster": {"m": {"role": "MANAGER"}, "w": {"role": "BOSS", "host": "h"}}},
+    7
+  ])");
+  ASSERT_FALSE(file.syntax);
+  ASSERT_EQ(file.entries.size(), 4u);
+  EXPECT_EQ(file.entries[0].label, "[0] 'w1'");
+  EXPECT_FALSE(file.entries[0].config);
+  EXPECT_EQ(file.entries[0].problems,
+            (std::vector<std::string>{"env: values must be strings",
+                                      "stage: must be an integer, not a string",
+                                      "unknown field 'stdout_fle'"}));
+  EXPECT_TRUE(file.entries[1].config);
+  EXPECT_TRUE(file.entries[1].problems.empty());
+  EXPECT_EQ(file.entries[2].label, "[2]");
+  ASSERT_EQ(file.entries[2].problems.size(), 4u);
+  EXPECT_EQ(file.entries[2].problems[0], "missing field 'name'");
+  EXPECT_EQ(file.entries[2].problems[1], "missing field 'host' in cluster.m");
+  EXPECT_EQ(file.entries[2].problems[3], "unknown field 'nam'");
+  EXPECT_EQ(file.entries[3].problems, (std::vector<std::string>{"must be a map, not an integer"}));
+}
+
+TEST(JsonTest, SyntaxErrorsHaveALineAndColumn) {
+  auto file = NodeConfigsFromJson("[\n  {\"name\": \"a\"},\n  {\"name\": x}\n]");
+  ASSERT_TRUE(file.syntax);
+  EXPECT_EQ(file.syntax->line, 3u);
+  EXPECT_EQ(file.syntax->column, 12u);
+  EXPECT_NE(file.syntax->message.find("invalid literal"), std::string::npos)
+      << file.syntax->message;
+  EXPECT_TRUE(file.entries.empty());
+  auto truncated = NodeConfigsFromJson("[{\"name\": \"a\"},");
+  ASSERT_TRUE(truncated.syntax);
+  EXPECT_EQ(truncated.syntax->line, 1u);
+  EXPECT_NE(truncated.syntax->message.find("unexpected end of input"), std::string::npos)
+      << truncated.syntax->message;
+  auto deep = NodeConfigsFromJson(std::string(100000, '['));
+  ASSERT_TRUE(deep.syntax);
+  EXPECT_EQ(deep.syntax->line, 0u);
+  EXPECT_EQ(deep.syntax->message, "JSON nested deeper than 32");
 }
 
 TEST(JsonTest, Errors) {
@@ -77,8 +124,6 @@ TEST(JsonTest, Errors) {
             "unknown field 'stdout_fle' in config");
   EXPECT_EQ(NodeConfigFromJson(R"({"name":"w","env":{"A":1}})").error(),
             "config.env: values must be strings");
-  EXPECT_EQ(NodeConfigsFromJson(R"([{"name":"a"},{"nam":"b"}])").error(),
-            "missing field 'name' in [1]");
   EXPECT_EQ(NodeConfigFromJson(std::string(100000, '[')).error(), "JSON nested deeper than 32");
 }
 

@@ -152,7 +152,8 @@ Status Read(const msgpack::object& o, const std::string& path,
 
 Result<MapReader> MapReader::Open(const msgpack::object& o, std::string path, std::string what) {
   if (o.type != msgpack::type::MAP) {
-    return Status::Error((path.empty() ? what : path) + ": must be a map, not " +
+    const std::string& who = path.empty() ? what : path;
+    return Status::Error((who.empty() ? "" : who + ": ") + "must be a map, not " +
                          std::string(TypeName(o)));
   }
   std::vector<std::string_view> keys;
@@ -160,7 +161,7 @@ Result<MapReader> MapReader::Open(const msgpack::object& o, std::string path, st
   for (uint32_t i = 0; i < o.via.map.size; ++i) {
     const msgpack::object& key = o.via.map.ptr[i].key;
     if (key.type != msgpack::type::STR) {
-      return Status::Error("keys of " + what + " must be strings, not " +
+      return Status::Error((what.empty() ? "keys" : "keys of " + what) + " must be strings, not " +
                            std::string(TypeName(key)));
     }
     keys.push_back(KeyView(key));
@@ -168,7 +169,8 @@ Result<MapReader> MapReader::Open(const msgpack::object& o, std::string path, st
   std::sort(keys.begin(), keys.end());
   auto dup = std::adjacent_find(keys.begin(), keys.end());
   if (dup != keys.end()) {
-    return Status::Error("duplicate field '" + std::string(*dup) + "' in " + what);
+    return Status::Error("duplicate field '" + std::string(*dup) + "'" +
+                         (what.empty() ? "" : " in " + what));
   }
   return MapReader(o.via.map, std::move(path), std::move(what));
 }
@@ -192,14 +194,20 @@ std::string MapReader::FieldPath(std::string_view key) const {
 }
 
 Status MapReader::NoUnknownFields() const {
+  std::vector<Status> unknown = UnknownFields();
+  return unknown.empty() ? Status::Ok() : unknown.front();
+}
+
+std::vector<Status> MapReader::UnknownFields() const {
+  std::vector<Status> unknown;
   for (uint32_t i = 0; i < map_->size; ++i) {
     if (!taken_[i]) {
       std::string key(KeyView(map_->ptr[i].key));
       if (!IsValidUtf8(key)) key = "<invalid UTF-8>";
-      return Status::Error("unknown field '" + key + "' in " + what_);
+      unknown.push_back(Status::Error("unknown field '" + key + "'" + In()));
     }
   }
-  return Status::Ok();
+  return unknown;
 }
 
 }  // namespace zsup::mp

@@ -43,7 +43,8 @@ Status Read(const msgpack::object& o, const std::string& path,
 class MapReader {
  public:
   // `path` prefixes field errors ("config" -> "config.name: ..."); `what`
-  // names the map in unknown-field errors ("unknown field 'x' in config").
+  // names the map in unknown-field errors ("unknown field 'x' in config";
+  // "": "unknown field 'x'").
   static Result<MapReader> Open(const msgpack::object& o, std::string path, std::string what);
 
   // The value of `key`, or nullptr when absent or nil. Marks `key` as known.
@@ -53,7 +54,7 @@ class MapReader {
   template <typename T>
   Status Required(std::string_view key, T* out) {
     const msgpack::object* o = Take(key);
-    if (o == nullptr) return Status::Error("missing field '" + std::string(key) + "' in " + what_);
+    if (o == nullptr) return Status::Error("missing field '" + std::string(key) + "'" + In());
     return Read(*o, FieldPath(key), out);
   }
   // Leaves *out untouched when the key is absent.
@@ -74,9 +75,12 @@ class MapReader {
 
   // "unknown field 'x' in <what>" for the first key never taken.
   Status NoUnknownFields() const;
+  // The same for every key never taken, in the map's order.
+  std::vector<Status> UnknownFields() const;
 
  private:
   MapReader(const msgpack::object_map& map, std::string path, std::string what);
+  std::string In() const { return what_.empty() ? "" : " in " + what_; }  // " in <what>"
   const msgpack::object_map* map_;
   std::string path_;
   std::string what_;

@@ -268,5 +268,47 @@ class ProtocolTest(unittest.TestCase):
             self.assertIn("node 'bad'", r["error"])
 
 
+CLIENT_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "examples",
+                         "client.py")
+
+
+class ClientExampleTest(unittest.TestCase):
+    """docs/examples/client.py: what it says it does, and no hang without zsupd."""
+
+    def run_client(self, *args):
+        return subprocess.run([sys.executable, CLIENT_PY, *args], capture_output=True, text=True,
+                              timeout=60)
+
+    def test_usage(self):
+        r = self.run_client()
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("Usage: client.py STATE_DIR", r.stderr)
+        r = self.run_client("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("Usage: client.py STATE_DIR", r.stdout)
+
+    def test_no_zsupd_times_out(self):
+        empty = tempfile.mkdtemp(prefix="zpc-", dir="/tmp")
+        try:
+            start = time.monotonic()
+            r = self.run_client(empty)
+            self.assertLess(time.monotonic() - start, 30)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn(f"zsupd is not answering at ipc://{empty}/control.sock", r.stderr)
+        finally:
+            shutil.rmtree(empty, ignore_errors=True)
+
+    def test_against_zsupd(self):
+        d = Daemon()
+        try:
+            r = self.run_client(d.dir)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("'ok': True", r.stdout.splitlines()[0])
+            self.assertIn("node_status/hello", r.stdout)
+            self.assertEqual(r.stdout.splitlines()[-1], "running")
+        finally:
+            d.stop()
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])

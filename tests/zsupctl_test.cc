@@ -116,8 +116,43 @@ TEST_F(ZsupctlTest, UsageErrorsSayWhatIsWrongInOneStyle) {
   EXPECT_EQ(zsupd.err, "zsupd: unexpected argument '--bogus'\nRun 'zsupd --help' for usage.\n");
 }
 
+TEST_F(ZsupctlTest, NoSocketSaysSoAtOnceAndExitsThree) {
+  const std::string socket = "ipc://" + dir() + "/control.sock";
+  for (const auto& args : std::vector<std::vector<std::string>>{{"ping"},
+                                                                {"status"},
+                                                                {"create", "w1", "--", "/bin/true"},
+                                                                {"tail", "-f", "w1"},
+                                                                {"events"}}) {
+    const auto start = std::chrono::steady_clock::now();
+    CommandResult r = Run(args);  // the default --timeout of 5 s
+    EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3)) << args[0];
+    EXPECT_EQ(r.exit_code, 3) << args[0];
+    EXPECT_NE(r.err.find("zsupctl: no zsupd at " + dir() + " (" + socket +
+                         " does not exist); start one with 'zsupd --state-dir " + dir() + "'\n"),
+              std::string::npos)
+        << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args[0];
+  }
+  // A directory that does not exist either; an endpoint without a state directory.
+  CommandResult r = RunCommand({ZsupctlPath(), "--state-dir", "/nonexistent", "ping"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(
+      r.err.starts_with("zsupctl: no zsupd at /nonexistent (ipc:///nonexistent/"
+                        "control.sock does not exist); start one with 'zsupd "
+                        "--state-dir /nonexistent'\n"))
+      << r.err;
+  r = RunCommand({ZsupctlPath(), "--endpoint", socket, "status"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(r.err.starts_with("zsupctl: no zsupd at " + socket + " (" + dir() +
+                                "/control.sock does not exist); start one with 'zsupd --control " +
+                                socket + "'\n"))
+      << r.err;
+}
+
 TEST_F(ZsupctlTest, UnreachableDaemonExitsThreeNamingTheSocket) {
   const std::string message = "zsupd is not answering at ipc://" + dir() + "/control.sock";
+  // What a zsupd killed with SIGKILL leaves behind: a socket file nothing listens on.
+  std::ofstream(dir() + "/control.sock") << "";
   for (const auto& args : std::vector<std::vector<std::string>>{{"ping"},
                                                                 {"status"},
                                                                 {"create", "w1", "--", "/bin/true"},
@@ -652,7 +687,7 @@ TEST_F(ZsupctlTest, CreateFileWithAnInvalidEntryCreatesNothing) {
     std::string name, content, expect;
   };
   for (const Case& c : std::vector<Case>{
-           {"syntax.json", "[" + JsonNode("a") + ",", "not valid JSON"},
+           {"syntax.json", "[" + JsonNode("a") + ",", "syntax.json:1:"},
            {"typo.json", "[" + JsonNode("a") + ", " + JsonNode("b", R"(, "enviroment": {})") + "]",
             "enviroment"},
            {"twice.json", "[" + JsonNode("a") + ", " + JsonNode("a") + "]",
@@ -666,6 +701,35 @@ TEST_F(ZsupctlTest, CreateFileWithAnInvalidEntryCreatesNothing) {
   CommandResult missing = Run({"create", "--file", dir() + "/missing.json"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("No such file"), std::string::npos) << missing.err;
+  EXPECT_TRUE(GetStatus()->nodes.empty());
+}
+
+TEST_F(ZsupctlTest, CreateFileListsEveryProblemOfEveryEntry) {
+  StartDaemon();
+  const std::string bad = WriteFile(
+      "bad.json", "[" + JsonNode("w1", R"(, "env": {"A": 1}, "stdout_fle": "x")") + ",\n" +
+                      JsonNode("w2") + ",\n" + JsonNode("w3", R"(, "stage": "two")") + ",\n" +
+                      JsonNode("w 4") + "]\n");
+  for (const char* command : {"create", "apply"}) {
+    CommandResult r =
+        command == std::string("create") ? Run({"create", "--file", bad}) : Run({"apply", bad});
+    EXPECT_EQ(r.exit_code, 2) << command;
+    for (const std::string& line :
+         {bad + " has 4 problems", std::string("\n  [0] 'w1': env: values must be strings\n"),
+          std::string("\n  [0] 'w1': unknown field 'stdout_fle'\n"),
+          std::string("\n  [2] 'w3': stage: must be an integer, not a string\n"),
+          std::string("\n  [3] 'w 4': node names must not contain spaces")}) {
+      EXPECT_NE(r.err.find(line), std::string::npos) << command << ": " << line << "\n" << r.err;
+    }
+  }
+  // A syntax error says where, as FILE:LINE:COLUMN.
+  const std::string syntax =
+      WriteFile("syntax.json", "[\n  " + JsonNode("a") + ",\n  {\"name\": b}\n]\n");
+  CommandResult r = Run({"create", "--file", syntax});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("zsupctl create: " + syntax + ":3:12: syntax error"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("nothing was created"), std::string::npos) << r.err;
   EXPECT_TRUE(GetStatus()->nodes.empty());
 }
 

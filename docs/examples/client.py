@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
-"""A zsupd client in a dozen lines: pyzmq + msgpack (Debian: python3-zmq python3-msgpack).
+"""A zsupd client in a few lines: pyzmq + msgpack (Debian: python3-zmq python3-msgpack).
 
 Usage: client.py STATE_DIR   (creates a node 'hello', follows its output for 3 s, destroys it)
+Each request waits at most 5 s for its reply: no zsupd at STATE_DIR exits 3.
 """
 import sys, time
 import msgpack, zmq
 
+if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
+    help_asked = len(sys.argv) == 2
+    print(__doc__.strip(), file=sys.stdout if help_asked else sys.stderr)
+    sys.exit(0 if help_asked else 2)
 state_dir = sys.argv[1]
+endpoint = f"ipc://{state_dir}/control.sock"
 ctx = zmq.Context()
+ctx.setsockopt(zmq.LINGER, 0)  # exiting does not wait for what was never delivered
 control = ctx.socket(zmq.REQ)
-control.connect(f"ipc://{state_dir}/control.sock")
+control.setsockopt(zmq.RCVTIMEO, 5000)  # recv() raises zmq.Again after 5 s
+control.connect(endpoint)
 events = ctx.socket(zmq.SUB)
 events.connect(f"ipc://{state_dir}/events.sock")
 events.subscribe(b"")  # every topic: node_status/, node_exit/, stdout/, stderr/
@@ -17,7 +25,12 @@ events.subscribe(b"")  # every topic: node_status/, node_exit/, stdout/, stderr/
 
 def call(**request):
     control.send(msgpack.packb(request))
-    reply = msgpack.unpackb(control.recv())
+    try:
+        reply = msgpack.unpackb(control.recv())
+    except zmq.Again:
+        # A REQ socket without its reply cannot send again: give up here.
+        print(f"client.py: zsupd is not answering at {endpoint} (is it running?)", file=sys.stderr)
+        sys.exit(3)
     if not reply["ok"]:
         raise RuntimeError(reply["error"])
     return reply

@@ -19,6 +19,7 @@ Result<std::unique_ptr<Client>> Connect(const GlobalOptions& options) {
   }
   auto endpoints = ResolveEndpoints(options);
   if (!endpoints.ok()) return endpoints.status();
+  if (Status there = CheckSocketExists(*endpoints); !there.ok()) return there;
   return Connect(options, std::move(*endpoints));
 }
 

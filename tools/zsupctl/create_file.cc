@@ -13,17 +13,28 @@ namespace {
 
 constexpr size_t kMaxFileBytes = 64 << 20;
 
-// Every problem of every entry, so one run shows them all.
-std::vector<std::string> Problems(const std::vector<NodeConfig>& configs) {
+// Every problem of every entry, so one run shows them all: how it decodes
+// and, for those that decode, how it validates.
+std::vector<std::string> Problems(const std::vector<NodeConfigEntry>& entries) {
   std::vector<std::string> problems;
   std::set<std::string> seen;
-  for (size_t i = 0; i < configs.size(); ++i) {
-    const NodeConfig& c = configs[i];
-    const std::string where = "[" + std::to_string(i) + "] '" + c.name + "'";
-    if (Status s = ValidateNodeConfig(c); !s.ok()) problems.push_back(where + ": " + s.message());
-    if (!seen.insert(c.name).second) problems.push_back(where + ": the file names it twice");
+  for (const NodeConfigEntry& e : entries) {
+    for (const std::string& p : e.problems) problems.push_back(e.label + ": " + p);
+    if (!e.config) continue;
+    if (Status s = ValidateNodeConfig(*e.config); !s.ok()) {
+      problems.push_back(e.label + ": " + s.message());
+    }
+    if (!seen.insert(e.config->name).second) {
+      problems.push_back(e.label + ": the file names it twice");
+    }
   }
   return problems;
+}
+
+// "F:LINE:COLUMN: why" (as compilers say it), "F: why" without a position.
+std::string Located(const std::string& path, const JsonSyntaxError& e) {
+  if (e.line == 0) return path + ": " + e.message;
+  return path + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.message;
 }
 
 }  // namespace
@@ -36,19 +47,21 @@ std::optional<std::vector<NodeConfig>> ReadConfigFile(const CLI::App& command,
     UsageError(command, text.error());
     return std::nullopt;
   }
-  auto configs = NodeConfigsFromJson(*text);
-  if (!configs.ok()) {
-    UsageError(command, path + ": " + configs.error() + "; " + nothing_done);
+  NodeConfigsJson file = NodeConfigsFromJson(*text);
+  if (file.syntax) {
+    UsageError(command, Located(path, *file.syntax) + "; " + nothing_done);
     return std::nullopt;
   }
-  if (auto problems = Problems(*configs); !problems.empty()) {
+  if (auto problems = Problems(file.entries); !problems.empty()) {
     std::cerr << "zsupctl " << command.get_name() << ": " << path << " has " << problems.size()
               << (problems.size() == 1 ? " problem" : " problems") << "; " << nothing_done
               << ":\n";
     for (const std::string& p : problems) std::cerr << "  " << p << "\n";
     return std::nullopt;
   }
-  return std::move(*configs);
+  std::vector<NodeConfig> configs;
+  for (NodeConfigEntry& e : file.entries) configs.push_back(std::move(*e.config));
+  return configs;
 }
 
 int RunCreateFile(const CLI::App& command, const std::string& path, const GlobalOptions& g) {

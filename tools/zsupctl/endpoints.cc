@@ -1,6 +1,9 @@
 #include "tools/zsupctl/endpoints.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <string_view>
 
 #include "broker/curve.h"
 #include "broker/paths.h"
@@ -56,7 +59,32 @@ Result<Endpoints> ResolveEndpoints(const GlobalOptions& options) {
       !options.server_key_file.empty() ? options.server_key_file : Env("ZSUP_SERVER_KEY");
   auto curve = LoadCurveKeys(server, ClientKeyFile(options));
   if (!curve.ok()) return curve.status();
-  return Endpoints{*control, *events, std::move(*curve)};
+  Endpoints endpoints{*control, *events, std::move(*curve), ""};
+  if (options.control_endpoint.empty() &&
+      (!options.state_dir.empty() || Env("ZSUP_CONTROL").empty())) {
+    // Found through a state directory: --state-dir, else the default one.
+    if (!options.state_dir.empty()) {
+      endpoints.state_dir = options.state_dir;
+    } else if (auto dir = DefaultStateDir(); dir.ok()) {
+      endpoints.state_dir = *dir;
+    }
+  }
+  return endpoints;
+}
+
+Status CheckSocketExists(const Endpoints& endpoints) {
+  constexpr std::string_view kIpc = "ipc://";
+  const std::string& control = endpoints.control;
+  if (!control.starts_with(kIpc)) return Status::Ok();
+  const std::string path = control.substr(kIpc.size());
+  if (::access(path.c_str(), F_OK) == 0) return Status::Ok();
+  if (!endpoints.state_dir.empty()) {
+    return Status::Unreachable("no zsupd at " + endpoints.state_dir + " (" + control +
+                               " does not exist); start one with 'zsupd --state-dir " +
+                               endpoints.state_dir + "'");
+  }
+  return Status::Unreachable("no zsupd at " + control + " (" + path +
+                             " does not exist); start one with 'zsupd --control " + control + "'");
 }
 
 }  // namespace zsup::ctl

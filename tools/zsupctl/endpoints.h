@@ -22,9 +22,19 @@ struct Endpoints {
   std::string control;
   std::string events;
   std::optional<client::CurveKeys> curve;  // set: talk CURVE
+  // The state directory the control socket was found through; "" when it
+  // was given as an endpoint (--endpoint, $ZSUP_CONTROL, a hosts file).
+  std::string state_dir;
 };
 
 Result<Endpoints> ResolveEndpoints(const GlobalOptions& options);
+
+// Status::Unreachable at once when the control endpoint is an ipc socket
+// that does not exist (nor its directory): nothing can answer there, and
+// waiting --timeout would only hide that. "no zsupd at DIR
+// (ipc://DIR/control.sock does not exist); start one with 'zsupd
+// --state-dir DIR'". OK for tcp and for a socket that is there.
+Status CheckSocketExists(const Endpoints& endpoints);
 
 // The CURVE keys from zsupd's public key file `server` and this client's
 // secret key file `secret` (its public half derived from it): none when

@@ -11,6 +11,7 @@
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/fleet.h"
+#include "tools/zsupctl/follower.h"
 #include "tools/zsupctl/format.h"
 #include "tools/zsupctl/json_output.h"
 #include "tools/zsupctl/subscription.h"
@@ -58,26 +59,48 @@ int Run(const EventsOptions& o, const GlobalOptions& g) {
                                        EventTopic(EventKind::kNodeFailed, o.node),
                                        EventTopic(EventKind::kNodeReady, o.node)};
   // Fails fast (and names the control socket) when zsupd is not there. An
-  // unknown NODE is fine: it may be created later. With --hosts, a host
-  // that does not answer is reported and the others are followed.
-  auto subs = fleet->Each([&prefixes](FleetHost& h) -> Result<std::unique_ptr<Subscription>> {
-    if (auto ping = h.client->Ping(); !ping.ok()) return ping.status();
-    return Subscription::Open(*h.client, prefixes);
+  // unknown NODE is fine: it may be created later; a warning says so. With
+  // --hosts, a host that does not answer is reported and the others are
+  // followed, and NODE need only be on one of them.
+  struct Joined {
+    std::unique_ptr<Subscription> sub;
+    bool knows_node = true;
+  };
+  auto subs = fleet->Each([&prefixes, &o](FleetHost& h) -> Result<Joined> {
+    Joined joined;
+    if (o.node.empty()) {
+      if (auto ping = h.client->Ping(); !ping.ok()) return ping.status();
+    } else {
+      auto status = h.client->GetStatus(o.node);
+      if (!status.ok() && status.status().code() != Status::Code::kRefused) {
+        return status.status();
+      }
+      joined.knows_node = status.ok() && status->nodes.contains(o.node);
+    }
+    auto sub = Subscription::Open(*h.client, prefixes);
+    if (!sub.ok()) return sub.status();
+    joined.sub = std::move(*sub);
+    return joined;
   });
   int exit = kExitOk;
-  std::vector<Subscription*> live;
+  std::vector<Follower::Source> live;
   std::vector<FleetHost*> hosts;
+  bool known = false;
   for (size_t i = 0; i < subs.size(); ++i) {
     if (!subs[i].ok()) {
       exit = WorseExit(exit, ReportHostFailure(fleet->hosts()[i], subs[i].status()));
       continue;
     }
-    live.push_back(subs[i]->get());
-    hosts.push_back(&fleet->hosts()[i]);
+    FleetHost& h = fleet->hosts()[i];
+    known = known || subs[i]->knows_node;
+    live.push_back({subs[i]->sub.get(), h.client.get(), h.name});
+    hosts.push_back(&h);
   }
   if (live.empty()) return exit;
+  if (!o.node.empty() && !known) NoteAwaitedNode(o.node, fleet->multi());
+  Follower follower(std::move(live));
   for (;;) {
-    auto next = Subscription::NextOf(live, signals->get());
+    auto next = follower.Next(signals->get());
     if (!next.ok()) return ReportFailure(next.status());
     if (!next->has_value()) return exit;  // interrupted: the normal way to stop
     const auto& [i, e] = **next;
@@ -96,7 +119,9 @@ Command AddEvents(CLI::App& app) {
   sub->footer(
       "Prints node_status (start) and node_exit events, one line each, until interrupted "
       "(Ctrl-C). zsupd keeps no event history, so there is no \"latest events\" mode: "
-      "`zsupctl status` shows each node's last start and exit.");
+      "`zsupctl status` shows each node's last start and exit. A NODE zsupd does not know "
+      "(yet) is waited for, with a warning; while zsupd does not answer (checked every "
+      "--timeout), a note on stderr says so once, and another once it is back.");
   sub->add_option("NODE", o->node, "only this node (exactly this name)");
   sub->add_flag("-f,--follow", o->follow,
                 "accepted for symmetry with tail -f; events always follows");

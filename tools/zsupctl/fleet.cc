@@ -51,8 +51,8 @@ Result<Fleet> Fleet::Open(const GlobalOptions& options) {
   if (!any_local && options.only_hosts.empty()) {
     auto local = LocalHost(options);
     if (local.ok()) {
-      const std::string& control = local->client->endpoints().control;
-      if (control.starts_with("ipc://") && ::access(control.c_str() + 6, F_OK) == 0) {
+      const Endpoints& endpoints = local->client->endpoints();
+      if (endpoints.control.starts_with("ipc://") && CheckSocketExists(endpoints).ok()) {
         fleet.hosts_.push_back(std::move(*local));
       }
     }

@@ -2,7 +2,8 @@
 // client/client.h's Subscriber, joined with the pong handshake, so events
 // published after Open() returns are received (what lets `tail -f` fetch
 // history after subscribing without a gap). If zsupd goes away while
-// following, the socket reconnects by itself when it comes back.
+// following, the socket reconnects by itself when it comes back
+// (follower.h tells the user meanwhile).
 #pragma once
 
 #include <chrono>
@@ -26,23 +27,18 @@ class Subscription {
   static Result<std::unique_ptr<Subscription>> Open(Client& client,
                                                     const std::vector<std::string>& prefixes);
 
-  // Waits for the next event. Returns nullopt once `stop_fd` (a signalfd)
-  // is readable. Events that do not decode are skipped with a warning on
-  // stderr; an error is returned only when the socket itself fails.
-  Result<std::optional<Event>> Next(int stop_fd);
+  // The next event already received, without waiting (nullopt: none).
+  // Events that do not decode are skipped with a warning on stderr; an
+  // error is returned only when the socket itself fails.
+  Result<std::optional<Event>> Poll();
   // The next event within `timeout` (0: only what is queued), or nullopt.
   Result<std::optional<Event>> NextWithin(std::chrono::milliseconds timeout);
-
-  // Next() over several subscriptions (one per host): the index of the one
-  // that delivered and its event, fairly (each is asked in turn), or
-  // nullopt once `stop_fd` is readable.
-  static Result<std::optional<std::pair<size_t, Event>>> NextOf(
-      const std::vector<Subscription*>& subs, int stop_fd);
+  // For a poll over several subscriptions (follower.h).
+  zmq::socket_t& socket() { return sub_->socket(); }
 
  private:
   explicit Subscription(std::unique_ptr<client::Subscriber> sub) : sub_(std::move(sub)) {}
   std::unique_ptr<client::Subscriber> sub_;
-  size_t next_turn_ = 0;  // NextOf's fairness, kept in the first subscription
 };
 
 }  // namespace zsup::ctl

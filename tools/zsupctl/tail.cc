@@ -19,6 +19,7 @@
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
 #include "tools/zsupctl/fleet_select.h"
+#include "tools/zsupctl/follower.h"
 #include "tools/zsupctl/line_cursor.h"
 #include "tools/zsupctl/subscription.h"
 #include "tools/zsupctl/tail_format.h"
@@ -161,8 +162,12 @@ Result<std::vector<HistoryLine>> History(const TailOptions& o, std::vector<Sourc
     const Source& src = sources[i];
     for (const Target& t : src.targets) {
       auto lines = src.host->client->Tail(t.node, t.stream, o.lines);
-      // With --all, a node destroyed since the status reply is simply not there.
-      if (!lines.ok() && o.all && lines.status().code() == Status::Code::kRefused) continue;
+      // With --all, a node destroyed since the status reply is simply not
+      // there; a node awaited (not in the reply) has no lines yet.
+      if (!lines.ok() && lines.status().code() == Status::Code::kRefused &&
+          (o.all || !src.status.nodes.contains(t.node))) {
+        continue;
+      }
       if (!lines.ok() && src.host->name.empty()) return lines.status();
       if (!lines.ok()) return lines.status().Prefixed("host " + src.host->name);
       // seq counts from 1 per node and stream: a first seq above 1 means the
@@ -214,10 +219,13 @@ Result<std::unique_ptr<Subscription>> Subscribe(const TailOptions& o, Source& sr
 
 // Prints live lines until interrupted through `stop_fd`.
 int Follow(std::vector<Source>& sources, const TailOptions& o, int stop_fd, Cursors& cursors) {
-  std::vector<Subscription*> subs;
-  for (Source& src : sources) subs.push_back(src.sub.get());
+  std::vector<Follower::Source> subs;
+  for (Source& src : sources) {
+    subs.push_back({src.sub.get(), src.host->client.get(), src.host->name});
+  }
+  Follower follower(std::move(subs));
   for (;;) {
-    auto next = Subscription::NextOf(subs, stop_fd);
+    auto next = follower.Next(stop_fd);
     if (!next.ok()) return ReportFailure(next.status());
     if (!next->has_value()) return kExitOk;  // interrupted: the normal way to stop
     const auto& [i, event] = **next;
@@ -271,16 +279,29 @@ Result<std::vector<Source>> FindSources(const TailOptions& o, Fleet& fleet, int*
     FleetHost& host = fleet.hosts().front();
     // Fails fast (and names the control socket) when zsupd is not there.
     auto status = host.client->GetStatus(o.all ? "" : o.node);
-    if (!status.ok()) return status.status();
-    if (!o.all && !status->nodes.contains(o.node)) {
-      return Status::Refused("no node named '" + o.node + "'");
+    const bool unknown =
+        !o.all && ((!status.ok() && status.status().code() == Status::Code::kRefused) ||
+                   (status.ok() && !status->nodes.contains(o.node)));
+    if (unknown && o.follow) {
+      // It may be created later: its lines are printed once it is.
+      NoteAwaitedNode(o.node, false);
+      sources.push_back({&host, {}, {}, nullptr});
+      return sources;
     }
+    if (unknown) return Status::Refused("no node named '" + o.node + "'");
+    if (!status.ok()) return status.status();
     sources.push_back({&host, std::move(*status), {}, nullptr});
     return sources;
   }
   Selection sel;
   if (!o.all) sel.nodes = {o.node};
   auto selected = SelectAcross(fleet, sel);
+  if (!selected.ok() && !o.all && o.follow && selected.status().code() == Status::Code::kRefused) {
+    // On no host (that answered): followed on every host until it is created.
+    NoteAwaitedNode(o.node, true);
+    for (FleetHost& h : fleet.hosts()) sources.push_back({&h, {}, {}, nullptr});
+    return sources;
+  }
   if (!selected.ok()) return selected.status();
   *exit = selected->exit;
   for (HostNodes& h : selected->hosts) {
@@ -312,6 +333,10 @@ int Run(const TailOptions& o, const GlobalOptions& g) {
   if (!sources.ok()) return ReportFailure(sources.status());
   for (Source& src : *sources) {
     src.targets = Targets(o, src, g);
+    if (!o.all && src.status.nodes.empty()) {
+      // A node not created yet: its config, and so what it publishes, is unknown.
+      for (Stream s : Streams(o)) src.targets.push_back({o.node, s});
+    }
     for (Source& e : early) {
       if (e.host == src.host) src.sub = std::move(e.sub);
     }
@@ -353,7 +378,9 @@ Command AddTail(CLI::App& app) {
       "fewer than -n N because older ones were dropped, a note on stderr says so. Output a node "
       "writes to its stdout_file/stderr_file is not kept unless it was created with --tee: for "
       "NODE, tail then says on stderr where the file is (and exits 0 if that was the only "
-      "stream asked for); --all leaves such streams out.");
+      "stream asked for); --all leaves such streams out. With -f, a NODE zsupd does not know "
+      "(yet) is waited for, with a warning, and a zsupd that stops answering (checked every "
+      "--timeout) is told once on stderr, and again once it is back.");
   CLI::Option* node = sub->add_option("NODE", o->node, "the node (exactly this name)");
   CLI::Option* all = sub->add_flag(
       "--all", o->all,
