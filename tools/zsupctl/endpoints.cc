@@ -1,6 +1,7 @@
 #include "tools/zsupctl/endpoints.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "broker/curve.h"
 #include "broker/paths.h"
@@ -57,6 +58,24 @@ Result<Endpoints> ResolveEndpoints(const GlobalOptions& options) {
   auto curve = LoadCurveKeys(server, ClientKeyFile(options));
   if (!curve.ok()) return curve.status();
   return Endpoints{*control, *events, std::move(*curve)};
+}
+
+std::optional<std::string> ZsupdStateDir(const GlobalOptions& g) {
+  std::string dir = g.state_dir;
+  if (dir.empty()) {
+    const char* control = std::getenv("ZSUP_CONTROL");
+    if (!g.control_endpoint.empty() || (control != nullptr && *control != '\0')) {
+      return std::nullopt;
+    }
+    auto fallback = DefaultStateDir();
+    if (!fallback.ok()) return std::nullopt;
+    dir = *fallback;
+  }
+  if (dir.starts_with('/')) return dir;
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+  if (ec) return std::nullopt;
+  return absolute.lexically_normal().string();
 }
 
 }  // namespace zsup::ctl
