@@ -599,6 +599,37 @@ TEST_F(ZsupctlTest, StatusTableDescribesTheLastExit) {
   EXPECT_NE(Row(r.out, "w2").find("code 3 "), std::string::npos) << r.out;
 }
 
+TEST_F(ZsupctlTest, StatusMarksAnExitCausedByRestartAsCommanded) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("w1")).ok());
+  const int64_t pid = WaitRunning("w1");
+  ASSERT_GT(pid, 0);
+  CommandResult restart = Run({"restart", "w1", "--wait"});
+  ASSERT_EQ(restart.exit_code, 0) << restart.err;
+  const int64_t new_pid = WaitNewPid("w1", pid);
+  ASSERT_GT(new_pid, 0);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = NodeStatusOf("w1");
+    return s && s->last_exit && s->last_exit->signal == SIGTERM;
+  }));
+  CommandResult r = Run({"status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(Row(r.out, "w1").find("SIGTERM (commanded) "), std::string::npos) << r.out;
+  CommandResult j = Run({"status", "w1", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(json::parse(j.out)[0]["last_exit"]["commanded"], true) << j.out;
+
+  // A crash is not commanded.
+  ::kill(static_cast<pid_t>(new_pid), SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = NodeStatusOf("w1");
+    return s && s->last_exit && s->last_exit->signal == SIGKILL;
+  }));
+  r = Run({"status"});
+  EXPECT_NE(Row(r.out, "w1").find("SIGKILL "), std::string::npos) << r.out;
+  EXPECT_EQ(Row(r.out, "w1").find("commanded"), std::string::npos) << r.out;
+}
+
 // ---- create --file ----
 
 TEST_F(ZsupctlTest, CreateFileCreatesAWholeCluster) {
