@@ -27,7 +27,7 @@ TEST_F(ZsupctlTest, VersionAndHelpOfEverySubcommandNeedNoDaemon) {
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.out, "zsupctl " ZSUP_VERSION "\n");
   for (const std::string sub :
-       {"status", "create", "destroy", "restart", "tail", "events", "ping"}) {
+       {"status", "show", "create", "destroy", "restart", "tail", "events", "ping"}) {
     CommandResult h = RunCommand({ZsupctlPath(), sub, "--help"});
     EXPECT_EQ(h.exit_code, 0) << sub;
     EXPECT_NE(h.out.find("Usage: zsupctl " + sub), std::string::npos) << sub << ":\n" << h.out;
@@ -628,6 +628,73 @@ TEST_F(ZsupctlTest, StatusMarksAnExitCausedByRestartAsCommanded) {
   r = Run({"status"});
   EXPECT_NE(Row(r.out, "w1").find("SIGKILL "), std::string::npos) << r.out;
   EXPECT_EQ(Row(r.out, "w1").find("commanded"), std::string::npos) << r.out;
+}
+
+TEST_F(ZsupctlTest, ShowListsRecentExitsTheCommandTheEnvAndStderr) {
+  StartDaemon();
+  NodeConfig c = TestNode("crashy", {"--lines=1", "--stream=stderr", "--exit=3"});
+  c.env["SHOW_ME"] = "yes please";
+  ASSERT_TRUE(Create(c).ok());
+  ASSERT_TRUE(Create(TestNode("other")).ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = NodeStatusOf("crashy");
+        return s && s->restarts.value_or(0) >= 3 && s->last_exit;
+      },
+      seconds(30)));
+  CommandResult r = Run({"show", "crashy"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("crashy\n")) << r.out;
+  EXPECT_EQ(Count(r.out, "other"), 0u) << r.out;
+  EXPECT_NE(r.out.find("  last exits:    "), std::string::npos) << r.out;
+  EXPECT_GE(Count(r.out, "Z  code 3, "), 3u) << r.out;
+  const std::string command = TestNodePath() + " --lines=1 --stream=stderr --exit=3";
+  EXPECT_NE(r.out.find("  command:       " + command + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  env:           SHOW_ME=yes please\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  recent stderr:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Z line 1\n"), std::string::npos) << r.out;
+
+  CommandResult j = Run({"show", "crashy", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const json shown = json::parse(j.out);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_GE(shown[0]["exits"].size(), 3u) << j.out;
+  EXPECT_EQ(shown[0]["exits"][0]["code"], 3);
+  EXPECT_EQ(shown[0]["exits"][0]["commanded"], false);
+  ASSERT_FALSE(shown[0]["stderr"].empty()) << j.out;
+  EXPECT_EQ(shown[0]["stderr"].back()["msg"], "line 1");
+  EXPECT_EQ(shown[0]["config"]["env"]["SHOW_ME"], "yes please");
+
+  CommandResult both = Run({"show", "other", "crashy"});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_TRUE(both.out.starts_with("crashy\n")) << both.out;  // in natural order
+  EXPECT_NE(both.out.find("\n\nother\n"), std::string::npos) << both.out;
+
+  CommandResult unknown = Run({"show", "nope"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.out, "");
+  EXPECT_NE(unknown.err.find("no node named 'nope'"), std::string::npos) << unknown.err;
+  CommandResult none = Run({"show"});
+  EXPECT_EQ(none.exit_code, 2) << "NODE is required";
+}
+
+TEST_F(ZsupctlTest, ShowKeepsTheExitHistoryAcrossAZsupdRestart) {
+  StartDaemon();
+  NodeConfig c = TestNode("w", {"--exit=3"});
+  c.start_limit_burst = 2;  // the third start within 10 minutes fails the node
+  c.start_limit_interval = 600;
+  ASSERT_TRUE(Create(c).ok());
+  ASSERT_TRUE(WaitState("w", NodeState::kFailed, seconds(20)));
+  CommandResult before = Run({"show", "w", "--json"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  const json exits = json::parse(before.out)[0]["exits"];
+  ASSERT_GE(exits.size(), 2u) << before.out;
+
+  KillDaemon();
+  StartDaemon();
+  CommandResult after = Run({"show", "w", "--json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(json::parse(after.out)[0]["exits"], exits) << before.out << after.out;
 }
 
 // ---- create --file ----
