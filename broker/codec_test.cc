@@ -116,6 +116,10 @@ TEST(CodecTest, EveryRequestRoundTrips) {
   StatusRequest status_by_namespace;
   status_by_namespace.name_space = "zeek";
   requests.push_back(status_by_namespace);
+  StatusRequest detailed;
+  detailed.nodes = std::vector<std::string>{"a", "b"};
+  detailed.detail = true;
+  requests.push_back(detailed);
   for (const Request& r : requests) {
     auto back = DecodeRequest(EncodeRequest(r));
     ASSERT_TRUE(back.ok()) << back.error();
@@ -277,6 +281,56 @@ TEST(CodecTest, StatusReplyRoundTrips) {
   auto back = DecodeStatusReply(EncodeStatusReply(report));
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(*back, report);
+}
+
+TEST(CodecTest, StatusReplyCarriesCommandedAndTheExitHistory) {
+  StatusReport report;
+  NodeStatus s;
+  s.node.name = "w";
+  s.last_exit = ExitInfo{0, {}, 3.0, true};
+  s.exits = std::vector<ExitInfo>{{0, {}, 3.0, true}, {{}, 9, 2.0, false}, {1, {}, 1.0, false}};
+  report.nodes["w"] = s;
+  NodeStatus empty_history;
+  empty_history.node.name = "x";
+  empty_history.exits = std::vector<ExitInfo>{};
+  report.nodes["x"] = empty_history;
+  const std::string bytes = EncodeStatusReply(report);
+  auto back = DecodeStatusReply(bytes);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(*back, report);
+  auto j = nlohmann::json::from_msgpack(bytes);
+  const auto& n = j["status"]["nodes"]["w"];
+  EXPECT_EQ(n["last_exit"]["commanded"], true);
+  ASSERT_EQ(n["exits"].size(), 3u);
+  EXPECT_EQ(n["exits"][1]["signal"], 9);
+  EXPECT_EQ(n["exits"][1]["commanded"], false);
+  EXPECT_EQ(j["status"]["nodes"]["x"]["exits"], nlohmann::json::array());
+}
+
+TEST(CodecTest, AnExitWithoutCommandedFromAnOlderZsupdIsNotCommanded) {
+  auto back = DecodeStatusReply(Mp(
+      {{"ok", true},
+       {"status",
+        {{"nodes",
+          {{"w", {{"node", {{"name", "w"}}}, {"last_exit", {{"code", 1}, {"at", 2.5}}}}}}}}}}));
+  ASSERT_TRUE(back.ok()) << back.error();
+  const NodeStatus& w = back->nodes.at("w");
+  ASSERT_TRUE(w.last_exit);
+  EXPECT_EQ(*w.last_exit, (ExitInfo{1, {}, 2.5, false}));
+  EXPECT_FALSE(w.exits) << "absent unless asked for";
+}
+
+TEST(CodecTest, DetailIsOnlyForStatusAndOnlySentWhenAsked) {
+  auto j = nlohmann::json::from_msgpack(EncodeRequest(StatusRequest{"w"}));
+  EXPECT_FALSE(j.contains("detail")) << "a plain status is what every zsupd understands";
+  auto r = DecodeRequest(Mp({{"cmd", "status"}, {"node", "w"}, {"detail", true}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(std::get<StatusRequest>(*r).detail);
+  r = DecodeRequest(Mp({{"cmd", "status"}, {"detail", "yes"}}));
+  EXPECT_FALSE(r.ok());
+  r = DecodeRequest(Mp({{"cmd", "restart"}, {"node", "w"}, {"detail", true}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("unknown field 'detail'"), std::string::npos) << r.error();
 }
 
 TEST(CodecTest, EmptyStatusReplyRoundTrips) {

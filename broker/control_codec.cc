@@ -29,13 +29,17 @@ bool ValidPongToken(const std::string& token) {
          });
 }
 
-void PackSelector(Packer& pk, const std::string& cmd, const Selector& s) {
+// `detail` (status only) is sent only when true, so that a plain status is
+// what every zsupd understands.
+void PackSelector(Packer& pk, const std::string& cmd, const Selector& s, bool detail = false) {
   const bool node = !s.nodes && !s.name_space;
-  pk.pack_map(static_cast<uint32_t>(1 + node + s.nodes.has_value() + s.name_space.has_value()));
+  pk.pack_map(
+      static_cast<uint32_t>(1 + node + s.nodes.has_value() + s.name_space.has_value() + detail));
   pk.pack("cmd"), pk.pack(cmd);
   if (node) pk.pack("node"), pk.pack(s.node);
   if (s.nodes) pk.pack("nodes"), pk.pack(*s.nodes);
   if (s.name_space) pk.pack("namespace"), pk.pack(*s.name_space);
+  if (detail) pk.pack("detail"), pk.pack(true);
 }
 
 Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
@@ -66,7 +70,10 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
     if (cmd == "stop") return Request(StopRequest{std::move(selector)});
     if (cmd == "start") return Request(StartRequest{std::move(selector)});
     if (cmd == "reopen") return Request(ReopenRequest{std::move(selector)});
-    return Request(StatusRequest{std::move(selector)});
+    StatusRequest status{std::move(selector)};
+    s = r.Default("detail", &status.detail);
+    if (!s.ok()) return s;
+    return Request(std::move(status));
   }
   if (cmd == "apply") {
     ApplyRequest a;
@@ -108,13 +115,15 @@ Result<Request> ReadRequest(mp::MapReader& r, const std::string& cmd) {
 }
 
 void PackExit(Packer& pk, const ExitInfo& e) {
-  pk.pack_map(3);
+  pk.pack_map(4);
   pk.pack("code");
   e.code ? pk.pack(*e.code) : pk.pack_nil();
   pk.pack("signal");
   e.signal ? pk.pack(*e.signal) : pk.pack_nil();
   pk.pack("at");
   pk.pack(e.at);
+  pk.pack("commanded");
+  pk.pack(e.commanded);
 }
 
 void PackNodeStatus(Packer& pk, const NodeStatus& s) {
@@ -123,7 +132,7 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
                                     s.last_exit.has_value() + s.last_error.has_value() +
                                     s.next_start_at.has_value() + s.desired_up.has_value() +
                                     s.failed_reason.has_value() + s.ready.has_value() +
-                                    s.status_text.has_value()));
+                                    s.status_text.has_value() + s.exits.has_value()));
   pk.pack("node");
   PackNodeConfig(pk, s.node);
   if (s.pid) pk.pack("pid"), pk.pack(*s.pid);
@@ -137,6 +146,10 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
   if (s.failed_reason) pk.pack("failed_reason"), pk.pack(*s.failed_reason);
   if (s.ready) pk.pack("ready"), pk.pack(*s.ready);
   if (s.status_text) pk.pack("status_text"), pk.pack(*s.status_text);
+  if (s.exits) {
+    pk.pack("exits"), pk.pack_array(static_cast<uint32_t>(s.exits->size()));
+    for (const ExitInfo& e : *s.exits) PackExit(pk, e);
+  }
 }
 
 // Opens a reply map: returns the reader when `ok` is true, Refused(error)
@@ -163,6 +176,7 @@ Result<ExitInfo> ReadExit(const msgpack::object& o, const std::string& path) {
   Status s = r->Optional("code", &e.code);
   if (s.ok()) s = r->Optional("signal", &e.signal);
   if (s.ok()) s = r->Required("at", &e.at);
+  if (s.ok()) s = r->Default("commanded", &e.commanded);  // absent from older zsupd
   if (!s.ok()) return s;
   return e;
 }
@@ -204,6 +218,18 @@ Result<NodeStatus> ReadNodeStatus(const msgpack::object& o, const std::string& p
     if (!exit.ok()) return exit.status();
     ns.last_exit = *exit;
   }
+  if (const msgpack::object* e = r->Take("exits")) {
+    const std::string exits_path = r->FieldPath("exits");
+    if (e->type != msgpack::type::ARRAY) {
+      return Status::Error(exits_path + ": must be an array, not " + std::string(mp::TypeName(*e)));
+    }
+    ns.exits.emplace();
+    for (uint32_t i = 0; i < e->via.array.size; ++i) {
+      auto exit = ReadExit(e->via.array.ptr[i], exits_path + "[" + std::to_string(i) + "]");
+      if (!exit.ok()) return exit.status();
+      ns.exits->push_back(*exit);
+    }
+  }
   return ns;  // unknown fields tolerated: replies may grow optional fields
 
 }
@@ -225,7 +251,7 @@ std::string EncodeRequest(const Request& request) {
   } else if (const auto* re = std::get_if<RestartRequest>(&request)) {
     PackSelector(pk, "restart", *re);
   } else if (const auto* st = std::get_if<StatusRequest>(&request)) {
-    PackSelector(pk, "status", *st);
+    PackSelector(pk, "status", *st, st->detail);
   } else if (const auto* stop = std::get_if<StopRequest>(&request)) {
     PackSelector(pk, "stop", *stop);
   } else if (const auto* start = std::get_if<StartRequest>(&request)) {

@@ -117,6 +117,9 @@ struct ExitInfo {
   std::optional<int64_t> code;    // set when the process exited
   std::optional<int64_t> signal;  // set when a signal killed it
   double at = 0;
+  // Extension: it exited because of destroy, restart, stop or shutdown, not
+  // by itself. Absent on the wire (an older peer) reads as false.
+  bool commanded = false;
   bool operator==(const ExitInfo&) const = default;
 };
 
@@ -133,6 +136,9 @@ struct NodeStatus {
   std::optional<std::string> failed_reason;  // v2: in state failed
   std::optional<bool> ready;                 // v2: the current process is ready
   std::optional<std::string> status_text;    // extension: its last sd_notify STATUS=
+  // Extension, only in a reply to a status request with `detail`: the most
+  // recent exits zsupd remembers, newest first (at most kExitHistory).
+  std::optional<std::vector<ExitInfo>> exits = {};
   bool operator==(const NodeStatus&) const = default;
 };
 
@@ -174,6 +180,8 @@ struct RestartRequest : Selector {
   bool operator==(const RestartRequest&) const = default;
 };
 struct StatusRequest : Selector {
+  // Extension: also each node's recent `exits` (NodeStatus::exits).
+  bool detail = false;
   bool operator==(const StatusRequest&) const = default;
 };
 struct StopRequest : Selector {  // v2
@@ -204,6 +212,9 @@ using Request = std::variant<PingRequest, CreateRequest, DestroyRequest, Restart
                              ReopenRequest>;
 
 // ---- control replies ----
+
+// How many exits per node zsupd keeps in memory for a `detail` status.
+inline constexpr size_t kExitHistory = 8;
 
 // The protocol level zsupd implements: 2 is PROTOCOL.md's "Version 2 additions".
 inline constexpr int64_t kProtocolLevel = 2;

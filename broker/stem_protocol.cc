@@ -34,10 +34,11 @@ void PackExitInfo(StringPacker& pk, const std::optional<ExitInfo>& e) {
     pk.pack_nil();
     return;
   }
-  pk.pack_map(3);
+  pk.pack_map(4);
   pk.pack("code"), PackOptional(pk, e->code);
   pk.pack("signal"), PackOptional(pk, e->signal);
   pk.pack("at"), pk.pack(e->at);
+  pk.pack("commanded"), pk.pack(e->commanded);
 }
 
 // Each encoder writes the map header and "t"; fields follow.
@@ -145,6 +146,7 @@ Result<std::optional<ExitInfo>> ReadExitInfo(mp::MapReader& r, std::string_view 
   Status s = er->Optional("code", &e.code);
   if (s.ok()) s = er->Optional("signal", &e.signal);
   if (s.ok()) s = er->Required("at", &e.at);
+  if (s.ok()) s = er->Default("commanded", &e.commanded);  // absent from older stems
   if (!s.ok()) return s;
   return std::optional<ExitInfo>(e);
 }

@@ -11,7 +11,7 @@ namespace zsup::stem {
 namespace {
 
 TEST(StemProtocolTest, EveryMessageRoundTrips) {
-  NodeReport report{"w1", "00ff", NodeState::kRunning, 42, 3, 1.5, ExitInfo{{}, 9, 1.0},
+  NodeReport report{"w1", "00ff", NodeState::kRunning, 42, 3, 1.5, ExitInfo{{}, 15, 1.0, true},
                     testing::FullConfig()};
   NodeReport idle{"w2", "abcd", NodeState::kBackoff, {}, 0, {}, {}, {}, false, "waiting"};
   std::vector<Message> messages = {
@@ -129,6 +129,23 @@ TEST(StemProtocolTest, UnknownFieldsAreIgnored) {
   auto m = Decode(testing::Mp({{"t", "destroy"}, {"name", "w"}, {"reason", "new in v2"}}));
   ASSERT_TRUE(m.ok()) << m.error();
   EXPECT_EQ(std::get<DestroyNode>(*m).name, "w");
+}
+
+TEST(StemProtocolTest, ALastExitReportedByAnOlderStemIsNotCommanded) {
+  auto m = Decode(testing::Mp(
+      {{"t", "welcome"},
+       {"version", 1},
+       {"stem_pid", 7},
+       {"nodes",
+        {{{"name", "w"},
+          {"fingerprint", "00"},
+          {"state", "backoff"},
+          {"restarts", 1},
+          {"last_exit", {{"code", 2}, {"signal", nullptr}, {"at", 1.5}}}}}}}));
+  ASSERT_TRUE(m.ok()) << m.error();
+  const auto& nodes = std::get<Welcome>(*m).nodes;
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0].last_exit, (ExitInfo{2, {}, 1.5, false}));
 }
 
 TEST(StemProtocolTest, HelloWithoutSettingsUsesDefaults) {

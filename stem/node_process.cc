@@ -66,7 +66,7 @@ NodeActions NodeProcess::Exited(const ExitInfo& exit, TimePoint now) {
       state_ == NodeState::kStopping && stop_reason_ == StopReason::kReadyTimeout;
   if (failed_start) state_ = NodeState::kRunning;  // judged like an exit by itself
   if (state_ == NodeState::kStopping) {
-    last_exit_commanded_ = true;
+    last_exit_->commanded = true;
     deadline_.reset();
     if (stop_reason_ == StopReason::kRestart) {
       revival_.Reset();
@@ -79,7 +79,7 @@ NodeActions NodeProcess::Exited(const ExitInfo& exit, TimePoint now) {
     return a;
   }
   // Exited by itself (crash, exit, exec failure): revive on schedule, or not.
-  last_exit_commanded_ = false;
+  last_exit_->commanded = false;
   if (exit.code && std::find(options_.permanent_failure_codes.begin(),
                              options_.permanent_failure_codes.end(),
                              *exit.code) != options_.permanent_failure_codes.end()) {

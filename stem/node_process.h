@@ -101,7 +101,7 @@ class NodeProcess {
   std::optional<TimePoint> deadline() const { return deadline_; }
   const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
   // Whether the last exit was caused by Stop().
-  bool last_exit_commanded() const { return last_exit_commanded_; }
+  bool last_exit_commanded() const { return last_exit_ && last_exit_->commanded; }
   const RevivalSchedule& revival() const { return revival_; }
   const std::optional<std::string>& failed_reason() const { return failed_reason_; }
 
@@ -125,7 +125,6 @@ class NodeProcess {
   bool killed_ = false;
   bool ready_ = false;
   std::optional<ExitInfo> last_exit_;
-  bool last_exit_commanded_ = false;
   std::deque<TimePoint> starts_;  // within the start limit interval
   std::optional<std::string> failed_reason_;
 };

@@ -183,10 +183,12 @@ Result<std::vector<std::string>> Daemon::SelectNodes(const Selector& selector) {
 
 std::string Daemon::GetStatus(const StatusRequest& request) {
   // One unknown `node` is Zeek's empty map; `nodes` is all or nothing.
-  if (!request.nodes && !request.name_space) return EncodeStatusReply(table_.Status(request.node));
+  if (!request.nodes && !request.name_space) {
+    return EncodeStatusReply(table_.Status(request.node, request.detail));
+  }
   auto names = SelectNodes(request);
   if (!names.ok()) return EncodeErrorReply(names.error());
-  return EncodeStatusReply(table_.Status(*names));
+  return EncodeStatusReply(table_.Status(*names, request.detail));
 }
 
 bool Daemon::ForgetsAtOnce(const std::string& name) {

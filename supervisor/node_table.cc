@@ -44,7 +44,7 @@ NodeView* NodeTable::Find(const std::string& name) {
 
 namespace {
 
-NodeStatus StatusOf(const NodeView& v) {
+NodeStatus StatusOf(const NodeView& v, bool detail) {
   NodeStatus s;
   s.node = v.config;
   s.pid = v.pid;
@@ -65,25 +65,41 @@ NodeStatus StatusOf(const NodeView& v) {
   s.desired_up = v.desired_up;
   s.ready = v.ready && v.pid.has_value();
   if (v.pid) s.status_text = v.status_text;
+  if (detail) s.exits = std::vector<ExitInfo>(v.exits.begin(), v.exits.end());
   return s;
 }
 
 }  // namespace
 
-StatusReport NodeTable::Status(const std::string& node) const {
+void NodeView::RecordExit(const ExitInfo& exit) {
+  // The same exit again when at, code and signal match; an older stem's
+  // report does not say whether it was commanded, so a true one stays.
+  if (!exits.empty() && exits.front().at == exit.at && exits.front().code == exit.code &&
+      exits.front().signal == exit.signal) {
+    exits.front().commanded = exits.front().commanded || exit.commanded;
+  } else {
+    exits.push_front(exit);
+    if (exits.size() > kExitHistory) exits.pop_back();
+  }
+  last_exit = exits.front();
+}
+
+StatusReport NodeTable::Status(const std::string& node, bool detail) const {
   StatusReport report;
   if (node.empty()) {
-    for (const auto& [name, view] : nodes_) report.nodes.emplace(name, StatusOf(view));
+    for (const auto& [name, view] : nodes_) report.nodes.emplace(name, StatusOf(view, detail));
   } else if (auto it = nodes_.find(node); it != nodes_.end()) {
-    report.nodes.emplace(node, StatusOf(it->second));
+    report.nodes.emplace(node, StatusOf(it->second, detail));
   }
   return report;
 }
 
-StatusReport NodeTable::Status(const std::vector<std::string>& names) const {
+StatusReport NodeTable::Status(const std::vector<std::string>& names, bool detail) const {
   StatusReport report;
   for (const std::string& name : names) {
-    if (auto it = nodes_.find(name); it != nodes_.end()) report.nodes.emplace(name, StatusOf(it->second));
+    if (auto it = nodes_.find(name); it != nodes_.end()) {
+      report.nodes.emplace(name, StatusOf(it->second, detail));
+    }
   }
   return report;
 }
@@ -112,7 +128,7 @@ void NodeTable::OnExited(const stem::NodeExited& m) {
   // a node about to be started again has none.
   v->state = m.next == NodeState::kStarting ? NodeState::kWaiting : m.next;
   v->restarts = std::max(v->restarts, m.restarts);
-  v->last_exit = ExitInfo{m.code, m.signal, m.at};
+  v->RecordExit(ExitInfo{m.code, m.signal, m.at, m.commanded});
   v->ever_started = true;
   v->ready = false;
   v->status_text.reset();
@@ -129,7 +145,7 @@ void NodeTable::OnReport(const stem::NodeReport& r) {
   v->pid = r.pid;
   v->restarts = r.restarts;
   v->started_at = r.started_at;
-  if (r.last_exit) v->last_exit = r.last_exit;
+  if (r.last_exit) v->RecordExit(*r.last_exit);
   v->ever_started = true;
   // A stem older than readiness: a running node is ready.
   v->ready = r.pid && r.ready.value_or(r.state == NodeState::kRunning);

@@ -4,6 +4,7 @@
 // desired state. Pure data; single-threaded (zsupd's loop).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,10 @@ struct NodeView {
   int64_t restarts = 0;
   std::optional<double> started_at;
   std::optional<ExitInfo> last_exit;
+  // The most recent exits, newest first (the front is last_exit), at most
+  // kExitHistory: what a `detail` status returns. Memory only; seeded from
+  // the store's history when zsupd starts.
+  std::deque<ExitInfo> exits;
   std::optional<std::string> last_error;
   std::optional<double> next_start_at;  // in backoff
   bool desired_up = true;               // false once stopped (v2), persisted
@@ -40,6 +45,10 @@ struct NodeView {
   // sent or held back by its stage), until it is ready: how long nodes of
   // later stages wait for it (StartGate).
   std::optional<TimePoint> start_wanted_at;
+
+  // Sets last_exit and puts it in front of `exits`, unless it is the one
+  // there already (a stem's report repeats the exit zsupd saw).
+  void RecordExit(const ExitInfo& exit);
 
   // The restart count a new stem should continue from.
   int64_t NextRestarts() const { return ever_started ? restarts + 1 : 0; }
@@ -59,9 +68,10 @@ class NodeTable {
   bool staged() const { return staged_nodes_ > 0; }
 
   // `node` empty: every node. Unknown node: an empty map (Zeek's behaviour).
-  StatusReport Status(const std::string& node) const;
+  // With `detail`, each node's `exits` too.
+  StatusReport Status(const std::string& node, bool detail = false) const;
   // Exactly these nodes (unknown names are left out).
-  StatusReport Status(const std::vector<std::string>& names) const;
+  StatusReport Status(const std::vector<std::string>& names, bool detail = false) const;
 
   // ---- what the stem says (unknown names are ignored) ----
   void OnStarted(const stem::NodeStarted& m);

@@ -44,6 +44,61 @@ TEST(NodeTableTest, StartedThenExited) {
   EXPECT_EQ(s.last_exit, (ExitInfo{{}, 9, 6.0}));
 }
 
+TEST(NodeTableTest, LastExitSaysWhetherItWasCommanded) {
+  NodeTable t;
+  t.Add(Config("a"));
+  t.OnStarted({"a", 42, 0, 5.0});
+  t.OnExited({"a", 42, {}, 15, true, 6.0, NodeState::kStarting, 1});
+  EXPECT_EQ(t.Status("a").nodes.at("a").last_exit, (ExitInfo{{}, 15, 6.0, true}));
+  t.OnStarted({"a", 43, 1, 7.0});
+  t.OnExited({"a", 43, 1, {}, false, 8.0, NodeState::kBackoff, 1});
+  EXPECT_EQ(t.Status("a").nodes.at("a").last_exit, (ExitInfo{1, {}, 8.0, false}));
+}
+
+TEST(NodeTableTest, DetailKeepsTheNewestExitsUpToTheBound) {
+  NodeTable t;
+  t.Add(Config("a"));
+  EXPECT_FALSE(t.Status("a").nodes.at("a").exits) << "only with detail";
+  EXPECT_EQ(t.Status("a", true).nodes.at("a").exits, std::vector<ExitInfo>{});
+  const int64_t total = static_cast<int64_t>(kExitHistory) + 3;
+  for (int64_t i = 0; i < total; ++i) {
+    t.OnStarted({"a", 100 + i, i, 10.0 * static_cast<double>(i)});
+    t.OnExited({"a", 100 + i, i, {}, i == total - 1, 10.0 * static_cast<double>(i) + 1,
+                NodeState::kBackoff, i + 1});
+  }
+  const NodeStatus plain = t.Status("a").nodes.at("a");
+  EXPECT_FALSE(plain.exits);
+  const NodeStatus s = t.Status(std::vector<std::string>{"a"}, true).nodes.at("a");
+  ASSERT_TRUE(s.exits);
+  ASSERT_EQ(s.exits->size(), kExitHistory);
+  for (size_t k = 0; k < kExitHistory; ++k) {  // newest first
+    EXPECT_EQ((*s.exits)[k].code, total - 1 - static_cast<int64_t>(k)) << k;
+  }
+  EXPECT_TRUE(s.exits->front().commanded);
+  EXPECT_FALSE((*s.exits)[1].commanded);
+  EXPECT_EQ(s.exits->front(), *s.last_exit);
+}
+
+TEST(NodeTableTest, AReportRepeatingTheLastExitAddsNoHistory) {
+  NodeTable t;
+  const NodeConfig c = Config("a");
+  t.Add(c);
+  t.OnStarted({"a", 42, 0, 5.0});
+  t.OnExited({"a", 42, {}, 15, true, 6.0, NodeState::kStarting, 1});
+  stem::NodeReport r = Report(c, 43);
+  r.last_exit = ExitInfo{{}, 15, 6.0, false};  // a stem from before `commanded`
+  t.OnReport(r);
+  NodeStatus s = t.Status("a", true).nodes.at("a");
+  ASSERT_EQ(s.exits->size(), 1u);
+  EXPECT_TRUE(s.exits->front().commanded);
+  EXPECT_TRUE(s.last_exit->commanded);
+  r.last_exit = ExitInfo{2, {}, 7.0, false};  // one zsupd missed: it is history too
+  t.OnReport(r);
+  s = t.Status("a", true).nodes.at("a");
+  ASSERT_EQ(s.exits->size(), 2u);
+  EXPECT_EQ(s.exits->front().code, 2);
+}
+
 TEST(NodeTableTest, StaleExitDoesNotClearNewerPid) {
   NodeTable t;
   t.Add(Config("a"));

@@ -2,6 +2,7 @@
 // deleted, replaced or truncated while zsupd runs (and rewriting it from
 // memory), and taking nodes back from the stem when state.db was lost while
 // no zsupd ran. See docs/state.md.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -12,6 +13,12 @@ namespace zsup {
 namespace {
 
 std::string DbPath(const std::string& dir) { return dir + "/state.db"; }
+
+ExitInfo WithCommanded(const StoredExit& stored) {
+  ExitInfo exit = stored.exit;
+  exit.commanded = stored.commanded;
+  return exit;
+}
 
 }  // namespace
 
@@ -31,7 +38,13 @@ Status Daemon::OpenDesiredState() {
       view.failed_reason = stored.failed_reason;
     }
     if (stored.last_exit) {
-      view.last_exit = stored.last_exit->exit;
+      // The newest few of the stored history, so that `detail` survives a restart.
+      auto history = store_->Exits(view.config.name);
+      if (!history.ok()) return history.status();
+      for (size_t i = std::min(history->size(), kExitHistory); i-- > 0;) {
+        view.RecordExit(WithCommanded((*history)[i]));
+      }
+      view.RecordExit(WithCommanded(*stored.last_exit));
       view.ever_started = true;
     }
     if (stored.restarts > 0) view.ever_started = true;
@@ -62,7 +75,7 @@ Status Daemon::CheckedStore() {
     StoredNode n{view.config, view.restarts, std::nullopt, view.desired_up};
     if (view.hold) n.hold = std::string(StateName(*view.hold));
     n.failed_reason = view.failed_reason;
-    if (view.last_exit) n.last_exit = StoredExit{*view.last_exit, false};
+    if (view.last_exit) n.last_exit = StoredExit{*view.last_exit, view.last_exit->commanded};
     nodes.push_back(std::move(n));
   }
   Status s = (*store)->Import(nodes);

@@ -121,7 +121,7 @@ void Daemon::OnExited(const stem::NodeExited& m) {
   if (table_.Find(m.name) != nullptr) metrics_.NodeExited(m.name, m.code, m.signal);
   if (NodeView* view = table_.Find(m.name)) {
     table_.OnExited(m);
-    const StoredExit exit{ExitInfo{m.code, m.signal, m.at}, m.commanded};
+    const StoredExit exit{ExitInfo{m.code, m.signal, m.at, m.commanded}, m.commanded};
     Status s = CheckedStore();
     if (s.ok()) s = store_->RecordExit(m.name, exit, view->restarts);
     if (!s.ok()) LogError(s.message());

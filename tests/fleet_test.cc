@@ -112,6 +112,26 @@ TEST_F(FleetTest, StatusShowsEveryHostsNodesWithTheirHost) {
       << r.err;
 }
 
+TEST_F(FleetTest, ShowFindsTheNodesOnTheirHostsAndNamesTheHost) {
+  CreateOn("alpha", "a1");
+  CreateOn("beta", "b1");
+  ASSERT_TRUE(WaitUntil([&] { return StateOn("beta", "b1") == "running"; }));
+  CommandResult r = RunFleet({"show", "b1", "a1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(r.out.starts_with("a1 on alpha\n")) << r.out;
+  EXPECT_NE(r.out.find("\n\nb1 on beta\n  state:         running"), std::string::npos) << r.out;
+  r = RunFleet({"show", "--json", "b1"});
+  json shown = json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(shown.is_array()) << r.out;
+  ASSERT_EQ(shown.size(), 1u) << r.out;
+  EXPECT_TRUE(r.out.starts_with("[\n  {\n    \"host\": \"beta\",\n")) << "host first: " << r.out;
+  EXPECT_EQ(shown[0]["host"], "beta");
+  EXPECT_TRUE(shown[0]["exits"].is_array());
+  r = RunFleet({"show", "nosuch"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no node named 'nosuch' on any host"), std::string::npos) << r.err;
+}
+
 TEST_F(FleetTest, CommandsGoToTheHostsThatHoldTheNodes) {
   CreateOn("alpha", "w1");
   CreateOn("beta", "w2");

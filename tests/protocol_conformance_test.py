@@ -209,6 +209,16 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(set(ready), {"node", "pid", "at"})
         self.assertEqual(ready["pid"], status["pid"])
         self.assertGreaterEqual(ready["at"], status["at"])
+        # Extension: last_exit says it was commanded; `detail` adds the exits.
+        def w1():
+            return self.d.call(cmd="status", node="w1")["status"]["nodes"]["w1"]
+        last = wait_for(lambda: w1().get("last_exit"))
+        self.assertEqual(set(last), {"code", "signal", "at", "commanded"})
+        self.assertIs(last["commanded"], True)
+        self.assertNotIn("exits", w1())
+        detail = self.d.call(cmd="status", node="w1", detail=True)["status"]["nodes"]["w1"]
+        self.assertEqual(detail["exits"], [last])
+        self.assertIs(self.d.call(cmd="restart", node="w1", detail=True)["ok"], False)
         self.assertIs(self.d.call(cmd="destroy", node="nope")["ok"], False)
         self.assertIs(self.d.call(cmd="restart", node="nope")["ok"], False)
         self.assertIs(self.d.call(cmd="destroy", node="w1")["ok"], True)

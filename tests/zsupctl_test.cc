@@ -27,7 +27,7 @@ TEST_F(ZsupctlTest, VersionAndHelpOfEverySubcommandNeedNoDaemon) {
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.out, "zsupctl " ZSUP_VERSION "\n");
   for (const std::string sub :
-       {"status", "create", "destroy", "restart", "tail", "events", "ping"}) {
+       {"status", "show", "create", "destroy", "restart", "tail", "events", "ping"}) {
     CommandResult h = RunCommand({ZsupctlPath(), sub, "--help"});
     EXPECT_EQ(h.exit_code, 0) << sub;
     EXPECT_NE(h.out.find("Usage: zsupctl " + sub), std::string::npos) << sub << ":\n" << h.out;
@@ -632,6 +632,104 @@ TEST_F(ZsupctlTest, StatusTableDescribesTheLastExit) {
   EXPECT_NE(Row(r.out, "w1").find("SIGKILL"), std::string::npos) << r.out;
   EXPECT_TRUE(Row(r.out, "w1").ends_with(" ago")) << r.out;
   EXPECT_NE(Row(r.out, "w2").find("code 3 "), std::string::npos) << r.out;
+}
+
+TEST_F(ZsupctlTest, StatusMarksAnExitCausedByRestartAsCommanded) {
+  StartDaemon();
+  ASSERT_TRUE(Create(TestNode("w1")).ok());
+  const int64_t pid = WaitRunning("w1");
+  ASSERT_GT(pid, 0);
+  CommandResult restart = Run({"restart", "w1", "--wait"});
+  ASSERT_EQ(restart.exit_code, 0) << restart.err;
+  const int64_t new_pid = WaitNewPid("w1", pid);
+  ASSERT_GT(new_pid, 0);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = NodeStatusOf("w1");
+    return s && s->last_exit && s->last_exit->signal == SIGTERM;
+  }));
+  CommandResult r = Run({"status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(Row(r.out, "w1").find("SIGTERM (commanded) "), std::string::npos) << r.out;
+  CommandResult j = Run({"status", "w1", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(json::parse(j.out)[0]["last_exit"]["commanded"], true) << j.out;
+
+  // A crash is not commanded.
+  ::kill(static_cast<pid_t>(new_pid), SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = NodeStatusOf("w1");
+    return s && s->last_exit && s->last_exit->signal == SIGKILL;
+  }));
+  r = Run({"status"});
+  EXPECT_NE(Row(r.out, "w1").find("SIGKILL "), std::string::npos) << r.out;
+  EXPECT_EQ(Row(r.out, "w1").find("commanded"), std::string::npos) << r.out;
+}
+
+TEST_F(ZsupctlTest, ShowListsRecentExitsTheCommandTheEnvAndStderr) {
+  StartDaemon();
+  NodeConfig c = TestNode("crashy", {"--lines=1", "--stream=stderr", "--exit=3"});
+  c.env["SHOW_ME"] = "yes please";
+  ASSERT_TRUE(Create(c).ok());
+  ASSERT_TRUE(Create(TestNode("other")).ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = NodeStatusOf("crashy");
+        return s && s->restarts.value_or(0) >= 3 && s->last_exit;
+      },
+      seconds(30)));
+  CommandResult r = Run({"show", "crashy"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("crashy\n")) << r.out;
+  EXPECT_EQ(Count(r.out, "other"), 0u) << r.out;
+  EXPECT_NE(r.out.find("  last exits:    "), std::string::npos) << r.out;
+  EXPECT_GE(Count(r.out, "Z  code 3, "), 3u) << r.out;
+  const std::string command = TestNodePath() + " --lines=1 --stream=stderr --exit=3";
+  EXPECT_NE(r.out.find("  command:       " + command + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  env:           SHOW_ME=yes please\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  recent stderr:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Z line 1\n"), std::string::npos) << r.out;
+
+  CommandResult j = Run({"show", "crashy", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const json shown = json::parse(j.out);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_GE(shown[0]["exits"].size(), 3u) << j.out;
+  EXPECT_EQ(shown[0]["exits"][0]["code"], 3);
+  EXPECT_EQ(shown[0]["exits"][0]["commanded"], false);
+  ASSERT_FALSE(shown[0]["stderr"].empty()) << j.out;
+  EXPECT_EQ(shown[0]["stderr"].back()["msg"], "line 1");
+  EXPECT_EQ(shown[0]["config"]["env"]["SHOW_ME"], "yes please");
+
+  CommandResult both = Run({"show", "other", "crashy"});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_TRUE(both.out.starts_with("crashy\n")) << both.out;  // in natural order
+  EXPECT_NE(both.out.find("\n\nother\n"), std::string::npos) << both.out;
+
+  CommandResult unknown = Run({"show", "nope"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.out, "");
+  EXPECT_NE(unknown.err.find("no node named 'nope'"), std::string::npos) << unknown.err;
+  CommandResult none = Run({"show"});
+  EXPECT_EQ(none.exit_code, 2) << "NODE is required";
+}
+
+TEST_F(ZsupctlTest, ShowKeepsTheExitHistoryAcrossAZsupdRestart) {
+  StartDaemon();
+  NodeConfig c = TestNode("w", {"--exit=3"});
+  c.start_limit_burst = 2;  // the third start within 10 minutes fails the node
+  c.start_limit_interval = 600;
+  ASSERT_TRUE(Create(c).ok());
+  ASSERT_TRUE(WaitState("w", NodeState::kFailed, seconds(20)));
+  CommandResult before = Run({"show", "w", "--json"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  const json exits = json::parse(before.out)[0]["exits"];
+  ASSERT_GE(exits.size(), 2u) << before.out;
+
+  KillDaemon();
+  StartDaemon();
+  CommandResult after = Run({"show", "w", "--json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(json::parse(after.out)[0]["exits"], exits) << before.out << after.out;
 }
 
 // ---- create --file ----

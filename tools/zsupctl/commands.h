@@ -12,6 +12,7 @@ namespace zsup::ctl {
 Command AddPing(CLI::App& app);     // ping.cc
 Command AddKeygen(CLI::App& app);   // keygen.cc
 Command AddStatus(CLI::App& app);   // status.cc
+Command AddShow(CLI::App& app);     // show.cc (+ show_format.cc)
 Command AddCreate(CLI::App& app);   // create.cc (+ create_file.cc)
 Command AddDestroy(CLI::App& app);  // destroy_restart.cc
 Command AddRestart(CLI::App& app);  // destroy_restart.cc

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string_view>
 
 #include "broker/curve.h"
@@ -85,6 +86,24 @@ Status CheckSocketExists(const Endpoints& endpoints) {
   }
   return Status::Unreachable("no zsupd at " + control + " (" + path +
                              " does not exist); start one with 'zsupd --control " + control + "'");
+}
+
+std::optional<std::string> ZsupdStateDir(const GlobalOptions& g) {
+  std::string dir = g.state_dir;
+  if (dir.empty()) {
+    const char* control = std::getenv("ZSUP_CONTROL");
+    if (!g.control_endpoint.empty() || (control != nullptr && *control != '\0')) {
+      return std::nullopt;
+    }
+    auto fallback = DefaultStateDir();
+    if (!fallback.ok()) return std::nullopt;
+    dir = *fallback;
+  }
+  if (dir.starts_with('/')) return dir;
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+  if (ec) return std::nullopt;
+  return absolute.lexically_normal().string();
 }
 
 }  // namespace zsup::ctl

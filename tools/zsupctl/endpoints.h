@@ -45,4 +45,10 @@ Result<std::optional<client::CurveKeys>> LoadCurveKeys(const std::string& server
 // --client-key, else $ZSUP_CLIENT_KEY, else "".
 std::string ClientKeyFile(const GlobalOptions& options);
 
+// zsupd's state directory, made absolute as zsupd makes its --state-dir,
+// when the control endpoint is found through it (endpoints.h's order;
+// --state-dir is believed even beside --endpoint). nullopt when only an
+// endpoint is known: then where zsupd's relative paths point is not.
+std::optional<std::string> ZsupdStateDir(const GlobalOptions& options);
+
 }  // namespace zsup::ctl

@@ -74,7 +74,8 @@ std::string DescribeExit(const ExitInfo& exit) {
 
 std::string DescribeLastExit(const std::optional<ExitInfo>& exit, double now) {
   if (!exit) return "-";
-  return DescribeExit(*exit) + " " + FormatDuration(now - exit->at) + " ago";
+  return DescribeExit(*exit) + (exit->commanded ? " (commanded) " : " ") +
+         FormatDuration(now - exit->at) + " ago";
 }
 
 std::string DescribeEvent(const Event& event) {

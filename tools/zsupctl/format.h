@@ -25,7 +25,8 @@ std::string SignalName(int64_t signal);
 // "code 1", "SIGKILL", or "unknown" when neither is set.
 std::string DescribeExit(const ExitInfo& exit);
 
-// "code 1 3m ago", "SIGKILL 5s ago", or "-" without an exit.
+// "code 1 3m ago", "SIGKILL 5s ago", "SIGTERM (commanded) 5s ago" when
+// destroy/restart/stop/shutdown caused it, or "-" without an exit.
 std::string DescribeLastExit(const std::optional<ExitInfo>& exit, double now);
 
 // A node_status or node_exit event as one line:

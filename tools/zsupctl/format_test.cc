@@ -31,6 +31,8 @@ TEST(FormatTest, ExitsAreCodesOrSignalNames) {
   EXPECT_EQ(DescribeLastExit(ExitInfo{1, std::nullopt, 1000}, 1180), "code 1 3m ago");
   EXPECT_EQ(DescribeLastExit(ExitInfo{std::nullopt, SIGKILL, 1000}, 1005), "SIGKILL 5s ago");
   EXPECT_EQ(DescribeLastExit(std::nullopt, 1000), "-");
+  EXPECT_EQ(DescribeLastExit(ExitInfo{std::nullopt, SIGTERM, 1000, true}, 1005),
+            "SIGTERM (commanded) 5s ago");
 }
 
 TEST(FormatTest, EventsReadAsSentences) {

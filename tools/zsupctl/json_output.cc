@@ -19,6 +19,14 @@ ordered_json SignalNameOrNull(const std::optional<int64_t>& signal) {
 
 }  // namespace
 
+ordered_json ExitJson(const ExitInfo& exit) {
+  return {{"code", OrNull(exit.code)},
+          {"signal", OrNull(exit.signal)},
+          {"signal_name", SignalNameOrNull(exit.signal)},
+          {"at", exit.at},
+          {"commanded", exit.commanded}};
+}
+
 ordered_json NodeStatusJson(const std::string& name, const NodeStatus& s, double now) {
   ordered_json j;
   j["name"] = name;
@@ -28,14 +36,7 @@ ordered_json NodeStatusJson(const std::string& name, const NodeStatus& s, double
   j["uptime_seconds"] = s.pid && s.started_at ? ordered_json(std::max(0.0, now - *s.started_at))
                                               : ordered_json(nullptr);
   j["restarts"] = OrNull(s.restarts);
-  if (s.last_exit) {
-    j["last_exit"] = {{"code", OrNull(s.last_exit->code)},
-                      {"signal", OrNull(s.last_exit->signal)},
-                      {"signal_name", SignalNameOrNull(s.last_exit->signal)},
-                      {"at", s.last_exit->at}};
-  } else {
-    j["last_exit"] = nullptr;
-  }
+  j["last_exit"] = s.last_exit ? ExitJson(*s.last_exit) : ordered_json(nullptr);
   j["last_error"] = OrNull(s.last_error);
   j["desired"] = s.desired_up ? ordered_json(*s.desired_up ? "up" : "down") : ordered_json(nullptr);
   j["next_start_at"] = OrNull(s.next_start_at);

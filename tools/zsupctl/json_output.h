@@ -12,8 +12,12 @@
 
 namespace zsup::ctl {
 
+// {"code", "signal", "signal_name", "at", "commanded"}
+nlohmann::ordered_json ExitJson(const ExitInfo& exit);
+
 // {"name", "state", "pid", "started_at", "uptime_seconds", "restarts",
-//  "last_exit": {"code", "signal", "signal_name", "at"} or null, "last_error", "config"}
+//  "last_exit": ExitJson or null, "last_error", "desired", "next_start_at", "ready",
+//  "failed_reason", "status_text", "config"}
 nlohmann::ordered_json NodeStatusJson(const std::string& name, const NodeStatus& status,
                                       double now);
 

@@ -38,8 +38,8 @@ int Main(int argc, char** argv) {
   app.add_option("--hosts", g.hosts_file,
                  "several zsupd, one per host: an INI file with a [HOST] section each (control, "
                  "events, server_key, client_key; see docs/remote.md) ($ZSUP_HOSTS). status, "
-                 "stop, start, restart, destroy, reopen, apply, tail, events, ping and cluster "
-                 "then go to every host, or to the hosts holding the nodes");
+                 "show, stop, start, restart, destroy, reopen, apply, tail, events, ping and "
+                 "cluster then go to every host, or to the hosts holding the nodes");
   app.add_option("--host", g.only_hosts,
                  "with --hosts: only this host's zsupd (a section name; repeat for several). "
                  "create needs exactly one")
@@ -47,12 +47,11 @@ int Main(int argc, char** argv) {
   app.add_option("--timeout", g.timeout_seconds, "seconds to wait for zsupd to answer")
       ->capture_default_str()
       ->check(cli::Positive());
-  const std::vector<Command> commands = {AddStatus(app),  AddCreate(app), AddDestroy(app),
-                                         AddRestart(app), AddStop(app),   AddStart(app),
-                                         AddReopen(app),
-                                         AddApply(app),   AddCluster(app),
-                                         AddTail(app),    AddEvents(app), AddPing(app),
-                                         AddKeygen(app)};
+  const std::vector<Command> commands = {AddStatus(app),  AddShow(app),   AddCreate(app),
+                                         AddDestroy(app), AddRestart(app), AddStop(app),
+                                         AddStart(app),   AddReopen(app),  AddApply(app),
+                                         AddCluster(app), AddTail(app),    AddEvents(app),
+                                         AddPing(app),    AddKeygen(app)};
   // What follows "--" is a program and its arguments, never options.
   int dashes = 1;
   while (dashes < argc && std::string_view(argv[dashes]) != "--") ++dashes;

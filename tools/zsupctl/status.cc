@@ -177,9 +177,9 @@ Command AddStatus(CLI::App& app) {
       ->excludes("NODE");
   sub->add_flag("--json", o->json,
                 "print a JSON array of objects with name, state, pid, started_at, uptime_seconds, "
-                "restarts, last_exit {code, signal, signal_name, at}, last_error, desired, "
-                "next_start_at, ready, failed_reason, status_text and config (Zeek's JSON "
-                "form); absent values are null. With --hosts each object starts with host");
+                "restarts, last_exit {code, signal, signal_name, at, commanded}, last_error, "
+                "desired, next_start_at, ready, failed_reason, status_text and config (Zeek's "
+                "JSON form); absent values are null. With --hosts each object starts with host");
   return {sub, [o](const GlobalOptions& g) { return Run(*o, g); }};
 }
 

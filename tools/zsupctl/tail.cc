@@ -3,7 +3,6 @@
 // -f) the live ones.
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <future>
 #include <iostream>
 #include <map>
@@ -14,10 +13,10 @@
 #include <utility>
 
 #include "base/cli_errors.h"
-#include "broker/paths.h"
 #include "broker/signals.h"
 #include "tools/zsupctl/client.h"
 #include "tools/zsupctl/commands.h"
+#include "tools/zsupctl/endpoints.h"
 #include "tools/zsupctl/fleet_select.h"
 #include "tools/zsupctl/follower.h"
 #include "tools/zsupctl/line_cursor.h"
@@ -97,28 +96,6 @@ TailLine LineOf(const Source& src, std::string_view node, Stream s, const Output
 // "w1", or "w1 on alpha" with --hosts: for notes.
 std::string Named(const Source& src, const std::string& node) {
   return src.host->name.empty() ? node : node + " on " + src.host->name;
-}
-
-// zsupd's state directory, made absolute as zsupd makes its --state-dir,
-// when the control endpoint is found through it (endpoints.h's order;
-// --state-dir is believed even beside --endpoint). nullopt when only an
-// endpoint is known: then where zsupd's relative paths point is not.
-std::optional<std::string> ZsupdStateDir(const GlobalOptions& g) {
-  std::string dir = g.state_dir;
-  if (dir.empty()) {
-    const char* control = std::getenv("ZSUP_CONTROL");
-    if (!g.control_endpoint.empty() || (control != nullptr && *control != '\0')) {
-      return std::nullopt;
-    }
-    auto fallback = DefaultStateDir();
-    if (!fallback.ok()) return std::nullopt;
-    dir = *fallback;
-  }
-  if (dir.starts_with('/')) return dir;
-  std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
-  if (ec) return std::nullopt;
-  return absolute.lexically_normal().string();
 }
 
 // The streams of `report`'s nodes to print. A stream that only goes to its
