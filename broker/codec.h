@@ -90,5 +90,7 @@ struct Event {
 // Decodes a two-frame event; the topic's kind selects the payload type and
 // the topic's node must equal the payload's `node`.
 Result<Event> DecodeEvent(std::string_view topic, std::string_view payload);
+// The node an event is about (a pong's token for a pong).
+const std::string& NodeOf(const Event& event);
 
 }  // namespace zsup

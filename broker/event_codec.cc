@@ -1,6 +1,7 @@
 // Events published on zsupd's PUB socket <-> msgpack.
 #include <cstring>
 #include <string>
+#include <variant>
 
 #include "broker/codec.h"
 #include "broker/msgpack_reader.h"
@@ -187,6 +188,11 @@ std::string EncodeOutputEvent(const OutputEvent& e) {
   std::string bytes(OutputEventSize(e.node, e.msg, e.seq, e.at), '\0');
   WriteOutputEvent(bytes.data(), e.node, e.msg, e.seq, e.at);
   return bytes;
+}
+
+const std::string& NodeOf(const Event& event) {
+  return std::visit([](const auto& payload) -> const std::string& { return payload.node; },
+                    event.payload);
 }
 
 Result<Event> DecodeEvent(std::string_view topic, std::string_view payload) {

@@ -54,11 +54,6 @@ struct ControlOptions {
   // Checked while waiting: true ends the wait with Status::Error("interrupted").
   std::function<bool()> interrupted;
   std::optional<CurveKeys> curve;  // set: the socket is a CURVE client
-  // Bound on the events that arrive during Join()'s handshake and are kept
-  // for Next() (topic + payload bytes). A flood beyond it is dropped, counted
-  // in skipped() and told once to on_skip: the handshake must not grow
-  // without limit while it waits for its pong behind the flood.
-  size_t max_early_bytes = 8 << 20;
 };
 
 class Control {

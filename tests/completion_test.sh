@@ -5,7 +5,8 @@
 set -euo pipefail
 zsupd=$1 zsupctl=$2 completion=$3
 dir=$(mktemp -d /tmp/zsup-completion.XXXXXX)
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+pid=
+trap '[[ -n $pid ]] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$dir"' EXIT
 PATH=$(dirname "$zsupctl"):$PATH
 source "$completion"
 cd "$dir"  # file names completed below are those of the state dir

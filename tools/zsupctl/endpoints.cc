@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
@@ -78,7 +79,10 @@ Status CheckSocketExists(const Endpoints& endpoints) {
   const std::string& control = endpoints.control;
   if (!control.starts_with(kIpc)) return Status::Ok();
   const std::string path = control.substr(kIpc.size());
-  if (::access(path.c_str(), F_OK) == 0) return Status::Ok();
+  // Abstract sockets (@name) are not files; a socket this user may not
+  // look at (EACCES: a 0700 state dir) may well have a zsupd behind it.
+  if (path.starts_with('@') || ::access(path.c_str(), F_OK) == 0) return Status::Ok();
+  if (errno != ENOENT && errno != ENOTDIR) return Status::Ok();
   if (!endpoints.state_dir.empty()) {
     return Status::Unreachable("no zsupd at " + endpoints.state_dir + " (" + control +
                                " does not exist); start one with 'zsupd --state-dir " +

@@ -25,11 +25,6 @@ struct EventsOptions {
   bool json = false;
 };
 
-const std::string& NodeOf(const Event& e) {
-  return std::visit([](const auto& payload) -> const std::string& { return payload.node; },
-                    e.payload);
-}
-
 // The event as printed; with --hosts its node is "HOST/NODE" (text) or
 // the object starts with "host" (JSON).
 std::string Line(const EventsOptions& o, const Event& e, const FleetHost& host) {

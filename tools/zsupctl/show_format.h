@@ -33,7 +33,7 @@ std::string FormatNodeDetail(const NodeDetail& detail, double now);
 
 // status --json's object for the node (json_output.h) plus "host" first
 // when set, "exits" (newest first, as last_exit's objects) and "stderr"
-// (the lines as tail --json prints them: msg, seq, at).
+// (the lines as tail --json prints them: seq, at, msg).
 nlohmann::ordered_json NodeDetailJson(const NodeDetail& detail, double now);
 
 }  // namespace zsup::ctl

@@ -256,9 +256,9 @@ Result<std::vector<Source>> FindSources(const TailOptions& o, Fleet& fleet, int*
     FleetHost& host = fleet.hosts().front();
     // Fails fast (and names the control socket) when zsupd is not there.
     auto status = host.client->GetStatus(o.all ? "" : o.node);
-    const bool unknown =
-        !o.all && ((!status.ok() && status.status().code() == Status::Code::kRefused) ||
-                   (status.ok() && !status->nodes.contains(o.node)));
+    // zsupd answers an unknown node with an empty map; a refusal is
+    // something else, and reported as it is.
+    const bool unknown = !o.all && status.ok() && !status->nodes.contains(o.node);
     if (unknown && o.follow) {
       // It may be created later: its lines are printed once it is.
       NoteAwaitedNode(o.node, false);

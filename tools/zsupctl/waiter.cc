@@ -25,11 +25,6 @@ bool ProcessExists(int64_t pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-const std::string& NodeOf(const Event& e) {
-  return std::visit([](const auto& payload) -> const std::string& { return payload.node; },
-                    e.payload);
-}
-
 // Whether `now` (the node's status, absent if it is gone) is where `goal` leads.
 bool Reached(const NodeStatus& was, const NodeStatus* now, WaitGoal goal, bool new_pid) {
   switch (goal) {
