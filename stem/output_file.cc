@@ -177,6 +177,7 @@ Result<size_t> OutputFile::Splice(int pipe_fd, size_t max_bytes, bool* eof) {
   }
   while (total < max_bytes) {
     size_t want = max_bytes - total;
+    bool probe_into_full = false;
     if (rotating) {
       // The chunk's size decides the rotation: ask the pipe what it holds
       // (nothing there: one byte tells EOF from "not yet").
@@ -185,9 +186,12 @@ Result<size_t> OutputFile::Splice(int pipe_fd, size_t max_bytes, bool* eof) {
       want = std::min({want, available > 0 ? static_cast<size_t>(available) : 1, MaxChunk()});
       Status s = Prepare(available > 0 ? want : 0);  // the EOF probe never rotates
       if (!s.ok()) return s;
+      // A byte the node wrote since FIONREAD would go past max_bytes: the
+      // probe reads it, and the file rotates before it is written.
+      probe_into_full = available <= 0 && size_ + 1 > options_.rotation->max_bytes;
     }
     ssize_t n = -1;
-    if (splice_ok_ && regular_) {
+    if (splice_ok_ && regular_ && !probe_into_full) {
       if (append_) {
         ::fcntl(fd_.get(), F_SETFL, 0);  // splice(2) cannot write O_APPEND; offsets instead
         append_ = false;
@@ -201,6 +205,10 @@ Result<size_t> OutputFile::Splice(int pipe_fd, size_t max_bytes, bool* eof) {
       if (n > 0) size_ = offset;
     } else {
       n = ::read(pipe_fd, buf, std::min(want, sizeof buf));
+      if (n > 0 && probe_into_full) {
+        Status s = Prepare(static_cast<size_t>(n));
+        if (!s.ok()) return s;
+      }
       if (n > 0) {
         Status s = WriteAt(std::string_view(buf, static_cast<size_t>(n)));
         if (!s.ok()) return s;
