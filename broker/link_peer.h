@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <string>
 
@@ -61,36 +62,78 @@ class Liveness {
 // Frames waiting for the link's high-water mark to let them through, in
 // order, with their total size (the owner bounds it: the stem stops reading
 // node output past its limit, zsupd refuses more than a count).
+//
+// Retaining (the stem's side): a frame pushed with an id (> 0, rising) is
+// kept after it was sent until the peer acknowledges it (Acked), and a lost
+// peer's unacknowledged frames go back to the front of the queue (Requeue)
+// for the next one. bytes() counts them too, so the owner's bound covers
+// what waits for an acknowledgement.
 class LinkQueue {
  public:
-  void Push(std::string frame) {
+  void Push(std::string frame, int64_t id = 0) {
     bytes_ += frame.size();
-    frames_.push_back(std::move(frame));
+    frames_.push_back({std::move(frame), id});
   }
   // Sends from the front until the link would block. An error is returned
   // (and the frame kept) for the caller to log.
   Status Flush(Link& link) {
     while (!frames_.empty()) {
-      auto sent = link.TrySend(frames_.front());
+      auto sent = link.TrySend(frames_.front().frame);
       if (!sent.ok()) return sent.status();
       if (!*sent) return Status::Ok();  // would block: retry when writable
-      bytes_ -= frames_.front().size();
+      if (retaining_ && frames_.front().id > 0) {
+        sent_.push_back(std::move(frames_.front()));
+      } else {
+        bytes_ -= frames_.front().frame.size();
+      }
       frames_.pop_front();
     }
     return Status::Ok();
   }
+  // The peer has every retained frame whose id is at most `through`.
+  void Acked(int64_t through) {
+    while (!sent_.empty() && sent_.front().id <= through) {
+      bytes_ -= sent_.front().frame.size();
+      sent_.pop_front();
+    }
+  }
+  // The peer is gone: what it never acknowledged is sent first to the next.
+  void Requeue() {
+    while (!sent_.empty()) {
+      frames_.push_front(std::move(sent_.back()));
+      sent_.pop_back();
+    }
+  }
+  // Whether sent frames are kept (a peer that acknowledges them); turning it
+  // off forgets those kept so far.
+  void Retain(bool on) {
+    retaining_ = on;
+    if (!on) Acked(INT64_MAX);
+  }
   void Clear() {
     frames_.clear();
+    sent_.clear();
     bytes_ = 0;
   }
   bool empty() const { return frames_.empty(); }
   size_t size() const { return frames_.size(); }
   size_t bytes() const { return bytes_; }
-  const std::deque<std::string>& frames() const { return frames_; }
+  size_t unacked() const { return sent_.size(); }
+  // Calls f(frame) for each frame not sent yet, in order.
+  template <typename F>
+  void ForEachUnsent(F&& f) const {
+    for (const Entry& e : frames_) f(e.frame);
+  }
 
  private:
-  std::deque<std::string> frames_;
+  struct Entry {
+    std::string frame;
+    int64_t id = 0;
+  };
+  std::deque<Entry> frames_;
+  std::deque<Entry> sent_;  // retained: sent, not acknowledged, in id order
   size_t bytes_ = 0;
+  bool retaining_ = true;
 };
 
 }  // namespace zsup

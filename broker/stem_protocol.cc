@@ -70,6 +70,7 @@ struct Encoder {
   void operator()(const ReopenNode& m) { Header(pk, "reopen", 1), pk.pack("name"), pk.pack(m.name); }
   void operator()(const Shutdown&) { Header(pk, "shutdown", 0); }
   void operator()(const Heartbeat&) { Header(pk, "heartbeat", 0); }
+  void operator()(const OutputAck& m) { Header(pk, "ack", 1), pk.pack("through"), pk.pack(m.through); }
   void operator()(const Welcome& m) {
     Header(pk, "welcome", 3);
     pk.pack("version"), pk.pack(m.version);
@@ -269,6 +270,7 @@ Result<Message> ReadOutput(mp::MapReader& r) {
   if (s.ok()) s = r.Required("first_seq", &m.first_seq);
   if (s.ok()) s = r.Required("at", &m.at);
   if (s.ok()) s = r.Required("lines", &m.lines);
+  if (s.ok()) s = r.Default("id", &m.id);  // absent from older stems
   if (!s.ok()) return s;
   auto parsed = ParseStream(stream);
   if (!parsed) return Status::Error("output: unknown stream '" + stream + "'");
@@ -327,6 +329,9 @@ std::optional<Result<OutputView>> DecodeOutputView(std::string_view frame) {
       view.at = v.via.f64;
     } else if (key == "lines" && v.type == msgpack::type::ARRAY) {
       lines = &v;
+    } else if (key == "id" && v.type == msgpack::type::POSITIVE_INTEGER &&
+               v.via.u64 <= static_cast<uint64_t>(INT64_MAX)) {
+      view.id = static_cast<int64_t>(v.via.u64);
     }
   }
   if (!is_output) return std::nullopt;
@@ -349,7 +354,9 @@ std::string Encode(const Message& message) {
     OutputEncoder e;
     e.Begin(m->name, m->stream, m->first_seq, m->at);
     for (const std::string& l : m->lines) e.Line(l);
-    return e.Finish();
+    std::string frame = e.Finish();
+    StampOutputId(frame, m->id);
+    return frame;
   }
   StringBuffer buf;
   StringPacker pk(buf);
@@ -372,6 +379,12 @@ Result<Message> Decode(std::string_view frame) {
   if (type == "reopen") return ReadName<ReopenNode>(*r);
   if (type == "shutdown") return Message(Shutdown{});
   if (type == "heartbeat") return Message(Heartbeat{});
+  if (type == "ack") {
+    OutputAck m;
+    s = r->Required("through", &m.through);
+    if (!s.ok()) return s;
+    return Message(m);
+  }
   if (type == "welcome") return ReadWelcome(*r);
   if (type == "exited") return ReadExited(*r);
   if (type == "output") return ReadOutput(*r);
@@ -421,7 +434,10 @@ Result<Message> Decode(std::string_view frame) {
 void OutputEncoder::Begin(std::string_view name, Stream stream, int64_t first_seq, double at) {
   StringBuffer sb;
   StringPacker pk(sb);
-  Header(pk, "output", 5);
+  Header(pk, "output", 6);
+  // The id first, at a fixed offset, as a uint64 of fixed width.
+  pk.pack("id");
+  sb.data.append("\xcf\0\0\0\0\0\0\0\0", 9);
   pk.pack("name"), pk.pack(name);
   pk.pack("stream"), pk.pack(StreamName(stream));
   pk.pack("first_seq"), pk.pack(first_seq);
@@ -461,6 +477,32 @@ std::string OutputEncoder::Finish() {
   }
   active_ = false;
   return std::move(buf_);
+}
+
+namespace {
+// What OutputEncoder::Begin writes before the id's 8 bytes: a map of 7,
+// "t": "output", "id", and the uint64 marker.
+constexpr std::string_view kOutputIdPrefix("\x87\xa1t\xa6output\xa2id\xcf", 14);
+}  // namespace
+
+bool StampOutputId(std::string& frame, int64_t id) {
+  if (id < 0 || frame.size() < kOutputIdPrefix.size() + 8 || !frame.starts_with(kOutputIdPrefix)) {
+    return false;
+  }
+  const uint64_t v = static_cast<uint64_t>(id);
+  for (int i = 0; i < 8; ++i) {
+    frame[kOutputIdPrefix.size() + i] = static_cast<char>(v >> (56 - 8 * i));
+  }
+  return true;
+}
+
+int64_t OutputIdOf(std::string_view frame) {
+  if (frame.size() < kOutputIdPrefix.size() + 8 || !frame.starts_with(kOutputIdPrefix)) return 0;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v = v << 8 | static_cast<unsigned char>(frame[kOutputIdPrefix.size() + i]);
+  }
+  return v > static_cast<uint64_t>(INT64_MAX) ? 0 : static_cast<int64_t>(v);
 }
 
 std::string Fingerprint(const NodeConfig& config) {

@@ -23,8 +23,10 @@ namespace zsup::stem {
 
 // Version 2 adds NodeUpdate and StemLog (sent only once both sides speak 2)
 // and NodeReport.config. Version 3 adds ReopenNode (zsupd sends it only to
-// a stem that speaks 3).
-inline constexpr int64_t kProtocolVersion = 3;
+// a stem that speaks 3). Version 4 adds OutputAck, and NodeOutput.id: the
+// stem keeps each output frame it sent until zsupd acknowledges it, and
+// sends the unacknowledged ones again to the next zsupd after losing one.
+inline constexpr int64_t kProtocolVersion = 4;
 
 // Behaviour zsupd asks of the stem; sent in every Hello so a stem adopted by
 // a newer zsupd takes the new settings.
@@ -66,6 +68,12 @@ struct Shutdown {
 };
 struct Heartbeat {
   bool operator==(const Heartbeat&) const = default;
+};
+// v4: zsupd has handled (published) every output frame whose id is at most
+// `through`. Cumulative; a lower value than an earlier one changes nothing.
+struct OutputAck {
+  int64_t through = 0;
+  bool operator==(const OutputAck&) const = default;
 };
 
 // ---- stem -> zsupd ----
@@ -119,6 +127,9 @@ struct NodeOutput {
   int64_t first_seq = 1;  // seq of lines[0]; the rest follow by one
   double at = 0;
   std::vector<std::string> lines;
+  // v4: the frame's number, rising by one per output frame for the life of
+  // the stem; 0 when the stem wants no OutputAck for it (older stems).
+  int64_t id = 0;
   bool operator==(const NodeOutput&) const = default;
 };
 struct NodeError {
@@ -174,7 +185,7 @@ struct RejectedCreate {
 };
 
 using Message = std::variant<Hello, CreateNode, DestroyNode, RestartNode, ReopenNode, Shutdown,
-                             Heartbeat,
+                             Heartbeat, OutputAck,
                              Welcome, NodeStarted, NodeExited, NodeOutput, NodeError, NodeUpdate,
                              StemLog, Bye, ByeAck, UnknownMessage, RejectedCreate>;
 
@@ -190,12 +201,14 @@ struct OutputView {
   int64_t first_seq = 1;
   double at = 0;
   std::vector<std::string_view> lines;
+  int64_t id = 0;  // 0: no OutputAck wanted
 };
 // nullopt when `frame` is not an output message (then use Decode()).
 std::optional<Result<OutputView>> DecodeOutputView(std::string_view frame);
 
 // A NodeOutput frame built line by line without copying the lines anywhere
-// else first (the stem's hot path). The line count is patched in at Finish().
+// else first (the stem's hot path). The line count is patched in at Finish();
+// the id is 0 until StampOutputId() sets it in place.
 class OutputEncoder {
  public:
   void Begin(std::string_view name, Stream stream, int64_t first_seq, double at);
@@ -212,6 +225,13 @@ class OutputEncoder {
   uint32_t lines_ = 0;
   bool active_ = false;
 };
+
+// Sets the id of a frame made by OutputEncoder (it sits at a fixed offset).
+// False, and the frame unchanged, for any other frame.
+bool StampOutputId(std::string& frame, int64_t id);
+// The id of a frame made by OutputEncoder, without decoding it; 0 for any
+// other frame.
+int64_t OutputIdOf(std::string_view frame);
 
 // Fingerprint of a config: 16 hex digits of a 64-bit FNV-1a hash of its
 // canonical msgpack encoding. Equal configs have equal fingerprints.

@@ -75,6 +75,48 @@ TEST(StemProtocolTest, OutputViewReadsLinesInPlace) {
   EXPECT_LT(v.lines[2].data(), frame.data() + frame.size());
 }
 
+TEST(StemProtocolTest, AnOutputFrameCarriesTheIdStampedIntoIt) {
+  NodeOutput out{"w1", Stream::kStdout, 3, 1.5, {"x"}};
+  std::string frame = Encode(out);
+  EXPECT_EQ(OutputIdOf(frame), 0) << "no id until stamped";
+  ASSERT_TRUE(StampOutputId(frame, 0x0102030405060708));
+  EXPECT_EQ(OutputIdOf(frame), 0x0102030405060708);
+  auto view = DecodeOutputView(frame);
+  ASSERT_TRUE(view && view->ok());
+  EXPECT_EQ(view->value().id, 0x0102030405060708);
+  EXPECT_EQ(view->value().lines.at(0), "x");
+  auto back = Decode(frame);
+  ASSERT_TRUE(back.ok()) << back.error();
+  out.id = 0x0102030405060708;
+  EXPECT_EQ(std::get<NodeOutput>(*back), out);
+  EXPECT_EQ(Encode(out), frame);
+  // Any other frame is left alone.
+  std::string heartbeat = Encode(Heartbeat{});
+  EXPECT_FALSE(StampOutputId(heartbeat, 5));
+  EXPECT_EQ(heartbeat, Encode(Heartbeat{}));
+  EXPECT_EQ(OutputIdOf(heartbeat), 0);
+  EXPECT_FALSE(StampOutputId(frame, -1));
+}
+
+TEST(StemProtocolTest, OutputOfAnOlderStemHasNoId) {
+  const std::string frame = testing::Mp({{"t", "output"}, {"name", "w"}, {"stream", "stdout"},
+                                         {"first_seq", 1}, {"at", 1.0},
+                                         {"lines", std::vector<std::string>{"a"}}});
+  auto view = DecodeOutputView(frame);
+  ASSERT_TRUE(view && view->ok()) << (view ? view->error() : "not output");
+  EXPECT_EQ(view->value().id, 0);
+  auto m = Decode(frame);
+  ASSERT_TRUE(m.ok()) << m.error();
+  EXPECT_EQ(std::get<NodeOutput>(*m).id, 0);
+}
+
+TEST(StemProtocolTest, OutputAckRoundTrips) {
+  auto m = Decode(Encode(OutputAck{123456789012}));
+  ASSERT_TRUE(m.ok()) << m.error();
+  EXPECT_EQ(std::get<OutputAck>(*m).through, 123456789012);
+  EXPECT_FALSE(Decode(testing::Mp({{"t", "ack"}})).ok()) << "through is required";
+}
+
 TEST(StemProtocolTest, OutputViewLeavesOtherMessagesAlone) {
   EXPECT_FALSE(DecodeOutputView(Encode(Heartbeat{})).has_value());
   EXPECT_FALSE(DecodeOutputView("garbage").has_value());

@@ -368,9 +368,9 @@ void Stem::ForwardLog(std::string_view line, void* stem) {
 
 void Stem::SaveUnsent() {
   std::vector<std::string> frames;
-  for (const std::string& frame : outbound_.frames()) {
+  outbound_.ForEachUnsent([&](const std::string& frame) {
     if (!stem::DecodeOutputView(frame)) frames.push_back(frame);
-  }
+  });
   Status s = stem::SaveUnsentFrames(options_.state_dir, frames);
   if (!s.ok()) {
     SetLogSink(nullptr, nullptr);
@@ -416,7 +416,14 @@ std::optional<TimePoint> Stem::NextDeadline() const {
 void Stem::Queue(std::string frame) { outbound_.Push(std::move(frame)); }
 
 void Stem::QueueFrames(std::vector<std::string>& frames) {
-  for (std::string& f : frames) Queue(std::move(f));
+  // Output frames are numbered, and kept after sending until zsupd says it
+  // has them (OutputAck), so that the frames in flight when a zsupd dies go
+  // to the next one.
+  for (std::string& f : frames) {
+    const int64_t id = ++last_output_id_;
+    stem::StampOutputId(f, id);
+    outbound_.Push(std::move(f), id);
+  }
   frames.clear();
 }
 

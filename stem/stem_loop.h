@@ -35,9 +35,9 @@ namespace zsup {
 
 inline constexpr Duration kFirstHelloTimeout = std::chrono::seconds(30);  // at least, whatever the grace
 inline constexpr Duration kByeFlushTimeout = std::chrono::seconds(10);  // for ByeAck
-// Output queued for zsupd beyond what ZeroMQ holds; past it the stem stops
-// reading the pipes it publishes (file-only ones go on) and those nodes
-// block on write: nothing is dropped.
+// Output queued for zsupd, counting what ZeroMQ took but zsupd has not
+// acknowledged yet; past it the stem stops reading the pipes it publishes
+// (file-only ones go on) and those nodes block on write: nothing is dropped.
 inline constexpr size_t kMaxQueuedBytes = 8 << 20;
 // Time the stem spends on zsupd's messages per wakeup before it serves its
 // timers and pipes again (well below kLinkSilence, after which zsupd gives the stem up).
@@ -123,6 +123,7 @@ class Stem {
   LinkQueue outbound_;
   int64_t supervisor_pid_ = 0;
   int64_t peer_version_ = 1;  // link version agreed with the last zsupd
+  int64_t last_output_id_ = 0;  // of the last output frame queued (NodeOutput.id)
   const pid_t parent_pid_ = ::getppid();  // the zsupd whose stderr we inherited
   // Waiting for a zsupd, connected, stopping, saying Bye, done (made in Init).
   std::optional<SupervisorSession> session_;

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ class StemLoopTest : public ::testing::Test {
 
   // Starts the stem and says Hello as zsupd does; returns once welcomed.
   void Start(double stop_timeout) {
+    Start(stop_timeout, stem::kProtocolVersion);
+  }
+  void Start(double stop_timeout, int64_t version) {
     StemOptions options;
     options.state_dir = dir_;
     options.endpoint = "ipc://" + dir_ + "/stem.sock";
@@ -54,11 +58,54 @@ class StemLoopTest : public ::testing::Test {
     auto link = Link::Create(context_, options.endpoint, Link::Role::kConnect);
     ASSERT_TRUE(link.ok()) << link.error();
     link_ = std::move(*link);
+    settings_ = options.settings;
+    Connect(version);
+  }
+  // Says Hello (as a zsupd of link `version`) on the current link; returns
+  // once welcomed.
+  void Connect(int64_t version) {
     stem::Hello hello;
+    hello.version = version;
     hello.supervisor_pid = ::getpid();
-    hello.settings = options.settings;
+    hello.settings = settings_;
     Send(hello);
     ASSERT_TRUE(Receive<stem::Welcome>()) << "no Welcome";
+  }
+  // "zsupd" goes silent past the limit, so the stem gives it up (resetting
+  // its link), and a new one connects and says Hello.
+  void ReplaceZsupd(int64_t version) {
+    clock_.Advance(kLinkSilence + seconds(1));
+    stem_->PollOnce();
+    received_.clear();
+    link_.reset();
+    auto link = Link::Create(context_, "ipc://" + dir_ + "/stem.sock", Link::Role::kConnect);
+    ASSERT_TRUE(link.ok()) << link.error();
+    link_ = std::move(*link);
+    Connect(version);
+  }
+  // Output lines of `node` received so far (and taken), with their frames' ids.
+  std::vector<std::pair<std::string, int64_t>> TakeOutput() {
+    std::vector<std::pair<std::string, int64_t>> out;
+    std::erase_if(received_, [&](const stem::Message& m) {
+      const auto* o = std::get_if<stem::NodeOutput>(&m);
+      if (o == nullptr) return false;
+      for (const std::string& line : o->lines) out.emplace_back(line, o->id);
+      return true;
+    });
+    return out;
+  }
+  // Waits (real time) until output `line` arrived; returns its frame's id.
+  int64_t WaitForLine(const std::string& line, milliseconds real = seconds(5)) {
+    int64_t id = -1;
+    PumpUntil(
+        [&] {
+          for (auto& [text, frame_id] : TakeOutput()) {
+            if (text == line) id = frame_id;
+          }
+          return id >= 0;
+        },
+        real);
+    return id;
   }
 
   void Send(const stem::Message& m) {
@@ -136,6 +183,7 @@ class StemLoopTest : public ::testing::Test {
   }
 
   std::string dir_;
+  stem::Settings settings_;
   ManualClock clock_;
   zmq::context_t context_{1};
   std::unique_ptr<Stem> stem_;
@@ -185,6 +233,44 @@ TEST_F(StemLoopTest, RevivalsFollowTheScheduleOfTheClock) {
     Advance(milliseconds(1));
     ASSERT_TRUE(Receive<stem::NodeStarted>()) << "not started when its delay was over";
   }
+}
+
+// The output a zsupd never acknowledged reaches the next zsupd; what it
+// acknowledged does not come again.
+TEST_F(StemLoopTest, OutputTheLostZsupdDidNotAcknowledgeGoesToTheNextOne) {
+  Start(/*stop_timeout=*/5);
+  const std::string go = dir_ + "/go";
+  Create("talker", {"/bin/sh", "-c",
+                    "echo one; while [ ! -e " + go + " ]; do sleep 0.01; done; echo two; "
+                    "exec sleep 1000"});
+  const int64_t one = WaitForLine("one");
+  ASSERT_GT(one, 0) << "no numbered output frame";
+  Send(stem::OutputAck{one});
+  ASSERT_TRUE(std::ofstream(go).good());
+  const int64_t two = WaitForLine("two");
+  ASSERT_GT(two, one);
+  // Not acknowledged: zsupd died with it in flight.
+  ReplaceZsupd(stem::kProtocolVersion);
+  EXPECT_EQ(WaitForLine("two"), two) << "the unacknowledged frame, sent again with its id";
+  EXPECT_FALSE(PumpUntil(
+      [&] {
+        for (auto& [text, id] : TakeOutput()) {
+          if (text == "one") return true;
+        }
+        return false;
+      },
+      milliseconds(300)))
+      << "an acknowledged frame came again";
+}
+
+// A zsupd before link version 4 never acknowledges: nothing is kept for it
+// (or its output would fill the stem's bound and stop the nodes' pipes).
+TEST_F(StemLoopTest, AnOlderZsupdGetsNoOutputTwice) {
+  Start(/*stop_timeout=*/5, /*version=*/3);
+  Create("talker", {"/bin/sh", "-c", "echo one; exec sleep 1000"});
+  ASSERT_GT(WaitForLine("one"), 0);
+  ReplaceZsupd(3);
+  EXPECT_EQ(WaitForLine("one", milliseconds(500)), -1) << "kept for a zsupd that does not acknowledge";
 }
 
 }  // namespace

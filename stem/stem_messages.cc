@@ -57,6 +57,7 @@ void Stem::HandleMessage(stem::Message message, TimePoint now) {
     return BeginShutdown(now);
   }
   if (std::holds_alternative<stem::Heartbeat>(message)) return;
+  if (auto* m = std::get_if<stem::OutputAck>(&message)) return outbound_.Acked(m->through);
   if (std::holds_alternative<stem::ByeAck>(message)) {
     session_->ByeAck();
     return;
@@ -89,6 +90,8 @@ void Stem::OnHello(const stem::Hello& hello, TimePoint now) {
   // another (v2) zsupd, it logs into that one's log instead, over the link,
   // and keeps what it logs while disconnected for the next zsupd.
   peer_version_ = std::min(hello.version, stem::kProtocolVersion);
+  // A zsupd before v4 never acknowledges output: keep nothing for it.
+  outbound_.Retain(peer_version_ >= 4);
   const bool own_zsupd = hello.supervisor_pid == parent_pid_;
   SetLogSink(peer_version_ >= 2 && !own_zsupd ? &Stem::ForwardLog : nullptr, this);
   options_.settings = hello.settings;
@@ -150,7 +153,11 @@ void Stem::Do(const SupervisorSession::Actions& a, const std::string& why, TimeP
   if (a.reset_link) {
     supervisor_pidfd_.Reset();
     // A bound PAIR socket whose peer died with messages in flight may ignore
-    // the next peer: start over with a fresh one.
+    // the next peer: start over with a fresh one. The output it never
+    // acknowledged goes first to the next zsupd, which may publish a few
+    // lines twice (with the same seq) rather than lose them.
+    outbound_.Requeue();
+    outbound_.Retain(true);
     Status s = link_->Reset();
     if (!s.ok()) LogError(s.message());
     if (a.why == Why::kGraceZero) {

@@ -1,5 +1,7 @@
 #include "supervisor/output_log.h"
 
+#include <algorithm>
+
 namespace zsup {
 
 namespace {
@@ -9,6 +11,11 @@ namespace {
 constexpr size_t kKeepCapacity = 4096;
 
 }  // namespace
+
+size_t OutputRing::Repeated(int64_t first_seq, size_t count) const {
+  if (first_seq <= 1 || first_seq > last_seq_) return 0;
+  return std::min(count, static_cast<size_t>(last_seq_ - first_seq + 1));
+}
 
 void OutputRing::Add(std::string_view msg, int64_t seq, double at) {
   if (size_ == kMaxLines) DropOldest();
@@ -21,6 +28,7 @@ void OutputRing::Add(std::string_view msg, int64_t seq, double at) {
   slot.msg.assign(msg);
   slot.seq = seq;
   slot.at = at;
+  last_seq_ = seq;
   ++size_;
   bytes_ += msg.size();
 }

@@ -27,6 +27,12 @@ class OutputRing {
   std::vector<OutputLine> Tail(size_t n) const;
   size_t size() const { return size_; }
   size_t bytes() const { return bytes_; }
+  // The seq of the last line added (kept or not); 0 before the first.
+  int64_t last_seq() const { return last_seq_; }
+  // How many of `count` lines from `first_seq` on were added already: the
+  // stem sends a frame again after a link reset when its acknowledgement did
+  // not arrive. A first_seq of 1 is a fresh count (a new stem), never a repeat.
+  size_t Repeated(int64_t first_seq, size_t count) const;
 
  private:
   OutputLine& Slot(size_t i) { return slots_[(head_ + i) % kMaxLines]; }
@@ -37,6 +43,7 @@ class OutputRing {
   size_t head_ = 0;                // index of the oldest line
   size_t size_ = 0;
   size_t bytes_ = 0;
+  int64_t last_seq_ = 0;
 };
 
 class OutputLog {

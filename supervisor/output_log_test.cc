@@ -46,5 +46,16 @@ TEST(OutputLogTest, SeparatesNodesAndStreams) {
   EXPECT_EQ(log.Tail("w10", Stream::kStdout, 10).size(), 1u);
 }
 
+TEST(OutputLogTest, RecognisesLinesItHasAlready) {
+  OutputRing ring;
+  EXPECT_EQ(ring.Repeated(1, 5), 0u);
+  for (int64_t seq = 1; seq <= 10; ++seq) ring.Add("l", seq, 0);
+  EXPECT_EQ(ring.last_seq(), 10);
+  EXPECT_EQ(ring.Repeated(11, 5), 0u) << "the next lines";
+  EXPECT_EQ(ring.Repeated(9, 5), 2u) << "9 and 10 again, then new ones";
+  EXPECT_EQ(ring.Repeated(4, 3), 3u) << "all seen";
+  EXPECT_EQ(ring.Repeated(1, 3), 0u) << "a new stem counts from 1 again";
+}
+
 }  // namespace
 }  // namespace zsup

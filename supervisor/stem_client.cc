@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -28,6 +29,7 @@ StemClient::StemClient(zmq::context_t& context, StemClientOptions options)
     : context_(context), options_(std::move(options)) {}
 
 Status StemClient::Connect(TimePoint now) {
+  ++link_generation_;
   welcomed_ = false;
   outbound_.Clear();
   adopted_ = false;
@@ -107,20 +109,26 @@ void StemClient::Flush() {
 }
 
 void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
+  // One OutputAck per batch, for the last numbered output frame handled
+  // (and only to the link that sent it).
+  int64_t handled = 0;
+  const uint64_t generation = link_generation_;
   for (size_t n = 0; link_ && n < max && !handlers.blocked(); ++n) {
     auto msg = link_->TryReceive();
     if (!msg.ok()) {
       LogError(msg.error());
-      return;
+      break;
     }
-    if (!msg->has_value()) return;
+    if (!msg->has_value()) break;
     liveness_.Heard(now);
     const std::string_view frame = (*msg)->to_string_view();
     if (auto output = stem::DecodeOutputView(frame)) {
       if (output->ok()) {
         handlers.output(output->value());
+        handled = std::max(handled, output->value().id);
       } else {
         LogError("bad output message from zsup-stem: " + output->error());
+        handled = std::max(handled, stem::OutputIdOf(frame));  // nothing to gain from it again
       }
       continue;
     }
@@ -137,6 +145,7 @@ void StemClient::Receive(TimePoint now, size_t max, const Handlers& handlers) {
     }
     handlers.message(*decoded);
   }
+  if (handled > 0 && generation == link_generation_) Send(stem::OutputAck{handled});
 }
 
 std::optional<std::string> StemClient::CheckExited() {
@@ -173,6 +182,7 @@ void StemClient::Tick(TimePoint now) {
                std::to_string(static_cast<int>(Seconds(liveness_.silence()).count())) +
                " s: reconnecting");
     outbound_.Clear();
+    ++link_generation_;
     Status s = link_->Reset();
     if (!s.ok()) LogError(s.message());
     welcomed_ = false;

@@ -86,6 +86,7 @@ class StemClient {
   bool child_ = false;
   bool adopted_ = false;
   bool welcomed_ = false;
+  uint64_t link_generation_ = 0;  // rises with each new link (socket or stem)
   int64_t link_version_ = 1;
   Liveness liveness_;  // heartbeats once welcomed; silence at any time
   TimePoint next_hello_;

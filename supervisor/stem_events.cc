@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -172,14 +173,18 @@ void Daemon::OnOutput(const stem::OutputView& m) {
   const std::string topic = EventTopic(
       m.stream == Stream::kStdout ? EventKind::kStdout : EventKind::kStderr, m.name);
   EchoWriter& echo = index == 0 ? echo_out_ : echo_err_;
-  int64_t seq = m.first_seq;
+  // Lines this zsupd published already come again when the stem reset the
+  // link before their acknowledgement reached it: publish them once.
+  const size_t repeated = ring != nullptr ? ring->Repeated(m.first_seq, m.lines.size()) : 0;
+  const std::span<const std::string_view> lines(m.lines.data() + repeated, m.lines.size() - repeated);
+  int64_t seq = m.first_seq + static_cast<int64_t>(repeated);
   std::string scratch;
   if (desired) {
     size_t bytes = 0;
-    for (std::string_view line : m.lines) bytes += line.size();
-    metrics_.Output(name, m.stream, m.lines.size(), bytes);
+    for (std::string_view line : lines) bytes += line.size();
+    metrics_.Output(name, m.stream, lines.size(), bytes);
   }
-  for (std::string_view line : m.lines) {
+  for (std::string_view line : lines) {
     // The stem sends valid UTF-8; a frame from anything else must not make
     // zsupd publish strings its clients cannot decode.
     line = SanitizeUtf8(line, &scratch);

@@ -219,6 +219,52 @@ TEST_F(DurabilityTest, OutputWrittenWhileZsupdIsDownReachesTheNextZsupd) {
   EXPECT_EQ(s->pid, pid);
 }
 
+// Bytes a process has read so far (/proc/PID/io), 0 when unknown.
+uint64_t BytesRead(pid_t pid) {
+  std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+  std::string key;
+  uint64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  return 0;
+}
+
+// Output the stem handed to ZeroMQ for a zsupd that never took it (stopped,
+// then killed) reaches the next zsupd: the stem keeps every output frame
+// until zsupd acknowledges it, and sends the rest to the next one.
+TEST_F(DurabilityTest, OutputInFlightToAKilledZsupdReachesTheNextZsupd) {
+  StartDaemon();
+  NodeConfig c;
+  c.name = "w1";
+  c.directory = dir();
+  c.command = {"/bin/sh", "-c",
+               "while [ ! -e go ]; do sleep 0.02; done; seq 1 20000; exec sleep 1000"};
+  ASSERT_TRUE(Create(c).ok());
+  ASSERT_GT(WaitRunning("w1"), 0);
+  const pid_t stem = StemPid();
+  ASSERT_EQ(::kill(daemon_pid(), SIGSTOP), 0);
+  const uint64_t read_before = BytesRead(stem);
+  ASSERT_GT(read_before, 0u) << "no /proc/PID/io";
+  ::close(::open((dir() + "/go").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  // `seq 1 20000` writes 108,894 bytes. Once the stem has read them, they
+  // are two or three frames, which ZeroMQ (64 frames each way) takes at once
+  // towards a zsupd that cannot read them.
+  ASSERT_TRUE(WaitUntil([&] { return BytesRead(stem) >= read_before + 108894; }));
+  KillDaemon();
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  std::vector<OutputLine> lines;
+  EXPECT_TRUE(WaitUntil([&] {
+    auto tail = Tail("w1", Stream::kStdout, 1000);
+    if (tail.ok()) lines = *tail;
+    return lines.size() == 1000 && lines.back().msg == "20000";
+  })) << "the lines in flight to the killed zsupd never arrived: " << lines.size() << " lines";
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(lines[i].seq, static_cast<int64_t>(19001 + i)) << "a gap or a repeat";
+    ASSERT_EQ(lines[i].msg, std::to_string(19001 + i));
+  }
+}
+
 TEST_F(DurabilityTest, Kill9OfEverythingReplaysFromSqliteWithHistoryKept) {
   StartDaemon();
   ASSERT_TRUE(Create(TestNode("w1")).ok());

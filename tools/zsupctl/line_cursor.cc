@@ -12,6 +12,7 @@ LineCursor::Decision LineCursor::Accept(int64_t seq) {
     if (seq <= *skip_through_) return {.print = false};
     skip_through_.reset();
   }
+  if (last_ && seq > 1 && seq <= *last_) return {.print = false};  // sent again
   Decision d;
   if (last_ && seq > *last_ + 1) d.missed = seq - *last_ - 1;
   last_ = seq;

@@ -6,8 +6,10 @@
 // live lines up to the last history seq are duplicates, until the first
 // later one arrives. Gaps in `seq` (zsupd was restarting, or a subscriber
 // fell behind zsupd's high-water mark) are reported so the caller can fetch
-// the missing lines. A seq that goes down (a new stem counts from 1 again)
-// is accepted as a fresh start.
+// the missing lines. A seq that goes down to 1 (a new stem counts from 1
+// again) is a fresh start; one that goes down to anything else repeats a
+// line printed already (after a zsupd kill -9 the stem sends the next zsupd
+// what the dead one had not acknowledged) and is not printed again.
 #pragma once
 
 #include <cstdint>

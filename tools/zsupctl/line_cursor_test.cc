@@ -41,5 +41,18 @@ TEST(LineCursorTest, AcceptsACounterThatStartsOver) {
   EXPECT_TRUE(c.Accept(2).print);
 }
 
+// After a zsupd kill -9 the stem sends the next zsupd the output it had no
+// acknowledgement for, so a few lines may come twice: printed once.
+TEST(LineCursorTest, LinesThatComeAgainArePrintedOnce) {
+  LineCursor c;
+  c.SetHistoryEnd(std::nullopt);
+  for (int64_t seq = 1; seq <= 10; ++seq) ASSERT_TRUE(c.Accept(seq).print);
+  EXPECT_FALSE(c.Accept(9).print);
+  EXPECT_FALSE(c.Accept(10).print);
+  auto d = c.Accept(11);
+  EXPECT_TRUE(d.print);
+  EXPECT_EQ(d.missed, 0) << "a repeat does not move the cursor back";
+}
+
 }  // namespace
 }  // namespace zsup::ctl
