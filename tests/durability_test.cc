@@ -194,20 +194,27 @@ TEST_F(DurabilityTest, Kill9OfZsupdThenTheNextZsupdAdoptsTheNodesWithTheSamePids
   EXPECT_TRUE(WaitUntil([&] { return !ProcessAlive(static_cast<pid_t>(w2)); }));
 }
 
-TEST_F(DurabilityTest, OutputWrittenWhileZsupdIsDownReachesTheNextZsupd) {
-  StartDaemon();
-  // Prints only once told to (by the file `go`), and says when it has.
+// Node w1, in the test's directory, runs `then` once the file `go` is there.
+NodeConfig GatedNode(const std::string& dir, const std::string& then) {
   NodeConfig c;
   c.name = "w1";
-  c.directory = dir();
-  c.command = {"/bin/sh", "-c",
-               "while [ ! -e go ]; do sleep 0.02; done; echo one; echo two; echo three; "
-               "touch printed; exec sleep 1000"};
-  ASSERT_TRUE(Create(c).ok());
+  c.directory = dir;
+  c.command = {"/bin/sh", "-c", "while [ ! -e go ]; do sleep 0.02; done; " + then};
+  return c;
+}
+void Go(const std::string& dir) {
+  ::close(::open((dir + "/go").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+}
+
+TEST_F(DurabilityTest, OutputWrittenWhileZsupdIsDownReachesTheNextZsupd) {
+  StartDaemon();
+  // Prints only once told to, and says when it has.
+  ASSERT_TRUE(Create(GatedNode(dir(), "echo one; echo two; echo three; touch printed; "
+                                      "exec sleep 1000")).ok());
   const int64_t pid = WaitRunning("w1");
   ASSERT_GT(pid, 0);
   KillDaemon();
-  ::close(::open((dir() + "/go").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  Go(dir());
   ASSERT_TRUE(WaitUntil([&] { return ::access((dir() + "/printed").c_str(), F_OK) == 0; }));
   ASSERT_NO_FATAL_FAILURE(StartDaemon());
   EXPECT_TRUE(WaitUntil([&] {
@@ -235,18 +242,13 @@ uint64_t BytesRead(pid_t pid) {
 // until zsupd acknowledges it, and sends the rest to the next one.
 TEST_F(DurabilityTest, OutputInFlightToAKilledZsupdReachesTheNextZsupd) {
   StartDaemon();
-  NodeConfig c;
-  c.name = "w1";
-  c.directory = dir();
-  c.command = {"/bin/sh", "-c",
-               "while [ ! -e go ]; do sleep 0.02; done; seq 1 20000; exec sleep 1000"};
-  ASSERT_TRUE(Create(c).ok());
+  ASSERT_TRUE(Create(GatedNode(dir(), "seq 1 20000; exec sleep 1000")).ok());
   ASSERT_GT(WaitRunning("w1"), 0);
   const pid_t stem = StemPid();
   ASSERT_EQ(::kill(daemon_pid(), SIGSTOP), 0);
   const uint64_t read_before = BytesRead(stem);
   ASSERT_GT(read_before, 0u) << "no /proc/PID/io";
-  ::close(::open((dir() + "/go").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  Go(dir());
   // `seq 1 20000` writes 108,894 bytes. Once the stem has read them, they
   // are two or three frames, which ZeroMQ (64 frames each way) takes at once
   // towards a zsupd that cannot read them.
