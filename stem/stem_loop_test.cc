@@ -196,6 +196,8 @@ TEST_F(StemLoopTest, SigkillComesWhenTheStopTimeoutHasPassedOnTheClock) {
   Create("stubborn", {"/bin/sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.05; done"});
   auto started = Receive<stem::NodeStarted>();
   ASSERT_TRUE(started) << "the node did not start";
+  // "up" comes after the trap: a SIGTERM before it would end the shell.
+  ASSERT_GE(WaitForLine("up"), 0) << "the node did not ignore SIGTERM yet";
   Send(stem::DestroyNode{"stubborn"});
   ASSERT_TRUE(PumpUntil([&] { return !TakeUpdates(NodeState::kStopping).empty(); }, seconds(5)));
   // The SIGTERM is ignored; until the clock passes 30 s nothing more happens,
