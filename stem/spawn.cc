@@ -83,9 +83,15 @@ void SetUpExecution(const LaunchPlan& plan, const CapSet& caps, int status_fd, p
     // Without KEEPCAPS, setuid() to a non-root uid clears the permitted set
     // and there would be nothing to raise as ambient.
     if (with_caps && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) Fail(status_fd, kKeepCaps, errno);
-    if (::setgroups(cred->groups.size(), cred->groups.data()) != 0) Fail(status_fd, kGroups, errno);
-    if (::setgid(cred->gid) != 0) Fail(status_fd, kSetgid, errno);
-    if (::setuid(cred->uid) != 0) Fail(status_fd, kSetuid, errno);
+    // Raw system calls: glibc's wrappers would also signal the stem's other
+    // threads (POSIX's process-wide credentials), which this vfork child
+    // shares memory with but must not touch. The kernel sets the calling
+    // thread's credentials, and the child has no other thread.
+    if (::syscall(SYS_setgroups, cred->groups.size(), cred->groups.data()) != 0) {
+      Fail(status_fd, kGroups, errno);
+    }
+    if (::syscall(SYS_setgid, cred->gid) != 0) Fail(status_fd, kSetgid, errno);
+    if (::syscall(SYS_setuid, cred->uid) != 0) Fail(status_fd, kSetuid, errno);
     // A change of credentials clears the parent-death signal: set it again,
     // and check the stem did not die in between.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -244,8 +250,13 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   std::vector<char*> argv = CStrings(plan.argv);
   std::vector<char*> envp = CStrings(plan.env);
   const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) return Status::Errno("node '" + name + "': fork", errno);
+  // vfork: the child borrows the stem's memory until it execs, so starting a
+  // node costs the same whatever the stem's size (fork copied its page
+  // tables, and the stem then took a fault on every page it wrote). The
+  // child makes system calls only, on data prepared above; the stem's thread
+  // waits until the exec (or the child's _exit).
+  const pid_t pid = ::vfork();  // NOLINT(clang-analyzer-security.insecureAPI.vfork)
+  if (pid < 0) return Status::Errno("node '" + name + "': vfork", errno);
   if (pid == 0) {
     Child(plan, caps, parent, status_w.get(), dev_null.get(), out_w.get(), err_w.get(), argv.data(),
           envp.data());

@@ -1,6 +1,7 @@
-// fork/exec of one node according to a LaunchPlan.
+// vfork/exec of one node according to a LaunchPlan.
 //
-// The child runs only async-signal-safe calls: default signals and an empty
+// The child borrows the stem's memory until it execs (vfork: the cost of a
+// start does not grow with the stem's size) and runs only async-signal-safe calls: default signals and an empty
 // mask, its own process group, SIGKILL when the stem dies (and _exit if the
 // stem is already gone), stdin from /dev/null, stdout/stderr to pipes (the
 // stem writes what ends in a file), chdir, CPU pinning, rlimits, nice, umask,
@@ -31,7 +32,8 @@ struct SpawnedNode {
   UniqueFd err;     // read end of the stderr pipe
 };
 
-// Forks and execs. Errors (files, pipes, fork) mean no process exists.
+// vforks and execs; the calling thread waits until the exec. Errors (files,
+// pipes, vfork) mean no process exists.
 Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name);
 
 // What the status pipe said once it reached EOF.
