@@ -90,6 +90,7 @@ ProcessUsage ReadUsage(pid_t pid) {
   u.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
   u.rss_kib = StatusField(status, "VmRSS");
   u.hwm_kib = StatusField(status, "VmHWM");
+  u.pss_kib = StatusField(ReadTextFile(base + "/smaps_rollup"), "Pss");
   u.ok = true;
   return u;
 }

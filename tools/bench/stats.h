@@ -33,6 +33,9 @@ struct ProcessUsage {
   double cpu_seconds = 0;  // utime + stime of all its threads
   int64_t rss_kib = 0;     // VmRSS now
   int64_t hwm_kib = 0;     // VmHWM: peak resident set over its lifetime
+  // Pss of smaps_rollup: resident pages, each shared one divided by the
+  // number of processes mapping it (zsupd and the stem share libraries)
+  int64_t pss_kib = 0;
 };
 ProcessUsage ReadUsage(pid_t pid);
 
