@@ -1,16 +1,16 @@
 // vfork/exec of one node according to a LaunchPlan.
 //
 // The child borrows the stem's memory until it execs (vfork: the cost of a
-// start does not grow with the stem's size) and runs only async-signal-safe calls: default signals and an empty
-// mask, its own process group, SIGKILL when the stem dies (and _exit if the
-// stem is already gone), stdin from /dev/null, stdout/stderr to pipes (the
-// stem writes what ends in a file), chdir, CPU pinning, rlimits, nice, umask,
-// groups, gid, uid and ambient capabilities (v2; resolved by PlanLaunch),
-// every descriptor above 2 marked close-on-exec, execve. Each step that
-// fails writes a 12-byte record to the close-on-exec status pipe; EOF
-// without a fatal record means the exec succeeded. Pipes and files are
-// opened and names resolved in the parent, so their errors are reported
-// before anything is forked.
+// start does not grow with the stem's size) and runs only async-signal-safe
+// calls: default signals and an empty mask, its own process group, SIGKILL when
+// the stem dies (and _exit if the stem is already gone), stdin from /dev/null,
+// stdout/stderr to pipes (the stem writes what ends in a file), chdir, CPU
+// pinning, rlimits, nice, umask, groups, gid, uid and ambient capabilities (v2;
+// resolved by PlanLaunch), every descriptor above 2 marked close-on-exec,
+// execve. Each step that fails writes a 12-byte record to the close-on-exec
+// status pipe; EOF without a fatal record means the exec succeeded. Pipes and
+// files are opened and names resolved in the parent, so their errors are
+// reported before anything is forked.
 #pragma once
 
 #include <sys/types.h>
