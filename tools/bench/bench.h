@@ -22,6 +22,8 @@ struct Paths {
   std::string zsupd;
   std::string stem;
   std::string test_node;
+  std::string zsupctl;     // the cli figure
+  std::string bench_true;  // its floor: a static program that does nothing
   std::string self;  // this binary, for the bare REP server
 };
 
@@ -37,6 +39,7 @@ struct Counts {
   int scale_nodes = 1000;
   int status_calls = 200;  // status of all, at scale
   int64_t file_output_bytes = 100 << 20;  // one node's output to its stdout_file
+  int cli_calls = 200;                     // one-shot `zsupctl status` runs
 
   static Counts Full() { return Counts{}; }
   static Counts Quick() {
@@ -49,6 +52,7 @@ struct Counts {
     c.scale_nodes = 100;
     c.status_calls = 50;
     c.file_output_bytes = 20 << 20;
+    c.cli_calls = 20;
     return c;
   }
 };
@@ -102,6 +106,7 @@ Status RunOutput(Bench& b);
 Status RunScale(Bench& b, std::optional<TempDir>* leftover);
 Status RunReplay(Bench& b, std::optional<TempDir> prepared);
 Status RunApply(Bench& b);
+Status RunCli(Bench& b);
 Status RunFileOutput(Bench& b);
 
 }  // namespace zsup::bench

@@ -21,7 +21,8 @@ namespace zsup::bench {
 namespace {
 
 const std::vector<std::string> kFigures = {"control", "create", "revival", "output",
-                                           "file_output", "scale", "replay", "apply"};
+                                           "file_output", "scale", "replay", "apply",
+                                           "cli"};
 
 std::string SelfPath() {
   char exe[PATH_MAX];
@@ -64,6 +65,8 @@ int Run(int argc, char** argv) {
   b.paths.zsupd = DefaultPath(ZSUPD_PATH, "zsupd");
   b.paths.stem = DefaultPath(STEM_PATH, "zsup-stem");
   b.paths.test_node = DefaultPath(TEST_NODE_PATH, "test_node");
+  b.paths.zsupctl = DefaultPath(ZSUPCTL_PATH, "zsupctl");
+  b.paths.bench_true = DefaultPath(BENCH_TRUE_PATH, "zsup-bench-true");
   b.paths.self = SelfPath();
   std::string serve_rep;
   int ready_fd = -1;
@@ -75,6 +78,8 @@ int Run(int argc, char** argv) {
   app.add_option("--zsupd", b.paths.zsupd, "zsupd binary")->capture_default_str();
   app.add_option("--stem", b.paths.stem, "zsup-stem binary")->capture_default_str();
   app.add_option("--node", b.paths.test_node, "test_node binary (the supervised node)")
+      ->capture_default_str();
+  app.add_option("--zsupctl", b.paths.zsupctl, "zsupctl binary (the cli figure)")
       ->capture_default_str();
   app.add_option("--events-hwm", b.events_hwm,
                  "pass --events-hwm N to zsupd (default: zsupd's own default)")
@@ -89,7 +94,8 @@ int Run(int argc, char** argv) {
   }
   if (!serve_rep.empty()) return ServeRep(serve_rep, ready_fd);
 
-  for (const std::string* p : {&b.paths.zsupd, &b.paths.stem, &b.paths.test_node}) {
+  for (const std::string* p : {&b.paths.zsupd, &b.paths.stem, &b.paths.test_node,
+                               &b.paths.zsupctl, &b.paths.bench_true}) {
     if (::access(p->c_str(), X_OK) != 0) {
       std::cerr << "zsup-bench: cannot run " << *p << " (build it, or pass its path)\n";
       return 2;
@@ -115,7 +121,8 @@ int Run(int argc, char** argv) {
       {"revivals", b.counts.revivals},         {"output_lines", b.counts.output_lines},
       {"output_nodes", b.counts.output_nodes}, {"multi_node_lines", b.counts.multi_node_lines},
       {"line_bytes", b.counts.line_bytes},     {"scale_nodes", b.counts.scale_nodes},
-      {"status_calls", b.counts.status_calls}, {"file_output_bytes", b.counts.file_output_bytes}};
+      {"status_calls", b.counts.status_calls}, {"file_output_bytes", b.counts.file_output_bytes},
+      {"cli_calls", b.counts.cli_calls}};
   Report report(header);
   b.context = &context;
   b.report = &report;
@@ -150,6 +157,7 @@ int Run(int argc, char** argv) {
   run("scale", [&] { return RunScale(b, &scaled); });
   run("replay", [&] { return RunReplay(b, std::move(scaled)); });
   run("apply", [&] { return RunApply(b); });
+  run("cli", [&] { return RunCli(b); });
   const double total = SecondsSince(t0);
   report.Figure("run")["seconds"] = total;
   report.Figure("run")["loadavg_at_end"] = ReadTextFile("/proc/loadavg");
