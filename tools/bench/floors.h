@@ -87,4 +87,24 @@ struct PipeFloor {
 Result<PipeFloor> MeasurePipeFloor(const std::string& test_node, int nodes, int64_t lines,
                                    int line_bytes);
 
+// The bare PUB→SUB rate (pub_floor.cc): a separate process (this binary
+// with --serve-pub) publishes `lines` events for each of `nodes` nodes,
+// shaped as zsupd's output events, to one subscriber here that checks each
+// seq as the output figure's does.
+struct PubSubFloor {
+  int64_t lines = 0;                 // messages received, all in order
+  double seconds = 0;                // spawn of the publisher to the last message
+  double publisher_cpu_seconds = 0;  // its whole process, I/O thread included
+  double subscriber_cpu_seconds = 0; // this process over the same window
+  double lines_per_second() const { return seconds > 0 ? static_cast<double>(lines) / seconds : 0; }
+};
+Result<PubSubFloor> MeasurePubSubFloor(zmq::context_t& context, const std::string& self,
+                                       const std::string& dir, int nodes, int64_t lines,
+                                       int line_bytes);
+// Entry point of that process: binds an XPUB (no drops) on `endpoint`,
+// writes one byte to `ready_fd`, waits for a subscription, sends every
+// event, then waits to be killed. Returns an exit code.
+int ServePub(const std::string& endpoint, int nodes, int64_t lines, int line_bytes,
+             int ready_fd);
+
 }  // namespace zsup::bench

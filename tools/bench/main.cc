@@ -68,8 +68,9 @@ int Run(int argc, char** argv) {
   b.paths.zsupctl = DefaultPath(ZSUPCTL_PATH, "zsupctl");
   b.paths.bench_true = DefaultPath(BENCH_TRUE_PATH, "zsup-bench-true");
   b.paths.self = SelfPath();
-  std::string serve_rep;
-  int ready_fd = -1;
+  std::string serve_rep, serve_pub;
+  int ready_fd = -1, pub_nodes = 1, pub_line_bytes = 100;
+  int64_t pub_lines = 0;
   app.add_flag("--quick", quick, "small counts (under a minute); for smoke tests, not for judging");
   app.add_option("--json", json_path, "write every number to FILE as JSON");
   app.add_option("--only", only, "run only these figures (repeat or comma-separate)")
@@ -84,8 +85,12 @@ int Run(int argc, char** argv) {
   app.add_option("--events-hwm", b.events_hwm,
                  "pass --events-hwm N to zsupd (default: zsupd's own default)")
       ->check(cli::Positive());
-  // Internal: the bare REQ/REP floor's server process.
+  // Internal: the bare REQ/REP and PUB→SUB floors' server processes.
   app.add_option("--serve-rep", serve_rep)->group("");
+  app.add_option("--serve-pub", serve_pub)->group("");
+  app.add_option("--pub-nodes", pub_nodes)->group("");
+  app.add_option("--pub-lines", pub_lines)->group("");
+  app.add_option("--pub-line-bytes", pub_line_bytes)->group("");
   app.add_option("--ready-fd", ready_fd)->group("");
   try {
     app.parse(argc, argv);
@@ -93,6 +98,7 @@ int Run(int argc, char** argv) {
     return cli::ReportParseError(app, e);
   }
   if (!serve_rep.empty()) return ServeRep(serve_rep, ready_fd);
+  if (!serve_pub.empty()) return ServePub(serve_pub, pub_nodes, pub_lines, pub_line_bytes, ready_fd);
 
   for (const std::string* p : {&b.paths.zsupd, &b.paths.stem, &b.paths.test_node,
                                &b.paths.zsupctl, &b.paths.bench_true}) {
