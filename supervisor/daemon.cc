@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "broker/unsent_frames.h"
 #include "broker/validation.h"
 #include "stem/launch.h"
+#include "supervisor/descriptor_budget.h"
 #include "supervisor/notify.h"
 #include "supervisor/state_dir.h"
 
@@ -29,16 +29,6 @@ using std::chrono::seconds;
 
 constexpr std::chrono::milliseconds kPublishLinger{500};
 constexpr Duration kStoreCheckInterval = seconds(5);
-
-// Every node holds a pidfd here and two pipes in the stem: lift the soft
-// descriptor limit to the hard one so a thousand nodes fit.
-void RaiseFileLimit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
 
 // zsup-stem next to this program (installed), or in the build tree.
 std::string DefaultStemPath() {

@@ -18,6 +18,15 @@
 
 namespace zsup {
 
+// zsupd's open-file limit, set once at start before the stem is started
+// (which inherits it, as do the nodes). Where zsupd may raise the hard
+// limit (CAP_SYS_RESOURCE), soft and hard go up to at least
+// kWantedFileLimit, capped by fs.nr_open: enough for 10,000 nodes with both
+// output files. Otherwise the soft limit goes up to the hard one. Never
+// lowers a limit. Returns the soft limit in force afterwards.
+inline constexpr size_t kWantedFileLimit = 65536;
+size_t RaiseFileLimit();
+
 // Descriptors the stem keeps open for `config` while it runs.
 size_t StemDescriptors(const NodeConfig& config);
 

@@ -82,6 +82,11 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--zsupctl", b.paths.zsupctl, "zsupctl binary (the cli figure)")
       ->capture_default_str();
+  int nodes = 0;
+  app.add_option("--nodes", nodes,
+                 "nodes of the scale, replay and apply figures (default 1,000; --quick 100); "
+                 "10,000 is issue 16's large case")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--events-hwm", b.events_hwm,
                  "pass --events-hwm N to zsupd (default: zsupd's own default)")
       ->check(cli::Positive());
@@ -111,6 +116,7 @@ int Run(int argc, char** argv) {
   InstallInterruptHandlers();
   b.quick = quick;
   b.counts = quick ? Counts::Quick() : Counts::Full();
+  if (nodes > 0) b.counts.scale_nodes = nodes;
   if (only.empty()) only = kFigures;
   auto selected = [&only](const std::string& f) {
     return std::find(only.begin(), only.end(), f) != only.end();
