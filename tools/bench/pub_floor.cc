@@ -22,7 +22,7 @@ namespace zsup::bench {
 namespace {
 
 constexpr int kPublisherHwm = 100000;  // zsupd's default --events-hwm
-constexpr auto kQuiet = milliseconds(5000);
+constexpr auto kFloorQuiet = milliseconds(5000);
 
 std::string NodeName(int i) { return "pub-" + std::to_string(i); }
 
@@ -104,7 +104,7 @@ Result<PubSubFloor> MeasurePubSubFloor(zmq::context_t& context, const std::strin
   const int64_t expected = lines * nodes;
   auto t_last = t0;
   while (floor.lines < expected) {
-    if (!(*events)->NextRaw(&topic, &payload, kQuiet)) break;
+    if (!(*events)->NextRaw(&topic, &payload, kFloorQuiet)) break;
     t_last = Clock::now();
     const std::string_view t = topic.to_string_view();
     const std::optional<int64_t> seq = OutputSeq(payload.to_string_view());

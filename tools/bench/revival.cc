@@ -18,7 +18,7 @@
 namespace zsup::bench {
 namespace {
 
-constexpr double kSlackSeconds = 2e-3;  // the target: floor + 2 ms
+constexpr double kRevivalSlackSeconds = 2e-3;  // the target: floor + 2 ms
 constexpr auto kUpFor = std::chrono::milliseconds(1200);
 
 // The next node_status of `name` with a pid other than `old_pid`; the
@@ -95,7 +95,7 @@ Status RunRevival(Bench& b) {
   j["spawned_to_event_received"] = ToJson(ev);
   const double over = r.p50 - fl.p50;
   b.report->Add({"revival after SIGKILL p50", FormatSeconds(r.p50), FormatSeconds(fl.p50), over,
-                 FormatDelta(over), "≤ floor + 2 ms", Judge(over <= kSlackSeconds)});
+                 FormatDelta(over), "≤ floor + 2 ms", Judge(over <= kRevivalSlackSeconds)});
   const double over99 = r.p99 - fl.p99;
   b.report->Add({"revival after SIGKILL p99", FormatSeconds(r.p99), FormatSeconds(fl.p99), over99,
                  FormatDelta(over99), "", Mark::kInfo});
