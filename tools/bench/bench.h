@@ -24,7 +24,7 @@ struct Paths {
   std::string test_node;
   std::string zsupctl;     // the cli figure
   std::string bench_true;  // its floor: a static program that does nothing
-  std::string self;  // this binary, for the bare REP server
+  std::string self;        // this binary, for the floors' server processes (--serve-*)
 };
 
 // Counts of one run. Full() are the issue's; Quick() fit in under a minute.
@@ -77,11 +77,11 @@ struct Bench {
 // written for the counts cannot be judged on smaller ones.
 struct ScaleTargets {
   bool judged = false;
-  double status_seconds = 10e-3;            // status of all, p50
-  std::optional<int64_t> rss_kib;           // zsupd + stem
-  int64_t pss_kib = int64_t{12} << 10;      // zsupd + stem
-  std::optional<double> replay_seconds;     // start → all running
-  double adopt_seconds = 0.2;               // start → READY after kill -9
+  double status_seconds = 10e-3;         // status of all, p50
+  std::optional<int64_t> rss_kib;        // zsupd + stem
+  int64_t pss_kib = int64_t{12} << 10;   // zsupd + stem
+  std::optional<double> replay_seconds;  // start → all running
+  double adopt_seconds = 0.2;            // start → READY after kill -9
 };
 inline ScaleTargets TargetsFor(int nodes) {
   ScaleTargets t;

@@ -55,31 +55,38 @@ int ServeRep(const std::string& endpoint, int ready_fd) {
   }
 }
 
-Result<std::unique_ptr<BareRepFloor>> BareRepFloor::Start(zmq::context_t& context,
-                                                          const std::string& self,
-                                                          const std::string& dir) {
-  const std::string endpoint = "ipc://" + dir + "/floor-rep.sock";
+Result<Child> StartFloorServer(std::vector<std::string> argv, const std::string& what) {
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) return Status::Errno("pipe", errno);
   UniqueFd read_end(ready[0]), write_end(ready[1]);
   SpawnOptions options;
   options.inherit_fd = ready[1];
   options.parent_death_signal = SIGKILL;
-  auto pid =
-      Spawn({self, "--serve-rep", endpoint, "--ready-fd", std::to_string(ready[1])}, options);
+  argv.push_back("--ready-fd");
+  argv.push_back(std::to_string(ready[1]));
+  auto pid = Spawn(argv, options);
   if (!pid.ok()) return pid.status();
   Child server(*pid);
   write_end.Reset();
   pollfd p{read_end.get(), POLLIN, 0};
   char byte = 0;
   if (::poll(&p, 1, 10000) <= 0 || ::read(read_end.get(), &byte, 1) != 1) {
-    return Status::Error("the bare REP server did not start");
+    return Status::Error("the " + what + " server did not start");
   }
+  return server;
+}
+
+Result<std::unique_ptr<BareRepFloor>> BareRepFloor::Start(zmq::context_t& context,
+                                                          const std::string& self,
+                                                          const std::string& dir) {
+  const std::string endpoint = "ipc://" + dir + "/floor-rep.sock";
+  auto server = StartFloorServer({self, "--serve-rep", endpoint}, "bare REP");
+  if (!server.ok()) return server.status();
   try {
     zmq::socket_t req(context, zmq::socket_type::req);
     req.set(zmq::sockopt::linger, 0);
     req.connect(endpoint);
-    std::unique_ptr<BareRepFloor> floor(new BareRepFloor(std::move(server), std::move(req)));
+    std::unique_ptr<BareRepFloor> floor(new BareRepFloor(std::move(*server), std::move(req)));
     std::vector<double> warmup;
     Status s = floor->Measure(kFloorWarmup, &warmup);
     if (!s.ok()) return s;

@@ -18,6 +18,11 @@ struct sqlite3_stmt;
 
 namespace zsup::bench {
 
+// Starts a floor's server process (`argv`: this binary and its --serve-*
+// options) with --ready-fd, and returns once it wrote its ready byte
+// (within 10 s), so that it is listening. `what` names it in the error.
+Result<Child> StartFloorServer(std::vector<std::string> argv, const std::string& what);
+
 // A bare REQ/REP ping over ipc: a separate process (this binary with
 // --serve-rep) answers every request with a canned ping reply and decodes
 // nothing. Kept running so its samples can be interleaved with zsupd's.
@@ -92,10 +97,10 @@ Result<PipeFloor> MeasurePipeFloor(const std::string& test_node, int nodes, int6
 // shaped as zsupd's output events, to one subscriber here that checks each
 // seq as the output figure's does.
 struct PubSubFloor {
-  int64_t lines = 0;                 // messages received, all in order
-  double seconds = 0;                // spawn of the publisher to the last message
-  double publisher_cpu_seconds = 0;  // its whole process, I/O thread included
-  double subscriber_cpu_seconds = 0; // this process over the same window
+  int64_t lines = 0;                  // messages received, all in order
+  double seconds = 0;                 // spawn of the publisher to the last message
+  double publisher_cpu_seconds = 0;   // its whole process, I/O thread included
+  double subscriber_cpu_seconds = 0;  // this process over the same window
   double lines_per_second() const { return seconds > 0 ? static_cast<double>(lines) / seconds : 0; }
 };
 Result<PubSubFloor> MeasurePubSubFloor(zmq::context_t& context, const std::string& self,
@@ -104,7 +109,6 @@ Result<PubSubFloor> MeasurePubSubFloor(zmq::context_t& context, const std::strin
 // Entry point of that process: binds an XPUB (no drops) on `endpoint`,
 // writes one byte to `ready_fd`, waits for a subscription, sends every
 // event, then waits to be killed. Returns an exit code.
-int ServePub(const std::string& endpoint, int nodes, int64_t lines, int line_bytes,
-             int ready_fd);
+int ServePub(const std::string& endpoint, int nodes, int64_t lines, int line_bytes, int ready_fd);
 
 }  // namespace zsup::bench

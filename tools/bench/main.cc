@@ -103,7 +103,9 @@ int Run(int argc, char** argv) {
     return cli::ReportParseError(app, e);
   }
   if (!serve_rep.empty()) return ServeRep(serve_rep, ready_fd);
-  if (!serve_pub.empty()) return ServePub(serve_pub, pub_nodes, pub_lines, pub_line_bytes, ready_fd);
+  if (!serve_pub.empty()) {
+    return ServePub(serve_pub, pub_nodes, pub_lines, pub_line_bytes, ready_fd);
+  }
 
   for (const std::string* p : {&b.paths.zsupd, &b.paths.stem, &b.paths.test_node,
                                &b.paths.zsupctl, &b.paths.bench_true}) {

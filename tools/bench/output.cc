@@ -172,8 +172,9 @@ struct Floors {
   PipeFloor pipes;
   PubSubFloor pubsub;
   double pubsub_cpu_per_million() const {
-    return pubsub.lines > 0 ? pubsub.publisher_cpu_seconds / (static_cast<double>(pubsub.lines) / 1e6)
-                            : 0;
+    return pubsub.lines > 0
+               ? pubsub.publisher_cpu_seconds / (static_cast<double>(pubsub.lines) / 1e6)
+               : 0;
   }
 };
 

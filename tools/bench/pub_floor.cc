@@ -4,16 +4,14 @@
 // codec.h with a rising seq), as fast as a high-water mark without drops
 // lets it, to one subscriber with the bench's own socket settings. What
 // libzmq costs for one message per line before zsupd adds anything.
-#include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
 
 #include "broker/codec.h"
-#include "broker/fd.h"
 #include "tools/bench/client.h"
 #include "tools/bench/floors.h"
 #include "tools/bench/stats.h"
@@ -28,8 +26,7 @@ std::string NodeName(int i) { return "pub-" + std::to_string(i); }
 
 }  // namespace
 
-int ServePub(const std::string& endpoint, int nodes, int64_t lines, int line_bytes,
-             int ready_fd) {
+int ServePub(const std::string& endpoint, int nodes, int64_t lines, int line_bytes, int ready_fd) {
   try {
     zmq::context_t context(1);
     zmq::socket_t pub(context, zmq::socket_type::xpub);
@@ -76,25 +73,12 @@ Result<PubSubFloor> MeasurePubSubFloor(zmq::context_t& context, const std::strin
                                        const std::string& dir, int nodes, int64_t lines,
                                        int line_bytes) {
   const std::string endpoint = "ipc://" + dir + "/floor-pub.sock";
-  int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) return Status::Errno("pipe", errno);
-  UniqueFd read_end(ready[0]), write_end(ready[1]);
-  SpawnOptions options;
-  options.inherit_fd = ready[1];
-  options.parent_death_signal = SIGKILL;
   const auto t0 = Clock::now();
-  auto pid = Spawn({self, "--serve-pub", endpoint, "--pub-nodes", std::to_string(nodes),
-                    "--pub-lines", std::to_string(lines), "--pub-line-bytes",
-                    std::to_string(line_bytes), "--ready-fd", std::to_string(ready[1])},
-                   options);
-  if (!pid.ok()) return pid.status();
-  Child server(*pid);
-  write_end.Reset();
-  pollfd p{read_end.get(), POLLIN, 0};
-  char byte = 0;
-  if (::poll(&p, 1, 10000) <= 0 || ::read(read_end.get(), &byte, 1) != 1) {
-    return Status::Error("the bare PUB server did not start");
-  }
+  auto server = StartFloorServer(
+      {self, "--serve-pub", endpoint, "--pub-nodes", std::to_string(nodes), "--pub-lines",
+       std::to_string(lines), "--pub-line-bytes", std::to_string(line_bytes)},
+      "bare PUB");
+  if (!server.ok()) return server.status();
   auto events = Events::ConnectEarly(context, endpoint, {"stdout/"});
   if (!events.ok()) return events.status();
   const double self0 = SelfCpuSeconds();
@@ -108,7 +92,9 @@ Result<PubSubFloor> MeasurePubSubFloor(zmq::context_t& context, const std::strin
     t_last = Clock::now();
     const std::string_view t = topic.to_string_view();
     const std::optional<int64_t> seq = OutputSeq(payload.to_string_view());
-    const int i = t.starts_with("stdout/pub-") ? std::atoi(t.data() + 11) : -1;
+    constexpr std::string_view kPrefix = "stdout/pub-";
+    int i = -1;  // the topic is not NUL-terminated: parse within its bytes
+    if (t.starts_with(kPrefix)) std::from_chars(t.data() + kPrefix.size(), t.data() + t.size(), i);
     if (!seq || i < 0 || i >= nodes || *seq != next[static_cast<size_t>(i)]++) {
       return Status::Error("bare PUB floor: an unexpected message on " + std::string(t));
     }
@@ -120,7 +106,7 @@ Result<PubSubFloor> MeasurePubSubFloor(zmq::context_t& context, const std::strin
                          std::to_string(expected) + " messages arrived");
   }
   floor.seconds = SecondsBetween(t0, t_last);
-  floor.publisher_cpu_seconds = ReadUsage(server.pid()).cpu_seconds;
+  floor.publisher_cpu_seconds = ReadUsage(server->pid()).cpu_seconds;
   floor.subscriber_cpu_seconds = SelfCpuSeconds() - self0;
   return floor;
 }
