@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/log.h"
+#include "stem/spawn.h"
 #include "stem/stem.h"
 
 int main(int argc, char** argv) {
@@ -35,6 +36,11 @@ int main(int argc, char** argv) {
   // Descriptors 0-2 must exist, or the pipes made for nodes could land there.
   for (int fd = 0; fd < 3; ++fd) {
     if (fcntl(fd, F_GETFD) < 0) open("/dev/null", O_RDWR);
+  }
+  // Next, while descriptor numbers are small (see stem/spawn.h).
+  if (zsup::Status s = zsup::ReserveSpawnSlots(); !s.ok()) {
+    zsup::LogError("fatal: " + s.message());
+    return 1;
   }
   // Out of zsupd's process group and terminal: a Ctrl-C meant for zsupd
   // must reach the nodes only through zsupd's orderly shutdown.

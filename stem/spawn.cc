@@ -4,16 +4,19 @@
 #include <sched.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "broker/credentials.h"
+#include "broker/log.h"
 #include "broker/signals.h"
 
 namespace zsup {
@@ -27,6 +30,55 @@ enum Stage : int32_t {
 
 // Pipe size of a file-bound stream (the default is 64 KiB).
 constexpr int kFilePipeBytes = 1 << 20;
+
+// Stack of the clone child: it runs only the system calls below, on data
+// prepared by the parent. Reserved once, touched pages only count.
+constexpr size_t kChildStackBytes = 256 * 1024;
+
+// Low descriptors through which a child gets its streams (see
+// ReserveSpawnSlots). `in` holds /dev/null for good; `out`, `err` and
+// `status` hold /dev/null except during a spawn, when they hold the write
+// ends of the node's pipes. Every one is close-on-exec in the stem.
+struct Slots {
+  int in = -1, out = -1, err = -1, status = -1;
+  int limit = 0;  // one above the highest: the child keeps [0, limit)
+  char* stack_top = nullptr;
+  Status error;
+};
+
+Slots MakeSlots() {
+  Slots slots;
+  int fds[4];
+  for (int& fd : fds) {
+    fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      slots.error = Status::Errno("cannot reserve the descriptors for starting nodes", errno);
+      return slots;
+    }
+    slots.limit = std::max(slots.limit, fd + 1);
+  }
+  slots.in = fds[0];
+  slots.out = fds[1];
+  slots.err = fds[2];
+  slots.status = fds[3];
+  // A guard page below the stack turns an overflow into a fault.
+  const long page = ::sysconf(_SC_PAGESIZE);
+  void* mem = ::mmap(nullptr, kChildStackBytes + static_cast<size_t>(page), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (mem == MAP_FAILED) {
+    slots.error = Status::Errno("cannot map the stack for starting nodes", errno);
+    return slots;
+  }
+  ::mprotect(mem, static_cast<size_t>(page), PROT_NONE);
+  slots.stack_top = static_cast<char*>(mem) + page + kChildStackBytes;
+  return slots;
+}
+
+// Reserved by the first call, normally ReserveSpawnSlots() early in main.
+const Slots& TheSlots() {
+  static const Slots slots = MakeSlots();
+  return slots;
+}
 
 struct Record {
   int32_t stage;
@@ -142,9 +194,31 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
   return out;
 }
 
+struct ChildArgs {
+  const LaunchPlan* plan;
+  const CapSet* caps;
+  pid_t parent;
+  const Slots* slots;
+  char* const* argv;
+  char* const* envp;
+};
+
 // Runs in the child: async-signal-safe calls only, never returns.
-[[noreturn]] void Child(const LaunchPlan& plan, const CapSet& caps, pid_t parent, int status_fd,
-                        int in_fd, int out_fd, int err_fd, char* const* argv, char* const* envp) {
+[[noreturn]] void Child(const ChildArgs& args) {
+  const LaunchPlan& plan = *args.plan;
+  const Slots& slots = *args.slots;
+  const pid_t parent = args.parent;
+  const int status_fd = slots.status;
+  // The child shares the stem's descriptor table (CLONE_FILES), so nothing
+  // was copied at the clone. Take a private copy of the few low ones it
+  // needs: copying and closing at exec the stem's whole table (two pipe
+  // ends per node) would make each start cost O(nodes). Before Linux 5.9,
+  // a private copy of everything, as vfork made.
+  if (::close_range(static_cast<unsigned>(slots.limit), ~0U, CLOSE_RANGE_UNSHARE) != 0 &&
+      ::unshare(CLONE_FILES) != 0) {
+    Report(status_fd, kRedirect, errno);
+    ::_exit(127);
+  }
   ResetSignalsForChild();
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -155,7 +229,7 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
     Report(status_fd, kParentGone, 0);
     ::_exit(127);
   }
-  if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) {
+  if (::dup2(slots.in, 0) < 0 || ::dup2(slots.out, 1) < 0 || ::dup2(slots.err, 2) < 0) {
     Report(status_fd, kRedirect, errno);
     ::_exit(127);
   }
@@ -169,13 +243,18 @@ std::vector<char*> CStrings(const std::vector<std::string>& v) {
     CPU_SET(*plan.cpu, &set);
     if (::sched_setaffinity(0, sizeof set, &set) != 0) Report(status_fd, kAffinity, errno);
   }
-  SetUpExecution(plan, caps, status_fd, parent);
+  SetUpExecution(plan, *args.caps, status_fd, parent);
   // Whatever a library may have opened without O_CLOEXEC stays out of the node.
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-  ::execve(plan.program.c_str(), argv, envp);
+  ::execve(plan.program.c_str(), args.argv, args.envp);
   Report(status_fd, kExec, errno);
   ::_exit(127);
 }
+
+int ChildEntry(void* args) { Child(*static_cast<const ChildArgs*>(args)); }
+
+// Puts `fd` into `slot` for the child, or /dev/null back into it.
+bool Fill(int slot, int fd) { return ::dup3(fd, slot, O_CLOEXEC) == slot; }
 
 std::string Describe(const Record& r, const LaunchPlan& plan, const std::string& name) {
   const std::string node = "node '" + name + "' ";
@@ -213,10 +292,12 @@ std::string Describe(const Record& r, const LaunchPlan& plan, const std::string&
 
 }  // namespace
 
+Status ReserveSpawnSlots() { return TheSlots().error; }
+
 Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   const std::string what = "node '" + name + "': ";
-  UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (!dev_null) return Status::Errno(what + "cannot open /dev/null", errno);
+  const Slots& slots = TheSlots();
+  if (!slots.error.ok()) return slots.error.Prefixed("node '" + name + "'");
   if (plan.node_json_path) {
     Status s = WriteFileAtomically(*plan.node_json_path, plan.node_json, 0600);
     if (!s.ok()) return s.Prefixed(what.substr(0, what.size() - 2));
@@ -250,17 +331,31 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   std::vector<char*> argv = CStrings(plan.argv);
   std::vector<char*> envp = CStrings(plan.env);
   const pid_t parent = ::getpid();
-  // vfork: the child borrows the stem's memory until it execs, so starting a
-  // node costs the same whatever the stem's size (fork copied its page
-  // tables, and the stem then took a fault on every page it wrote). The
-  // child makes system calls only, on data prepared above; the stem's thread
-  // waits until the exec (or the child's _exit).
-  const pid_t pid = ::vfork();  // NOLINT(clang-analyzer-security.insecureAPI.vfork)
-  if (pid < 0) return Status::Errno("node '" + name + "': vfork", errno);
-  if (pid == 0) {
-    Child(plan, caps, parent, status_w.get(), dev_null.get(), out_w.get(), err_w.get(), argv.data(),
-          envp.data());
+  const ChildArgs args{&plan, &caps, parent, &slots, argv.data(), envp.data()};
+  pid_t pid = -1;
+  int clone_errno = 0;
+  if (Fill(slots.out, out_w.get()) && Fill(slots.err, err_w.get()) &&
+      Fill(slots.status, status_w.get())) {
+    // vfork semantics (CLONE_VM | CLONE_VFORK): the child borrows the stem's
+    // memory until it execs, so starting a node costs the same whatever the
+    // stem's size (fork copied its page tables, and the stem then took a
+    // fault on every page it wrote); the stem's thread waits until the exec
+    // (or the child's _exit). CLONE_FILES: see Child(). The child makes
+    // system calls only, on data prepared above, on its own stack.
+    pid = ::clone(ChildEntry, slots.stack_top,
+                  CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, const_cast<ChildArgs*>(&args));
+    if (pid < 0) clone_errno = errno;
+  } else {
+    clone_errno = errno;
   }
+  // The stem keeps no write end: EOF on a pipe means the node closed it.
+  const bool emptied = Fill(slots.out, slots.in) && Fill(slots.err, slots.in) &&
+                       Fill(slots.status, slots.in);
+  if (!emptied) {
+    // Cannot happen short of a kernel bug: the slots are open and ours.
+    LogError("cannot reset the descriptors for starting nodes: " + std::string(std::strerror(errno)));
+  }
+  if (pid < 0) return Status::Errno("node '" + name + "': clone", clone_errno);
   // Also set from the parent, so a signal to the group cannot miss a child
   // that has not run setpgid yet.
   ::setpgid(pid, pid);
