@@ -175,9 +175,9 @@ bool NodeProcess::Revives(const ExitInfo& exit) const {
 }
 
 bool NodeProcess::StartLimitReached(TimePoint now) {
-  while (!starts_.empty() && now - starts_.front() >= options_.start_limit_interval) {
-    starts_.pop_front();
-  }
+  auto kept = starts_.begin();
+  while (kept != starts_.end() && now - *kept >= options_.start_limit_interval) ++kept;
+  starts_.erase(starts_.begin(), kept);
   return options_.start_limit_burst > 0 &&
          static_cast<int64_t>(starts_.size()) >= options_.start_limit_burst;
 }

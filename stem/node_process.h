@@ -26,7 +26,6 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -125,7 +124,9 @@ class NodeProcess {
   bool killed_ = false;
   bool ready_ = false;
   std::optional<ExitInfo> last_exit_;
-  std::deque<TimePoint> starts_;  // within the start limit interval
+  // Within the start limit interval, oldest first. A vector: an empty
+  // std::deque already holds 576 bytes, for every node.
+  std::vector<TimePoint> starts_;
   std::optional<std::string> failed_reason_;
 };
 

@@ -106,6 +106,12 @@ Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
     process_.SpawnFailed(now);
     return spawned.status();
   }
+  // Only what describes an exec failure is read later: the environment and
+  // the scripts (a few KiB a node, the node's JSON among them) go now.
+  plan_.env = {};
+  plan_.node_json = {};
+  plan_.layout_script = {};
+  plan_.zeekpath_layout_script = {};
   status_ = std::move(spawned->status);
   status_records_.clear();
   pipes_[0].fd = std::move(spawned->out);

@@ -119,7 +119,7 @@ class SupervisedNode {
   NodeConfig config_;
   std::string fingerprint_;
   NodeProcess process_;
-  LaunchPlan plan_;
+  LaunchPlan plan_;  // of the current process; env and scripts dropped after the spawn
   UniqueFd status_;
   std::string status_records_;
   double started_wall_ = 0;

@@ -65,7 +65,7 @@ NodeStatus StatusOf(const NodeView& v, bool detail) {
   s.desired_up = v.desired_up;
   s.ready = v.ready && v.pid.has_value();
   if (v.pid) s.status_text = v.status_text;
-  if (detail) s.exits = std::vector<ExitInfo>(v.exits.begin(), v.exits.end());
+  if (detail) s.exits = v.exits;
   return s;
 }
 
@@ -78,7 +78,7 @@ void NodeView::RecordExit(const ExitInfo& exit) {
       exits.front().signal == exit.signal) {
     exits.front().commanded = exits.front().commanded || exit.commanded;
   } else {
-    exits.push_front(exit);
+    exits.insert(exits.begin(), exit);
     if (exits.size() > kExitHistory) exits.pop_back();
   }
   last_exit = exits.front();

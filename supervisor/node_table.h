@@ -4,7 +4,6 @@
 // desired state. Pure data; single-threaded (zsupd's loop).
 #pragma once
 
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,7 +27,7 @@ struct NodeView {
   // The most recent exits, newest first (the front is last_exit), at most
   // kExitHistory: what a `detail` status returns. Memory only; seeded from
   // the store's history when zsupd starts.
-  std::deque<ExitInfo> exits;
+  std::vector<ExitInfo> exits;  // not a deque: an empty one holds 576 bytes
   std::optional<std::string> last_error;
   std::optional<double> next_start_at;  // in backoff
   bool desired_up = true;               // false once stopped (v2), persisted
