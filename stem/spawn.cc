@@ -334,8 +334,10 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
   const ChildArgs args{&plan, &caps, parent, &slots, argv.data(), envp.data()};
   pid_t pid = -1;
   int clone_errno = 0;
+  const char* step = "pass its pipes";
   if (Fill(slots.out, out_w.get()) && Fill(slots.err, err_w.get()) &&
       Fill(slots.status, status_w.get())) {
+    step = "clone";
     // vfork semantics (CLONE_VM | CLONE_VFORK): the child borrows the stem's
     // memory until it execs, so starting a node costs the same whatever the
     // stem's size (fork copied its page tables, and the stem then took a
@@ -355,7 +357,7 @@ Result<SpawnedNode> SpawnNode(const LaunchPlan& plan, const std::string& name) {
     // Cannot happen short of a kernel bug: the slots are open and ours.
     LogError("cannot reset the descriptors for starting nodes: " + std::string(std::strerror(errno)));
   }
-  if (pid < 0) return Status::Errno("node '" + name + "': clone", clone_errno);
+  if (pid < 0) return Status::Errno("node '" + name + "': " + step, clone_errno);
   // Also set from the parent, so a signal to the group cannot miss a child
   // that has not run setpgid yet.
   ::setpgid(pid, pid);
