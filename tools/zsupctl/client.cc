@@ -29,6 +29,11 @@ std::unique_ptr<Client> Connect(const GlobalOptions& options, Endpoints endpoint
   return std::make_unique<Client>(std::move(endpoints), timeout);
 }
 
+zmq::context_t& ProcessContext() {
+  static zmq::context_t* const context = new zmq::context_t(1);  // never deleted: see client.h
+  return *context;
+}
+
 namespace {
 client::ControlOptions ControlOptionsFor(std::chrono::milliseconds timeout,
                                          const std::optional<client::CurveKeys>& curve) {
@@ -42,7 +47,7 @@ client::ControlOptions ControlOptionsFor(std::chrono::milliseconds timeout,
 Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
     : endpoints_(std::move(endpoints)),
       timeout_(timeout),
-      context_(1),
+      context_(ProcessContext()),
       control_(context_, endpoints_.control,
                ControlOptionsFor(timeout, endpoints_.control.starts_with("tcp://")
                                               ? endpoints_.curve

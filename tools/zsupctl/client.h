@@ -8,8 +8,9 @@
 // queues it until the endpoint accepts, so a zsupd that comes up within the
 // timeout still gets it.
 //
-// The ZeroMQ context starts threads: callers that block signals (the
-// following subcommands) must do so before constructing a Client.
+// Every Client shares the process's one ZeroMQ context (ProcessContext()),
+// which starts threads on first use: callers that block signals (the
+// following subcommands) must do so before constructing the first Client.
 #pragma once
 
 #include <chrono>
@@ -52,9 +53,16 @@ class Client {
 
   Endpoints endpoints_;
   std::chrono::milliseconds timeout_;
-  zmq::context_t context_;
+  zmq::context_t& context_;  // ProcessContext()
   client::Control control_;  // uses context_: declared after it
 };
+
+// The process's ZeroMQ context, made on first call and never terminated.
+// Every socket zsupctl opens has linger 0, so zmq_ctx_term would send
+// nothing more: it would only join ZeroMQ's I/O and reaper threads, about
+// a third of a millisecond of a one-shot command's 3 (docs/benchmarks.md,
+// "CLI"). The process's exit ends them instead. Thread-safe.
+zmq::context_t& ProcessContext();
 
 // A Client for the endpoints and --timeout in `options` (see endpoints.h).
 // With --hosts (hosts.h), the one host the file or --host names; an error
