@@ -33,38 +33,38 @@ SupervisedNode::SupervisedNode(NodeConfig config, std::string fingerprint,
 
 void SupervisedNode::SyncProbe() {
   if (ready_spec_ && process_.awaiting_ready() && process_.state() == NodeState::kRunning) {
-    if (!probe_) probe_.emplace(*ready_spec_);
+    if (!probe_) probe_ = std::make_unique<ReadyProbe>(*ready_spec_);
   } else {
     probe_.reset();
   }
 }
 
 Status SupervisedNode::OpenFiles() {
-  const std::optional<Credentials>& cred = plan_.credentials;
+  const std::optional<Credentials>& cred = plan_->credentials;
   const bool other_user = cred && cred->uid != 0;
   for (Stream s : {Stream::kStdout, Stream::kStderr}) {
     Pipe& pipe = pipes_[Index(s)];
-    const std::optional<std::string>& path = s == Stream::kStdout ? plan_.stdout_path : plan_.stderr_path;
+    const std::optional<std::string>& path = s == Stream::kStdout ? plan_->stdout_path : plan_->stderr_path;
     pipe.file.reset();
     pipe.paused_until.reset();
     pipe.publish = !path || config_.tee.value_or(false);
     if (!path) continue;
     pipe.failing = false;
-    if (s == Stream::kStderr && pipes_[0].file && plan_.stdout_path == path) {
+    if (s == Stream::kStderr && pipes_[0].file && plan_->stdout_path == path) {
       pipe.file = pipes_[0].file;  // 2>&1: the same file
       continue;
     }
     OutputFile::Options o;
     o.path = *path;
     o.rotation = s == Stream::kStdout ? config_.stdout_rotate : config_.stderr_rotate;
-    if (!o.rotation && plan_.stdout_path == plan_.stderr_path) o.rotation = config_.stderr_rotate;
+    if (!o.rotation && plan_->stdout_path == plan_->stderr_path) o.rotation = config_.stderr_rotate;
     if (other_user) {
       o.uid = cred->uid;
       o.gid = cred->gid;
       // The user may change what is below its directory, or any directory
       // it owns elsewhere: no symlink is followed on the way to the file.
-      const bool inside = plan_.directory && path->starts_with(*plan_.directory + "/");
-      o.beneath = inside ? *plan_.directory : std::string("/");
+      const bool inside = plan_->directory && path->starts_with(*plan_->directory + "/");
+      o.beneath = inside ? *plan_->directory : std::string("/");
     }
     auto file = OutputFile::Open(std::move(o));
     if (!file.ok()) {
@@ -97,21 +97,24 @@ std::optional<TimePoint> SupervisedNode::resume_at() const {
 }
 
 Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
-  plan_ = PlanLaunch(config_, context);
+  plan_ = std::make_unique<LaunchPlan>(PlanLaunch(config_, context));
   // Opened for every process, so that a revival writes to what logrotate
   // left at the path (appending: nothing is truncated).
-  Status opened = plan_.setup_error ? Status::Error(*plan_.setup_error) : OpenFiles();
-  auto spawned = opened.ok() ? SpawnNode(plan_, config_.name) : Result<SpawnedNode>(opened);
+  Status opened = plan_->setup_error ? Status::Error(*plan_->setup_error) : OpenFiles();
+  auto spawned = opened.ok() ? SpawnNode(*plan_, config_.name) : Result<SpawnedNode>(opened);
   if (!spawned.ok()) {
     process_.SpawnFailed(now);
+    plan_.reset();
     return spawned.status();
   }
   // Only what describes an exec failure is read later: the environment and
-  // the scripts (a few KiB a node, the node's JSON among them) go now.
-  plan_.env = {};
-  plan_.node_json = {};
-  plan_.layout_script = {};
-  plan_.zeekpath_layout_script = {};
+  // the scripts (a few KiB a node, the node's JSON among them) go now, with
+  // their storage (`x = {}` would keep a vector's or string's capacity).
+  // (A replay spawns every node before it reads any exec report.)
+  std::vector<std::string>().swap(plan_->env);
+  std::string().swap(plan_->node_json);
+  std::string().swap(plan_->layout_script);
+  std::string().swap(plan_->zeekpath_layout_script);
   status_ = std::move(spawned->status);
   status_records_.clear();
   pipes_[0].fd = std::move(spawned->out);
@@ -125,8 +128,11 @@ Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
 
 std::optional<ExecReport> SupervisedNode::ReadExecStatus() {
   if (!status_) return std::nullopt;
-  auto report = zsup::ReadExecStatus(status_.get(), &status_records_, plan_, config_.name);
-  if (report) status_.Reset();
+  auto report = zsup::ReadExecStatus(status_.get(), &status_records_, *plan_, config_.name);
+  if (report) {
+    status_.Reset();
+    plan_.reset();
+  }
   return report;
 }
 

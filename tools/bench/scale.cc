@@ -2,9 +2,10 @@
 // default synchronous=FULL), timed until the node_status of the last one;
 // then `status` of all nodes, timed from send to the raw reply; then the
 // resident memory (VmRSS, and PSS from smaps_rollup) of zsupd and the stem
-// with every node running.
+// with every node running, at once and after 1.5 s without commands.
 #include <algorithm>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "tools/bench/bench.h"
@@ -13,6 +14,9 @@
 
 namespace zsup::bench {
 namespace {
+
+// Longer than IdleTrim's quiet second (base/idle_trim.h), with margin.
+constexpr auto kSettle = milliseconds(1500);
 
 // Reads every event already queued, adding started nodes to *started.
 void Drain(Events& events, std::set<std::string>* started, milliseconds wait) {
@@ -81,6 +85,12 @@ Status RunScale(Bench& b, std::optional<TempDir>* leftover) {
     const ProcessUsage zsupd = ReadUsage(daemon.pid()), stem = ReadUsage(daemon.StemPid());
     const int64_t rss = zsupd.rss_kib + stem.rss_kib;
     const int64_t pss = zsupd.pss_kib + stem.pss_kib;
+    // What a supervisor holding n nodes keeps: both processes give freed
+    // memory back a second after their last work (base/idle_trim.h), so the
+    // memory the target is judged on is read once they have been idle.
+    std::this_thread::sleep_for(kSettle);
+    const ProcessUsage zsupd_idle = ReadUsage(daemon.pid()), stem_idle = ReadUsage(daemon.StemPid());
+    const int64_t pss_idle = zsupd_idle.pss_kib + stem_idle.pss_kib;
 
     const auto t_stop = Clock::now();
     s = daemon.Stop();
@@ -107,6 +117,8 @@ Status RunScale(Bench& b, std::optional<TempDir>* leftover) {
     j["stem_peak_rss_kib"] = stem.hwm_kib;
     j["zsupd_pss_kib"] = zsupd.pss_kib;
     j["stem_pss_kib"] = stem.pss_kib;
+    j["zsupd_pss_idle_kib"] = zsupd_idle.pss_kib;
+    j["stem_pss_idle_kib"] = stem_idle.pss_kib;
     j["stop_all_seconds"] = stop_seconds;
 
     const ScaleTargets target = TargetsFor(n);
@@ -128,10 +140,14 @@ Status RunScale(Bench& b, std::optional<TempDir>* leftover) {
          target.rss_kib ? "≤ " + std::to_string(*target.rss_kib >> 10) + " MiB" : "",
          target.rss_kib ? Judge(rss <= *target.rss_kib, target.judged) : Mark::kInfo});
     b.report->Add(
-        {label + "PSS zsupd + stem",
+        {label + "PSS zsupd + stem, at once",
          FormatKib(pss) + " (" + FormatKib(zsupd.pss_kib) + " + " + FormatKib(stem.pss_kib) + ")",
-         "", std::nullopt, "", "≤ " + std::to_string(target.pss_kib >> 10) + " MiB",
-         Judge(pss <= target.pss_kib, target.judged)});
+         "", std::nullopt, "", "", Mark::kInfo});
+    b.report->Add({label + "PSS zsupd + stem, idle 1.5 s",
+                   FormatKib(pss_idle) + " (" + FormatKib(zsupd_idle.pss_kib) + " + " +
+                       FormatKib(stem_idle.pss_kib) + ")",
+                   "", std::nullopt, "", "≤ " + std::to_string(target.pss_kib >> 10) + " MiB",
+                   Judge(pss_idle <= target.pss_kib, target.judged)});
     b.report->Add({label + "orderly stop of all", FormatSeconds(stop_seconds), "", std::nullopt, "",
                    "", Mark::kInfo});
   }
