@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "broker/msgpack_reader.h"
+#include "supervisor/microhttpd.h"
 
 namespace zsup {
 namespace {
@@ -241,8 +242,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& a
                            "' is not an IP address (a host name would need a DNS lookup)");
     }
   }
-  std::unique_ptr<MetricsServer> server(new MetricsServer(std::move(render)));
-  server->daemon_ = MHD_start_daemon(
+  auto mhd = MicroHttpd::Load();
+  if (!mhd.ok()) return mhd.status();
+  std::unique_ptr<MetricsServer> server(new MetricsServer(*mhd, std::move(render)));
+  server->daemon_ = server->mhd_->start_daemon(
       flags, static_cast<uint16_t>(port), nullptr, nullptr,
       &HandleRequest, server.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&storage), MHD_OPTION_CONNECTION_LIMIT,
@@ -253,21 +256,21 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& a
     return Status::Error("--metrics: cannot listen on " + address +
                          " (in use, or not an address of this machine)");
   }
-  const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_EPOLL_FD);
+  const MHD_DaemonInfo* info = server->mhd_->get_daemon_info(server->daemon_, MHD_DAEMON_INFO_EPOLL_FD);
   if (info == nullptr) return Status::Error("--metrics: libmicrohttpd has no epoll descriptor");
   server->fd_ = info->epoll_fd;
   return server;
 }
 
 MetricsServer::~MetricsServer() {
-  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+  if (daemon_ != nullptr) mhd_->stop_daemon(daemon_);
 }
 
-void MetricsServer::Run() { MHD_run(daemon_); }
+void MetricsServer::Run() { mhd_->run(daemon_); }
 
 std::optional<TimePoint> MetricsServer::Deadline(TimePoint now) const {
   MHD_UNSIGNED_LONG_LONG ms = 0;
-  if (MHD_get_timeout(daemon_, &ms) != MHD_YES) return std::nullopt;
+  if (mhd_->get_timeout(daemon_, &ms) != MHD_YES) return std::nullopt;
   return now + std::chrono::milliseconds(ms);
 }
 
@@ -299,13 +302,14 @@ MHD_Result HandleRequest(void* self, MHD_Connection* connection, const char* url
   } else {
     body = server->Scrape();
   }
+  const MicroHttpd& mhd = server->mhd();
   MHD_Response* response =
-      MHD_create_response_from_buffer(body.size(), body.data(), MHD_RESPMEM_MUST_COPY);
+      mhd.create_response_from_buffer(body.size(), body.data(), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
-  MHD_add_response_header(response, "Content-Type", type);
-  if (code == MHD_HTTP_METHOD_NOT_ALLOWED) MHD_add_response_header(response, "Allow", "GET");
-  const MHD_Result queued = MHD_queue_response(connection, code, response);
-  MHD_destroy_response(response);
+  mhd.add_response_header(response, "Content-Type", type);
+  if (code == MHD_HTTP_METHOD_NOT_ALLOWED) mhd.add_response_header(response, "Allow", "GET");
+  const MHD_Result queued = mhd.queue_response(connection, code, response);
+  mhd.destroy_response(response);
   return queued;
 }
 

@@ -33,6 +33,10 @@
 struct MHD_Daemon;
 
 namespace zsup {
+struct MicroHttpd;
+}  // namespace zsup
+
+namespace zsup {
 
 // Label values escaped as the text format requires: \ " and newline.
 std::string EscapeLabelValue(std::string_view value);
@@ -100,6 +104,7 @@ class MetricsServer {
   // When Run() must be called even without activity (idle timeouts).
   std::optional<TimePoint> Deadline(TimePoint now) const;
   uint64_t scrapes() const { return scrapes_; }
+  const MicroHttpd& mhd() const { return *mhd_; }
   // The page of one scrape (called by libmicrohttpd's request handler).
   std::string Scrape() {
     ++scrapes_;
@@ -107,8 +112,10 @@ class MetricsServer {
   }
 
  private:
-  explicit MetricsServer(std::function<std::string()> render) : render_(std::move(render)) {}
+  MetricsServer(const MicroHttpd* mhd, std::function<std::string()> render)
+      : mhd_(mhd), render_(std::move(render)) {}
 
+  const MicroHttpd* mhd_;  // supervisor/microhttpd.h: loaded on first Start()
   std::function<std::string()> render_;
   MHD_Daemon* daemon_ = nullptr;
   int fd_ = -1;
