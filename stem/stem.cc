@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -145,9 +144,6 @@ void Stem::PollOnce() {
     return;
   }
   now = clock_.Now();
-  if (std::any_of(items.begin(), items.end(), [](const zmq::pollitem_t& i) { return i.revents != 0; })) {
-    trim_.OnActivity(now);
-  }
 
   // Node descriptors first: their handlers never remove a node, so the
   // pointers in `targets` stay valid until the signal and link handlers run.
@@ -401,7 +397,6 @@ void Stem::RunTimers(TimePoint now) {
   // Stopping the nodes may have left none (those in backoff are dropped at
   // once): the Bye is due now, not at a wakeup that may never come.
   if (actions.stop_nodes) Do(session_->Tick(now, grace, !nodes_.empty()), silent, now);
-  trim_.Tick(now);
 }
 
 std::optional<TimePoint> Stem::NextDeadline() const {
@@ -415,7 +410,6 @@ std::optional<TimePoint> Stem::NextDeadline() const {
     if (const ReadyProbe* probe = node->probe()) consider(probe->deadline());
   }
   consider(session_->deadline());
-  consider(trim_.deadline());
   return next;
 }
 

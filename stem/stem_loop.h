@@ -18,7 +18,6 @@
 #include <vector>
 #include <zmq.hpp>
 
-#include "base/idle_trim.h"
 #include "broker/clock.h"
 #include "broker/fd.h"
 #include "broker/link.h"
@@ -122,7 +121,6 @@ class Stem {
   std::map<std::string, std::unique_ptr<SupervisedNode>> nodes_;
   std::unordered_map<pid_t, SupervisedNode*> by_pid_;
   LinkQueue outbound_;
-  IdleTrim trim_;  // freed memory back to the kernel a second after the last wakeup's work
   int64_t supervisor_pid_ = 0;
   int64_t peer_version_ = 1;  // link version agreed with the last zsupd
   int64_t last_output_id_ = 0;  // of the last output frame queued (NodeOutput.id)

@@ -7,7 +7,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -216,9 +215,6 @@ void Daemon::PollOnce() {
   }
   now = SteadyNow();
   auto ready = [&items](size_t i) { return i != SIZE_MAX && items[i].revents != 0; };
-  if (std::any_of(items.begin(), items.end(), [](const zmq::pollitem_t& i) { return i.revents != 0; })) {
-    trim_.OnActivity(now);
-  }
   if (ready(signals)) HandleSignals(now);
   // Key changes before handshakes: a key just removed is refused at once.
   if (ready(zap_watch)) zap_->Reload();
@@ -297,7 +293,6 @@ void Daemon::Tick(TimePoint now) {
     if (Status s = CheckedStore(); !s.ok()) LogError(s.message());
     next_store_check_ = now + kStoreCheckInterval;
   }
-  trim_.Tick(now);
 }
 
 std::optional<TimePoint> Daemon::NextDeadline() const {
@@ -310,7 +305,6 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
   consider(next_store_check_);
   if (auto recount = admission_->NextRecount()) consider(*recount);
   if (gate_deadline_) consider(*gate_deadline_);
-  if (auto trim = trim_.deadline()) consider(*trim);
   return next;
 }
 

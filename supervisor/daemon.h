@@ -21,7 +21,6 @@
 #include <vector>
 #include <zmq.hpp>
 
-#include "base/idle_trim.h"
 #include "broker/clock.h"
 #include "broker/fd.h"
 #include "broker/messages.h"
@@ -156,7 +155,6 @@ class Daemon {
   std::unique_ptr<Store> store_;
   bool store_was_fresh_ = false;
   TimePoint next_store_check_{};
-  IdleTrim trim_;  // freed memory back to the kernel a second after the last wakeup's work
   zmq::socket_t control_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<Connections> control_connections_;

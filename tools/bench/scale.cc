@@ -15,7 +15,9 @@
 namespace zsup::bench {
 namespace {
 
-// Longer than IdleTrim's quiet second (base/idle_trim.h), with margin.
+// mimalloc returns the pages a burst of creates freed only after its reset
+// delay (100 ms), at a later allocation: the link's heartbeats (1 s) make
+// some within this.
 constexpr auto kSettle = milliseconds(1500);
 
 // Reads every event already queued, adding started nodes to *started.
@@ -85,9 +87,9 @@ Status RunScale(Bench& b, std::optional<TempDir>* leftover) {
     const ProcessUsage zsupd = ReadUsage(daemon.pid()), stem = ReadUsage(daemon.StemPid());
     const int64_t rss = zsupd.rss_kib + stem.rss_kib;
     const int64_t pss = zsupd.pss_kib + stem.pss_kib;
-    // What a supervisor holding n nodes keeps: both processes give freed
-    // memory back a second after their last work (base/idle_trim.h), so the
-    // memory the target is judged on is read once they have been idle.
+    // What a supervisor holding n nodes keeps, rather than what the burst of
+    // creates left for the allocator to give back: the target is judged on
+    // the memory read once both processes have been idle a while.
     std::this_thread::sleep_for(kSettle);
     const ProcessUsage zsupd_idle = ReadUsage(daemon.pid()), stem_idle = ReadUsage(daemon.StemPid());
     const int64_t pss_idle = zsupd_idle.pss_kib + stem_idle.pss_kib;
