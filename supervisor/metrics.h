@@ -33,10 +33,8 @@
 struct MHD_Daemon;
 
 namespace zsup {
-struct MicroHttpd;
-}  // namespace zsup
 
-namespace zsup {
+struct MicroHttpd;  // supervisor/microhttpd.h
 
 // Label values escaped as the text format requires: \ " and newline.
 std::string EscapeLabelValue(std::string_view value);

@@ -16,7 +16,7 @@ template <typename Fn>
 bool Resolve(void* library, const char* name, Fn* fn, std::string* error) {
   *fn = reinterpret_cast<Fn>(::dlsym(library, name));
   if (*fn == nullptr && error->empty()) {
-    *error = std::string(MicroHttpd::kLibrary) + " has no " + name + " (a libmicrohttpd older than 0.9.71?)";
+    *error = std::string(MicroHttpd::kLibrary) + " has no " + name + " (too old a libmicrohttpd?)";
   }
   return *fn != nullptr;
 }

@@ -1,8 +1,8 @@
 // libmicrohttpd, loaded the first time --metrics needs it instead of at
 // every start of zsupd. The library and the TLS stack Debian builds it with
 // (GnuTLS, nettle, hogweed, gmp, p11-kit, libtasn1, libidn2, libunistring)
-// are about 1 MiB of a zsupd's PSS, for a feature that is off by default
-// (docs/benchmarks.md, "Memory").
+// were 2.4 MiB of an idle zsupd's 9.4 MiB PSS, for a feature that is off by
+// default (docs/benchmarks.md, "Memory: the second round").
 //
 // Contract: MicroHttpd::Load() dlopens libmicrohttpd.so.12 once per process
 // and resolves the functions zsupd's metrics server calls; the table it
