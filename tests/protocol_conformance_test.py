@@ -258,7 +258,12 @@ class ProtocolTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: os.path.exists(out) and
                                  open(out).read() == "256\n512\n0027\n"), open(out).read())
         self.assertEqual(os.stat(out).st_mode & 0o777 & ~0o640, 0)
-        lines = self.d.call(cmd="tail", node="f1", stream="stdout", lines=10)["lines"]
+        # The stem writes the file itself; the published copy reaches zsupd's
+        # tail buffer over the link, possibly a moment later.
+        def tailed():
+            got = self.d.call(cmd="tail", node="f1", stream="stdout", lines=10)["lines"]
+            return got if len(got) >= 3 else None
+        lines = wait_for(tailed) or []
         self.assertEqual([l["msg"] for l in lines], ["256", "512", "0027"], "tee publishes")
         self.assertEqual([l["seq"] for l in lines], [1, 2, 3])
         node = self.d.call(cmd="status", node="f1")["status"]["nodes"]["f1"]["node"]
