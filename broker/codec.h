@@ -12,6 +12,7 @@
 #include <msgpack.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -80,6 +81,19 @@ std::string EncodeOutputEvent(const OutputEvent& event);
 size_t OutputEventSize(std::string_view node, std::string_view msg, int64_t seq, double at);
 void WriteOutputEvent(char* out, std::string_view node, std::string_view msg, int64_t seq,
                       double at);
+
+// The batches socket: one message per batch of lines (OutputBatchEvent).
+// Size then in-place write, as above; `msgs` must not be empty.
+size_t OutputBatchSize(std::string_view node, std::span<const std::string_view> msgs, int64_t seq,
+                       double at);
+void WriteOutputBatch(char* out, std::string_view node, std::span<const std::string_view> msgs,
+                      int64_t seq, double at);
+std::string EncodeOutputBatch(const OutputBatchEvent& batch);
+// Decodes a two-frame batch: the topic is "stdout/<node>" or
+// "stderr/<node>" (which one is set in *kind when given) and names the
+// payload's node; `msgs` holds at least one string.
+Result<OutputBatchEvent> DecodeOutputBatch(std::string_view topic, std::string_view payload,
+                                           EventKind* kind = nullptr);
 
 struct Event {
   EventKind kind;

@@ -24,6 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)zsup::DecodePingReply(bytes);
   (void)zsup::DecodeEvent("stdout/x", bytes);
   (void)zsup::DecodeEvent("node_exit/x", bytes);
+  if (auto b = zsup::DecodeOutputBatch("stdout/x", bytes); b.ok()) {
+    // (Not compared: `at` may be NaN.)
+    auto again = zsup::DecodeOutputBatch("stdout/x", zsup::EncodeOutputBatch(*b));
+    if (!again.ok() || again->msgs != b->msgs) __builtin_trap();
+  }
   (void)zsup::NodeConfigsFromJson(bytes);
   // The stem link: the same frames reach both sides.
   if (auto m = zsup::stem::Decode(bytes); m.ok()) {

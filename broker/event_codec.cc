@@ -1,5 +1,6 @@
 // Events published on zsupd's PUB socket <-> msgpack.
 #include <cstring>
+#include <span>
 #include <string>
 #include <variant>
 
@@ -170,6 +171,16 @@ void PackOutputEvent(Stream& stream, std::string_view node, std::string_view msg
   pk.pack("seq"), pk.pack(seq), pk.pack("at"), pk.pack(at);
 }
 
+template <typename Stream>
+void PackOutputBatch(Stream& stream, std::string_view node, std::span<const std::string_view> msgs,
+                     int64_t seq, double at) {
+  msgpack::packer<Stream> pk(stream);
+  pk.pack_map(4);
+  pk.pack("node"), pk.pack(node), pk.pack("seq"), pk.pack(seq), pk.pack("at"), pk.pack(at);
+  pk.pack("msgs"), pk.pack_array(static_cast<uint32_t>(msgs.size()));
+  for (std::string_view msg : msgs) pk.pack(msg);
+}
+
 }  // namespace
 
 size_t OutputEventSize(std::string_view node, std::string_view msg, int64_t seq, double at) {
@@ -188,6 +199,53 @@ std::string EncodeOutputEvent(const OutputEvent& e) {
   std::string bytes(OutputEventSize(e.node, e.msg, e.seq, e.at), '\0');
   WriteOutputEvent(bytes.data(), e.node, e.msg, e.seq, e.at);
   return bytes;
+}
+
+size_t OutputBatchSize(std::string_view node, std::span<const std::string_view> msgs, int64_t seq,
+                       double at) {
+  ByteCounter counter;
+  PackOutputBatch(counter, node, msgs, seq, at);
+  return counter.size;
+}
+
+void WriteOutputBatch(char* out, std::string_view node, std::span<const std::string_view> msgs,
+                      int64_t seq, double at) {
+  ByteWriter writer{out};
+  PackOutputBatch(writer, node, msgs, seq, at);
+}
+
+std::string EncodeOutputBatch(const OutputBatchEvent& b) {
+  const std::vector<std::string_view> msgs(b.msgs.begin(), b.msgs.end());
+  std::string bytes(OutputBatchSize(b.node, msgs, b.seq, b.at), '\0');
+  WriteOutputBatch(bytes.data(), b.node, msgs, b.seq, b.at);
+  return bytes;
+}
+
+Result<OutputBatchEvent> DecodeOutputBatch(std::string_view topic, std::string_view payload,
+                                           EventKind* kind) {
+  const size_t slash = topic.find('/');
+  const std::string_view kind_name = topic.substr(0, slash);
+  if (slash == std::string_view::npos || (kind_name != "stdout" && kind_name != "stderr")) {
+    return Status::Error("batch topic must be stdout/<node> or stderr/<node>, not '" +
+                         std::string(topic.substr(0, 64)) + "'");
+  }
+  auto handle = mp::Unpack(payload);
+  if (!handle.ok()) return handle.status();
+  auto r = mp::MapReader::Open(handle->get(), "", "batch");
+  if (!r.ok()) return r.status();
+  OutputBatchEvent b;
+  Status s = r->Required("node", &b.node);
+  if (s.ok()) s = r->Required("seq", &b.seq);
+  if (s.ok()) s = r->Required("at", &b.at);
+  if (s.ok()) s = r->Required("msgs", &b.msgs);
+  if (!s.ok()) return s;
+  if (b.msgs.empty()) return Status::Error("msgs: a batch holds at least one line");
+  if (b.node != topic.substr(slash + 1)) {
+    return Status::Error("batch topic names node '" + std::string(topic.substr(slash + 1)) +
+                         "' but its payload '" + b.node + "'");
+  }
+  if (kind != nullptr) *kind = kind_name == "stdout" ? EventKind::kStdout : EventKind::kStderr;
+  return b;
 }
 
 const std::string& NodeOf(const Event& event) {

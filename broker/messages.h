@@ -286,4 +286,15 @@ struct OutputEvent {
   bool operator==(const OutputEvent&) const = default;
 };
 
+// Extension, the batches socket (docs/protocol.md): the lines of one read of
+// a node's stream, topic "stdout/<node>" or "stderr/<node>" as on the events
+// socket. msgs[i] has seq `seq + i`; every line of a batch has the same `at`.
+struct OutputBatchEvent {
+  std::string node;
+  int64_t seq = 0;  // of msgs[0]
+  double at = 0;
+  std::vector<std::string> msgs;  // at least one
+  bool operator==(const OutputBatchEvent&) const = default;
+};
+
 }  // namespace zsup

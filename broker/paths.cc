@@ -25,6 +25,9 @@ std::string ControlEndpoint(const std::string& state_dir) {
 std::string EventsEndpoint(const std::string& state_dir) {
   return "ipc://" + state_dir + "/events.sock";
 }
+std::string BatchesEndpoint(const std::string& state_dir) {
+  return "ipc://" + state_dir + "/batches.sock";
+}
 std::string StemEndpoint(const std::string& state_dir) { return "ipc://" + state_dir + "/stem.sock"; }
 
 std::optional<std::string> NodeDirectory(const std::string& state_dir,

@@ -14,6 +14,7 @@ Result<std::string> DefaultStateDir();
 
 std::string ControlEndpoint(const std::string& state_dir);  // ipc://DIR/control.sock
 std::string EventsEndpoint(const std::string& state_dir);   // ipc://DIR/events.sock
+std::string BatchesEndpoint(const std::string& state_dir);  // ipc://DIR/batches.sock
 std::string StemEndpoint(const std::string& state_dir);     // ipc://DIR/stem.sock
 
 // Where a node's `directory` is: a relative one resolves against the

@@ -88,6 +88,15 @@ void Connections::Drain() {
   }
 }
 
+bool Connections::AnyBacklogged() {
+  Drain();
+  for (const auto& [fd, c] : open_) {
+    int unread = 0;
+    if (::ioctl(fd, SIOCOUTQ, &unread) == 0 && unread > 0 && Same(fd, c.ino)) return true;
+  }
+  return false;
+}
+
 bool Connections::CutOff(int fd) {
   auto it = open_.find(fd);
   return it != open_.end() && Same(fd, it->second.ino) && ::shutdown(fd, SHUT_RDWR) == 0;

@@ -51,6 +51,8 @@ class Connections {
   // the others a millisecond instead of another stall limit. Connections
   // that process already had are not on probation. Returns how many.
   size_t CutOffBacklogged(bool on_probation_only, TimePoint now);
+  // Whether any connection's kernel send queue holds data.
+  bool AnyBacklogged();
   // Closes one connection (shutdown(2)) if `fd` still is one of ours.
   bool CutOff(int fd);
 

@@ -90,7 +90,8 @@ void Daemon::RequestStop() {
 Status Daemon::Init() {
   const std::string& dir = options_.state_dir;
   if (dir.empty()) return Status::Error("no state directory given");
-  if (options_.control_endpoint.empty() || options_.events_endpoint.empty()) {
+  if (options_.control_endpoint.empty() || options_.events_endpoint.empty() ||
+      (options_.batches && options_.batches_endpoint.empty())) {
     if (dir.size() > kMaxStateDirForIpc) {
       return Status::Error("state directory path too long for ipc sockets (" +
                            std::to_string(dir.size()) + " bytes, at most " +
@@ -99,6 +100,9 @@ Status Daemon::Init() {
   }
   if (options_.control_endpoint.empty()) options_.control_endpoint = ControlEndpoint(dir);
   if (options_.events_endpoint.empty()) options_.events_endpoint = EventsEndpoint(dir);
+  if (options_.batches && options_.batches_endpoint.empty()) {
+    options_.batches_endpoint = BatchesEndpoint(dir);
+  }
   if (options_.stem_path.empty()) options_.stem_path = DefaultStemPath();
 
   auto signals = BlockSignals({SIGCHLD, SIGTERM, SIGINT, SIGHUP});
@@ -132,7 +136,9 @@ Status Daemon::Init() {
   }
   if (!options_.metrics_address.empty()) {
     auto server = MetricsServer::Start(options_.metrics_address, [this] {
-      return metrics_.Render(table_, {publisher_->lossy_sends(), publisher_->cut_off_count()});
+      const uint64_t lossy = publisher_->lossy_sends() + (batches_ ? batches_->lossy_sends() : 0);
+      const uint64_t cut = publisher_->cut_off_count() + (batches_ ? batches_->cut_off_count() : 0);
+      return metrics_.Render(table_, {lossy, cut});
     });
     if (!server.ok()) return server.status();
     metrics_server_ = std::move(*server);
@@ -141,7 +147,9 @@ Status Daemon::Init() {
   SetLogSink(LogToWriter, &echo_err_);
   LogInfo(std::string("zsupd ") + ZSUP_VERSION + " (pid " + std::to_string(::getpid()) +
           "): state dir " + dir + ", control " + options_.control_endpoint + ", events " +
-          options_.events_endpoint + ", " + std::to_string(table_.size()) + " node(s)");
+          options_.events_endpoint +
+          (batches_ ? ", batches " + options_.batches_endpoint : std::string(", no batches")) +
+          ", " + std::to_string(table_.size()) + " node(s)");
 
   session_ = StemSession(StemSession::Options{FromSeconds(options_.stop_timeout)});
   stem::Settings settings{options_.zeek_path, options_.stop_timeout, options_.revival_cap,
@@ -181,8 +189,13 @@ void Daemon::PollOnce() {
   const size_t signals = add(nullptr, signals_.get(), ZMQ_POLLIN);
   const size_t wake = add(nullptr, wake_.get(), ZMQ_POLLIN);
   const size_t control = add(control_.handle(), 0, ZMQ_POLLIN);
-  const size_t monitors[2] = {add(control_connections_->monitor().handle(), 0, ZMQ_POLLIN),
-                              add(events_connections_->monitor().handle(), 0, ZMQ_POLLIN)};
+  size_t monitors[3] = {add(control_connections_->monitor().handle(), 0, ZMQ_POLLIN),
+                        add(events_connections_->monitor().handle(), 0, ZMQ_POLLIN), SIZE_MAX};
+  if (batches_connections_) monitors[2] = add(batches_connections_->monitor().handle(), 0, ZMQ_POLLIN);
+  // A stalled publisher retries (in Tick) as soon as a subscriber made room.
+  for (Publisher* p : {publisher_.get(), batches_.get()}) {
+    if (p != nullptr && p->stalled() && p->wake_fd() >= 0) add(nullptr, p->wake_fd(), ZMQ_POLLIN);
+  }
   size_t stem_socket = SIZE_MAX, stem_pid = SIZE_MAX;
   // Output waits in the stem (and then in the nodes) while it cannot go out.
   const bool backpressure = OutputBlocked();
@@ -230,7 +243,7 @@ void Daemon::PollOnce() {
     if (auto how = stem_->CheckExited()) OnStemGone(*how, now);
   }
   if (ready(stem_socket)) ServeStem(now);
-  if (ready(monitors[0]) || ready(monitors[1])) ServeMonitors(now);
+  if (ready(monitors[0]) || ready(monitors[1]) || ready(monitors[2])) ServeMonitors(now);
   if (ready(control)) ServeControl(now);
   if (ready(out)) echo_out_.OnWritable();
   if (ready(err)) echo_err_.OnWritable();
@@ -284,6 +297,7 @@ void Daemon::Tick(TimePoint now) {
   stem_->Tick(now);
   stem_->Flush();
   publisher_->Flush(now);
+  if (batches_) batches_->Flush(now);
   TickSession(now);
   if (session_.done()) return;
   if (auto recount = admission_->NextRecount(); recount && now >= *recount) RecountDescriptors(now);
@@ -301,6 +315,9 @@ std::optional<TimePoint> Daemon::NextDeadline() const {
     if (!next || t < *next) next = t;
   };
   if (auto retry = publisher_->NextDeadline()) consider(*retry);
+  if (batches_) {
+    if (auto retry = batches_->NextDeadline()) consider(*retry);
+  }
   if (auto d = session_.deadline(!dying_.empty(), stem_->earliest_restart())) consider(*d);
   consider(next_store_check_);
   if (auto recount = admission_->NextRecount()) consider(*recount);
@@ -378,6 +395,8 @@ void Daemon::Finish() {
   control_.close();
   publisher_->Close(kPublishLinger);  // the last node exits reach subscribers
   publisher_.reset();
+  if (batches_) batches_->Close(kPublishLinger);
+  batches_.reset();
   stem_.reset();
   store_.reset();
 }

@@ -81,9 +81,17 @@ class Daemon {
   void Finish();
 
   // listeners.cc
-  // Creates and binds the control and events sockets, each watched by a
-  // Connections monitor, and the Admission that keeps descriptors in reserve.
+  // Creates and binds the control, events and batches sockets, each watched
+  // by a Connections monitor, and the Admission that keeps descriptors in
+  // reserve.
   Status OpenListeners();
+  // The events or batches socket (`name`) and its monitor; `largest_event`
+  // as in Publisher::Options.
+  Status OpenPublisher(const std::string& name, const std::string& endpoint, size_t largest_event,
+                       std::unique_ptr<Publisher>* publisher,
+                       std::unique_ptr<Connections>* connections);
+  // The monitors of every socket clients connect to.
+  std::vector<Connections*> ClientConnections() const;
   Status BindListeners();
   void UnbindListeners();
   void ServeMonitors(TimePoint now);
@@ -159,6 +167,8 @@ class Daemon {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<Connections> control_connections_;
   std::unique_ptr<Connections> events_connections_;
+  std::unique_ptr<Publisher> batches_;  // unless --no-batches
+  std::unique_ptr<Connections> batches_connections_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<ZapHandler> zap_;  // set when a tcp endpoint is served with CURVE
   Metrics metrics_;

@@ -1,4 +1,4 @@
-// The control and events sockets as listeners: bound with their files made
+// The control, events and batches sockets as listeners: bound with their files made
 // private, watched connection by connection, and unbound while descriptors
 // run short (admission.h) so that ZeroMQ never meets EMFILE in accept(2).
 #include <dirent.h>
@@ -80,31 +80,56 @@ Status Daemon::OpenListeners() {
   } catch (const zmq::error_t& e) {
     return Status::Error(std::string("cannot create the control socket: ") + e.what());
   }
-  Publisher::Options events;
-  events.high_water_mark = options_.events_high_water_mark;
-  events.queue_bytes = options_.events_queue_bytes;
-  events.stall_limit = FromSeconds(options_.events_stall_limit);
-  events.cut_off = [this](bool probation) {
-    return events_connections_->CutOffBacklogged(probation, SteadyNow());
-  };
-  auto publisher = Publisher::Create(*context_, std::move(events));
-  if (!publisher.ok()) return publisher.status();
-  publisher_ = std::move(*publisher);
-  try {
-    publisher_->socket().set(zmq::sockopt::backlog, kListenBacklog);
-  } catch (const zmq::error_t& e) {
-    return Status::Error(std::string("cannot set up the events socket: ") + e.what());
-  }
   Status secured = SecureTcp(control_, options_.control_endpoint, "control");
-  if (secured.ok()) secured = SecureTcp(publisher_->socket(), options_.events_endpoint, "events");
   if (!secured.ok()) return secured;
   auto control = Connections::Watch(*context_, control_, "control");
   if (!control.ok()) return control.status();
   control_connections_ = std::move(*control);
-  auto watched = Connections::Watch(*context_, publisher_->socket(), "events");
-  if (!watched.ok()) return watched.status();
-  events_connections_ = std::move(*watched);
+  Status s = OpenPublisher("events", options_.events_endpoint, 0, &publisher_, &events_connections_);
+  if (s.ok() && options_.batches) {
+    // A fixed mark: batches are large from the first (publisher.h).
+    s = OpenPublisher("batches", options_.batches_endpoint, Publisher::kMaxBatchBytes, &batches_,
+                      &batches_connections_);
+  }
+  if (!s.ok()) return s;
   return BindListeners();
+}
+
+Status Daemon::OpenPublisher(const std::string& name, const std::string& endpoint,
+                             size_t largest_event, std::unique_ptr<Publisher>* publisher,
+                             std::unique_ptr<Connections>* connections) {
+  // The events and the batches socket share their bounds and stall policy;
+  // each is judged on its own subscribers.
+  Publisher::Options o;
+  o.name = name;
+  o.largest_event = largest_event;
+  o.high_water_mark = options_.events_high_water_mark;
+  o.queue_bytes = options_.events_queue_bytes;
+  o.stall_limit = FromSeconds(options_.events_stall_limit);
+  o.cut_off = [connections](bool probation) {
+    return (*connections)->CutOffBacklogged(probation, SteadyNow());
+  };
+  o.backlogged = [connections] { return (*connections)->AnyBacklogged(); };
+  auto created = Publisher::Create(*context_, std::move(o));
+  if (!created.ok()) return created.status();
+  *publisher = std::move(*created);
+  try {
+    (*publisher)->socket().set(zmq::sockopt::backlog, kListenBacklog);
+  } catch (const zmq::error_t& e) {
+    return Status::Error("cannot set up the " + name + " socket: " + e.what());
+  }
+  Status s = SecureTcp((*publisher)->socket(), endpoint, name.c_str());
+  if (!s.ok()) return s;
+  auto watched = Connections::Watch(*context_, (*publisher)->socket(), name);
+  if (!watched.ok()) return watched.status();
+  *connections = std::move(*watched);
+  return Status::Ok();
+}
+
+std::vector<Connections*> Daemon::ClientConnections() const {
+  std::vector<Connections*> all{control_connections_.get(), events_connections_.get()};
+  if (batches_connections_) all.push_back(batches_connections_.get());
+  return all;
 }
 
 Status Daemon::BindListeners() {
@@ -115,13 +140,16 @@ Status Daemon::BindListeners() {
                          e.what());
   }
   Status s = publisher_->Bind(options_.events_endpoint);
+  if (s.ok() && batches_) s = batches_->Bind(options_.batches_endpoint);
   if (!s.ok()) {
     UnbindListeners();
     return s;
   }
   // Their files get the umask's mode; only zsupd's user (and the
   // --socket-group) may connect.
-  for (const std::string& endpoint : {options_.control_endpoint, options_.events_endpoint}) {
+  std::vector<std::string> endpoints{options_.control_endpoint, options_.events_endpoint};
+  if (batches_) endpoints.push_back(options_.batches_endpoint);
+  for (const std::string& endpoint : endpoints) {
     s = RestrictIpcSocket(endpoint, socket_gid_);
     if (!s.ok()) return s;
   }
@@ -136,10 +164,14 @@ void Daemon::UnbindListeners() {
   }
   Status s = publisher_->Unbind(options_.events_endpoint);
   if (!s.ok()) LogError(s.message());
+  if (batches_) {
+    s = batches_->Unbind(options_.batches_endpoint);
+    if (!s.ok()) LogError(s.message());
+  }
 }
 
 void Daemon::ServeMonitors(TimePoint now) {
-  for (Connections* c : {control_connections_.get(), events_connections_.get()}) {
+  for (Connections* c : ClientConnections()) {
     c->Drain();
     for (int fd : c->TakeAccepted()) {
       const Admission::Action action = admission_->OnAccepted(fd, now);
@@ -149,9 +181,10 @@ void Daemon::ServeMonitors(TimePoint now) {
       if (action != Admission::Action::kStopAccepting) continue;
       LogWarning("a new connection got descriptor " + std::to_string(fd) + " of at most " +
                  std::to_string(DescriptorLimit()) + " (" +
-                 std::to_string(control_connections_->count()) + " control and " +
-                 std::to_string(events_connections_->count()) +
-                 " events connections): refusing new connections until fewer than " +
+                 std::to_string(control_connections_->count()) + " control, " +
+                 std::to_string(events_connections_->count()) + " events and " +
+                 std::to_string(batches_connections_ ? batches_connections_->count() : 0) +
+                 " batches connections): refusing new connections until fewer than " +
                  std::to_string(admission_->low()) + " descriptors are open");
       UnbindListeners();
     }

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   zsup::SetLogProgram("zsupd");
   zsup::SupervisorOptions o;
   bool no_echo = false;
+  bool no_batches = false;
   std::string synchronous = "full";
   CLI::App app{
       "zsupd: a process supervisor in the manner of Zeek's Supervisor framework. It keeps the "
@@ -27,6 +28,11 @@ int main(int argc, char** argv) {
                  "$ZSUP_STATE_DIR, $XDG_STATE_HOME/zsup or ~/.local/state/zsup)");
   app.add_option("--control", o.control_endpoint, "control endpoint (default ipc://DIR/control.sock)");
   app.add_option("--events", o.events_endpoint, "events endpoint (default ipc://DIR/events.sock)");
+  auto* batches = app.add_option("--batches", o.batches_endpoint,
+                                 "batches endpoint: node output again, a batch of lines per "
+                                 "message, for readers of much output (default "
+                                 "ipc://DIR/batches.sock)");
+  app.add_flag("--no-batches", no_batches, "do not serve the batches socket")->excludes(batches);
   app.add_option("--zeek", o.zeek_path, "Zeek binary for nodes without a command")
       ->capture_default_str();
   app.add_option("--stem", o.stem_path, "zsup-stem binary (default: next to zsupd)");
@@ -49,7 +55,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"full", "normal"}));
   app.add_flag("--no-echo", no_echo, "do not echo node output as \"[node] line\" on stdout/stderr");
   app.add_option("--events-hwm", o.events_high_water_mark,
-                 "events queued per subscriber; when one's queue is full, output waits for it")
+                 "events queued per subscriber (of the events and of the batches socket); when "
+                 "one's queue is full, output waits for it")
       ->capture_default_str()
       ->check(zsup::cli::Positive());
   app.add_option("--events-queue-bytes", o.events_queue_bytes,
@@ -88,6 +95,7 @@ int main(int argc, char** argv) {
     return zsup::cli::ReportParseError(app, e);
   }
   o.echo = !no_echo;
+  o.batches = !no_batches;
   o.durability = synchronous == "normal" ? zsup::Durability::kNormal : zsup::Durability::kFull;
   if (o.state_dir.empty()) {
     auto dir = zsup::DefaultStateDir();

@@ -173,8 +173,8 @@ std::string Metrics::Render(const NodeTable& table, const DaemonFigures& daemon)
   Family(out, "zsup_stem_starts_total", "counter", "zsup-stem processes this zsupd started");
   out += "zsup_stem_starts_total " + std::to_string(stem_starts_) + "\n";
   Family(out, "zsup_events_dropped_total", "counter",
-         "events published while the events socket was dropping for a stalled subscriber "
-         "(each one may have been lost by that subscriber)");
+         "events published while the events or batches socket was dropping for a stalled "
+         "subscriber (each one may have been lost by that subscriber)");
   out += "zsup_events_dropped_total " + std::to_string(daemon.events_dropped) + "\n";
   Family(out, "zsup_events_subscribers_cut_off_total", "counter",
          "subscribers disconnected because they stopped reading");

@@ -13,10 +13,11 @@ Result<std::unique_ptr<Publisher>> Publisher::Create(zmq::context_t& context, Op
     socket.set(zmq::sockopt::maxmsgsize, kMaxSubscriptionBytes);
     socket.set(zmq::sockopt::xpub_nodrop, options.stall_limit > Duration::zero());
     std::unique_ptr<Publisher> p(new Publisher(std::move(socket), std::move(options)));
-    p->SetHighWaterMark(kMinEventBytes);  // before bind: every pipe gets it
+    // Before bind: every pipe gets it.
+    p->SetHighWaterMark(p->options_.largest_event > 0 ? p->options_.largest_event : kMinEventBytes);
     return p;
   } catch (const zmq::error_t& e) {
-    return Status::Error(std::string("cannot create the events socket: ") + e.what());
+    return Status::Error("cannot create the " + options.name + " socket: " + e.what());
   }
 }
 
@@ -34,7 +35,7 @@ Status Publisher::Bind(const std::string& endpoint) {
     socket_.bind(endpoint);
     return Status::Ok();
   } catch (const zmq::error_t& e) {
-    return Status::Error("cannot bind the events socket " + endpoint + ": " + e.what());
+    return Status::Error("cannot bind the " + options_.name + " socket " + endpoint + ": " + e.what());
   }
 }
 
@@ -43,7 +44,7 @@ Status Publisher::Unbind(const std::string& endpoint) {
     socket_.unbind(endpoint);
     return Status::Ok();
   } catch (const zmq::error_t& e) {
-    return Status::Error("cannot unbind the events socket " + endpoint + ": " + e.what());
+    return Status::Error("cannot unbind the " + options_.name + " socket " + endpoint + ": " + e.what());
   }
 }
 
@@ -64,13 +65,14 @@ void Publisher::SetHighWaterMark(size_t event_bytes) {
   try {
     socket_.set(zmq::sockopt::sndhwm, hwm_);  // ZeroMQ applies it to existing pipes too
   } catch (const zmq::error_t& e) {
-    LogError(std::string("events socket: ") + e.what());
+    LogError(options_.name + " socket: " + e.what());
   }
 }
 
 void Publisher::Account(size_t bytes) {
+  if (options_.largest_event > 0) return;  // a fixed mark
   window_max_ = std::max(window_max_, bytes);
-  if (bytes > hwm_event_bytes_) SetHighWaterMark(bytes);
+  if (bytes > hwm_event_bytes_ && !lowering_paused_) SetHighWaterMark(bytes);
 }
 
 bool Publisher::TrySend(std::string_view topic, zmq::message_t& payload) {
@@ -92,7 +94,7 @@ void Publisher::SetNoDrop(bool nodrop) {
   try {
     socket_.set(zmq::sockopt::xpub_nodrop, nodrop);
   } catch (const zmq::error_t& e) {
-    LogError(std::string("events socket: ") + e.what());
+    LogError(options_.name + " socket: " + e.what());
   }
 }
 
@@ -116,7 +118,7 @@ void Publisher::Publish(std::string_view topic, zmq::message_t& payload) {
     probe_due_ = false;
     SetNoDrop(true);
     if (TrySend(topic, payload)) {
-      LogInfo("events: every subscriber keeps up again; no more drops");
+      LogInfo(options_.name + ": every subscriber keeps up again; no more drops");
       mode_ = Mode::kLossless;
       return;
     }
@@ -131,11 +133,12 @@ void Publisher::Publish(std::string_view topic, zmq::message_t& payload) {
 }
 
 void Publisher::Flush(TimePoint now) {
-  if (now - window_start_ >= kHwmWindow) {
+  if (options_.largest_event == 0 && now - window_start_ >= kHwmWindow) {
     // No event as large as the mark is set for lately: raise it again.
     if (window_max_ < hwm_event_bytes_) SetHighWaterMark(window_max_);
     window_max_ = 0;
     window_start_ = now;
+    lowering_paused_ = false;
   }
   if (mode_ == Mode::kLossy) {
     if (now >= next_probe_) {
@@ -144,7 +147,14 @@ void Publisher::Flush(TimePoint now) {
     }
     return;
   }
-  if (mode_ != Mode::kStalled || now < next_retry_) return;
+  if (mode_ != Mode::kStalled) return;
+  try {
+    // Takes in the readers' reports of room now (a send does so only about
+    // once a millisecond), which also clears wake_fd().
+    (void)socket_.get(zmq::sockopt::events);
+  } catch (const zmq::error_t& e) {
+    LogError(options_.name + " socket: " + e.what());
+  }
   if (!stalled_since_) {
     stalled_since_ = now;
     if (options_.cut_off) cut_offs_ += options_.cut_off(/*on_probation_only=*/true);
@@ -160,11 +170,12 @@ void Publisher::Flush(TimePoint now) {
   }
   next_retry_ = now + kRetryInterval;
   if (moved) stalled_since_ = now;  // a slow subscriber, not a stuck one
+  if (!moved && now - *stalled_since_ >= kStaleAfter && RepairStaleMark(now)) return;
   if (now - *stalled_since_ < stall_limit_) return;
   if (options_.cut_off) {
     if (const size_t cut = options_.cut_off(false); cut > 0) {
       cut_offs_ += cut;
-      LogWarning("events: cut off " + std::to_string(cut) + " subscriber(s) that read nothing for " +
+      LogWarning(options_.name + ": cut off " + std::to_string(cut) + " subscriber(s) that read nothing for " +
                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)
                                     .count()) +
                  " ms; they miss what was queued for them (a gap in seq) and get what follows "
@@ -173,13 +184,44 @@ void Publisher::Flush(TimePoint now) {
       return;
     }
   }
-  LogWarning("events: a subscriber has not read for " +
+  LogWarning(options_.name + ": a subscriber has not read for " +
              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)
                                 .count()) +
              " ms; it misses events that do not fit in its queue (a gap in seq) until it "
              "catches up");
   GoLossy();
   next_probe_ = now + kProbeInterval;
+}
+
+bool Publisher::RepairStaleMark(TimePoint now) {
+  if (!options_.backlogged || options_.largest_event > 0 || hwm_event_bytes_ <= kMinEventBytes ||
+      options_.backlogged()) {
+    return false;
+  }
+  // Full pipes with nothing waiting in any connection's kernel queue: the
+  // pipes' counts are stale (see Bytes in publisher.h), not a subscriber
+  // slow. Back to the full mark, kept for a window.
+  SetHighWaterMark(kMinEventBytes);
+  lowering_paused_ = true;
+  window_max_ = 0;
+  window_start_ = now;
+  ++stale_repairs_;
+  bool moved = false;
+  while (!backlog_.empty() && TrySend(backlog_.front())) {
+    backlog_.pop_front();
+    moved = true;
+  }
+  if (backlog_.empty()) mode_ = Mode::kLossless;
+  if (moved) stalled_since_ = now;
+  return true;
+}
+
+int Publisher::wake_fd() {
+  try {
+    return socket_.get(zmq::sockopt::fd);
+  } catch (const zmq::error_t&) {
+    return -1;
+  }
 }
 
 void Publisher::GoLossy() {
@@ -223,12 +265,20 @@ void Publisher::Output(std::string_view topic, std::string_view node, std::strin
   Publish(topic, payload);
 }
 
+void Publisher::OutputBatch(std::string_view topic, std::string_view node,
+                            std::span<const std::string_view> msgs, int64_t seq, double at) {
+  if (msgs.empty()) return;
+  zmq::message_t payload(OutputBatchSize(node, msgs, seq, at));
+  WriteOutputBatch(static_cast<char*>(payload.data()), node, msgs, seq, at);
+  Publish(topic, payload);
+}
+
 void Publisher::Close(std::chrono::milliseconds linger) {
   if (!backlog_.empty()) GoLossy();
   try {
     socket_.set(zmq::sockopt::linger, static_cast<int>(linger.count()));
   } catch (const zmq::error_t& e) {
-    LogError(std::string("events socket: ") + e.what());
+    LogError(options_.name + " socket: " + e.what());
   }
 }
 

@@ -1,5 +1,7 @@
-// zsupd's PUB socket: every event as two frames, topic and msgpack payload
-// (see docs/protocol.md). Never throws; never blocks.
+// zsupd's PUB sockets: every event as two frames, topic and msgpack payload
+// (see docs/protocol.md). One Publisher serves the events socket, another
+// the batches socket (output only, a batch of lines per message). Never
+// throws; never blocks.
 //
 // Delivery policy, a small state machine:
 //   lossless  events go out with ZMQ_XPUB_NODROP. When a subscriber's queue
@@ -30,6 +32,15 @@
 // lowered at once when longer events appear, raised again once they have
 // not been seen for kHwmWindow. While the mark goes up, events queued under
 // the lower one are still there: a queue holds at most twice `queue_bytes`.
+// libzmq counts a pipe's room from reports its reader sends every half mark
+// read, so a mark lowered under a reader that had read everything can leave
+// the pipe looking full for good. A stall longer than kStaleAfter while no
+// connection has data waiting in its kernel queue (`backlogged`) is that:
+// the mark goes back to the full one, and is not lowered again for a
+// window (the queue then holds up to the full mark of long events).
+// With `largest_event` set (the batches socket) the mark never moves.
+// A stalled publisher retries as soon as ZeroMQ tells the socket that a
+// reader made room (wake_fd()), and every kRetryInterval.
 #pragma once
 
 #include <zmq.hpp>
@@ -39,6 +50,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -60,6 +72,13 @@ class Publisher {
     // only those on probation, see connections.h); returns how many.
     // Unset: none can be found (then lossy, as above).
     std::function<size_t(bool on_probation_only)> cut_off;
+    // Whether any subscriber's connection has data waiting in its kernel
+    // queue. Unset: stale counts are not repaired.
+    std::function<bool()> backlogged;
+    std::string name = "events";  // the socket, in errors and the log
+    // When set, the mark is fixed at queue_bytes / largest_event: for a
+    // socket whose events are all large.
+    size_t largest_event = 0;
   };
 
   // A publisher whose socket is not bound yet (so that it can be monitored
@@ -80,9 +99,16 @@ class Publisher {
   // One output line; `topic` is "stdout/<node>" or "stderr/<node>".
   void Output(std::string_view topic, std::string_view node, std::string_view msg, int64_t seq,
               double at);
+  // The batches socket's form: the lines `msgs` (seq `seq` on) as one
+  // message (OutputBatchEvent). Nothing for no lines.
+  void OutputBatch(std::string_view topic, std::string_view node,
+                   std::span<const std::string_view> msgs, int64_t seq, double at);
 
   // Retries the backlog and runs the timers above; call once per loop pass.
   void Flush(TimePoint now);
+  // While stalled(): poll this descriptor for reading; it becomes readable
+  // when ZeroMQ has news for the socket (a reader made room). -1 if unknown.
+  int wake_fd();
   // When Flush() wants to run next, if it has something to do.
   std::optional<TimePoint> NextDeadline() const;
   // True while events wait in the backlog: stop producing output events.
@@ -94,6 +120,8 @@ class Publisher {
   uint64_t cut_off_count() const { return cut_offs_; }
   // Events sent while lossy: each may have been dropped for a stalled subscriber.
   uint64_t lossy_sends() const { return lossy_sends_; }
+  // Times the mark went back up for stale pipe counts (see Bytes above).
+  uint64_t stale_repairs() const { return stale_repairs_; }
 
   // Sends the backlog lossy and sets how long queued events may still go out
   // once the socket is closed (0: a subscriber that is gone cannot hold up an
@@ -109,6 +137,11 @@ class Publisher {
   static constexpr Duration kProbeInterval = std::chrono::seconds(1);
   static constexpr Duration kHwmWindow = std::chrono::seconds(10);
   static constexpr size_t kMinEventBytes = 256;  // the size the mark starts from
+  static constexpr Duration kStaleAfter = std::chrono::milliseconds(5);
+  // The largest batch: a stem output frame is closed once it holds 64 KiB
+  // of lines, so it holds at most that plus one line (64 KiB at most), plus
+  // msgpack's few bytes per line and the topic.
+  static constexpr size_t kMaxBatchBytes = 160 << 10;
 
  private:
   struct Event {
@@ -127,6 +160,9 @@ class Publisher {
   bool TrySend(const Event& event);
   void SetNoDrop(bool nodrop);
   void GoLossy();
+  // After kStaleAfter of a stall: true if it was stale pipe counts, now
+  // repaired (see Bytes above).
+  bool RepairStaleMark(TimePoint now);
 
   zmq::socket_t socket_;
   Options options_;
@@ -137,6 +173,8 @@ class Publisher {
   TimePoint window_start_{};
   uint64_t cut_offs_ = 0;
   uint64_t lossy_sends_ = 0;
+  uint64_t stale_repairs_ = 0;
+  bool lowering_paused_ = false;  // after a repair, until the window ends
   Mode mode_;
   std::deque<Event> backlog_;
   std::optional<TimePoint> stalled_since_;  // set by the first Flush() after the stall

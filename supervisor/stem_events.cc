@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <set>
 #include <span>
 #include <utility>
@@ -33,7 +34,8 @@ void Daemon::ServeStem(TimePoint now) {
 }
 
 bool Daemon::OutputBlocked() const {
-  return echo_out_.over_limit() || echo_err_.over_limit() || publisher_->stalled();
+  return echo_out_.over_limit() || echo_err_.over_limit() || publisher_->stalled() ||
+         (batches_ && batches_->stalled());
 }
 
 void Daemon::OnStemMessage(stem::Message& message) {
@@ -177,8 +179,14 @@ void Daemon::OnOutput(const stem::OutputView& m) {
   // link before their acknowledgement reached it: publish them once.
   const size_t repeated = ring != nullptr ? ring->Repeated(m.first_seq, m.lines.size()) : 0;
   const std::span<const std::string_view> lines(m.lines.data() + repeated, m.lines.size() - repeated);
-  int64_t seq = m.first_seq + static_cast<int64_t>(repeated);
+  const int64_t first_seq = m.first_seq + static_cast<int64_t>(repeated);
+  int64_t seq = first_seq;
   std::string scratch;
+  // The batches socket gets the frame's lines as one message, as sanitized
+  // for the events socket; `fixed` keeps the few lines that needed it.
+  std::vector<std::string_view> batch;
+  std::deque<std::string> fixed;
+  if (batches_) batch.reserve(lines.size());
   if (desired) {
     size_t bytes = 0;
     for (std::string_view line : lines) bytes += line.size();
@@ -188,6 +196,10 @@ void Daemon::OnOutput(const stem::OutputView& m) {
     // The stem sends valid UTF-8; a frame from anything else must not make
     // zsupd publish strings its clients cannot decode.
     line = SanitizeUtf8(line, &scratch);
+    if (batches_) {
+      if (line.data() == scratch.data()) line = fixed.emplace_back(scratch);
+      batch.push_back(line);
+    }
     bool show = options_.echo;
     for (const OutputHook& hook : hooks_[index]) {
       bool keep = true;
@@ -206,6 +218,7 @@ void Daemon::OnOutput(const stem::OutputView& m) {
     publisher_->Output(topic, m.name, line, seq, m.at);
     ++seq;
   }
+  if (batches_) batches_->OutputBatch(topic, m.name, batch, first_seq, m.at);
   echo.OnWritable();
 }
 

@@ -36,6 +36,10 @@ struct SupervisorOptions {
   std::string state_dir;         // required
   std::string control_endpoint;  // default ipc://DIR/control.sock
   std::string events_endpoint;   // default ipc://DIR/events.sock
+  // The batches socket (output only, a batch of lines per message):
+  // default ipc://DIR/batches.sock; not served when `batches` is false.
+  std::string batches_endpoint;
+  bool batches = true;
   std::string stem_path;         // the zsup-stem binary; default: next to this program
   std::string zeek_path = "zeek";
   double stop_timeout = 26.0;  // seconds from SIGTERM to SIGKILL

@@ -167,6 +167,28 @@ TEST_F(DaemonEventsTest, ASubscriberThatStopsReadingHoldsOutputBackOnlyUntilTheS
   EXPECT_LT(received, kLines);
 }
 
+// Long lines lower the subscribers' high-water mark (publisher.h). A pipe
+// whose reader had already read everything before it learnt the lower mark
+// must not look full for good.
+TEST_F(DaemonEventsTest, LongLinesAfterManyShortOnesStillArrive) {
+  StartDaemon({"--no-echo"});
+  auto sub = SubscribeSynced({"stdout/"});
+  constexpr int kShort = 120000;  // not a multiple of the reader's notification interval
+  ASSERT_TRUE(Create(TestNode("a", {"--lines=" + std::to_string(kShort), "--burst"})).ok());
+  for (int i = 1; i <= kShort; ++i) {
+    auto e = sub->Next(seconds(10));
+    ASSERT_TRUE(e.has_value()) << "short line " << i << " never came";
+  }
+  ASSERT_TRUE(Create(TestNode("b", {"--lines=20", "--line-bytes=20000"})).ok());
+  for (int i = 1; i <= 20; ++i) {
+    auto e = sub->Next(seconds(5));
+    ASSERT_TRUE(e.has_value()) << "long line " << i << " never came\n" << Log();
+    const auto& out = std::get<OutputEvent>(e->payload);
+    ASSERT_EQ(out.node, "b");
+    ASSERT_TRUE(out.msg.starts_with("line " + std::to_string(i) + " ")) << "a long line was lost";
+  }
+}
+
 TEST_F(DaemonEventsTest, StderrLinesArriveOnTheirOwnTopicWithTheirOwnSeq) {
   StartDaemon();
   auto sub = SubscribeSynced({"stderr/"});

@@ -157,6 +157,41 @@ TEST_F(RemoteTest, AKeyDirectoryRemovedAndMadeAgainIsWatchedAgain) {
   EXPECT_FALSE(ControlWith(keys, milliseconds(300))->Ping().ok()) << "the removed key is gone";
 }
 
+// The batches socket on tcp is a CURVE server like the events socket: a
+// subscriber with a key gets batches, one without gets nothing.
+TEST_F(RemoteTest, ABatchesSocketOnTcpServesOnlyCurveClients) {
+  const std::string batches = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  StartTcp({"--batches", batches});
+  const client::CurveKeys keys = Client("authorized", "shipper");
+  ASSERT_TRUE(Admitted(keys)) << Log();
+  zmq::socket_t keyed(context_, zmq::socket_type::sub), plain(context_, zmq::socket_type::sub);
+  for (zmq::socket_t* s : {&keyed, &plain}) s->set(zmq::sockopt::linger, 0);
+  keyed.set(zmq::sockopt::curve_serverkey, keys.server_public);
+  keyed.set(zmq::sockopt::curve_publickey, keys.client_public);
+  keyed.set(zmq::sockopt::curve_secretkey, keys.client_secret);
+  for (zmq::socket_t* s : {&keyed, &plain}) {
+    s->set(zmq::sockopt::subscribe, "stdout/");
+    s->connect(batches);
+  }
+  // Revived about once a second, it prints a line each time.
+  ASSERT_TRUE(ControlWith(keys)->Send(CreateRequest{TestNode("w", {"--lines=1", "--exit=0"})}).ok());
+  int got = 0;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(15);
+  while (got < 2 && std::chrono::steady_clock::now() < deadline) {
+    zmq::pollitem_t item{keyed.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, milliseconds(100)) <= 0) continue;
+    zmq::message_t topic, payload;
+    ASSERT_TRUE(keyed.recv(topic) && keyed.recv(payload));
+    auto batch = DecodeOutputBatch(topic.to_string_view(), payload.to_string_view());
+    ASSERT_TRUE(batch.ok()) << batch.error();
+    EXPECT_EQ(batch->msgs, std::vector<std::string>{"line 1"});
+    ++got;
+  }
+  ASSERT_EQ(got, 2) << "no batches over CURVE\n" << Log();
+  zmq::message_t stray;
+  EXPECT_FALSE(plain.recv(stray, zmq::recv_flags::dontwait)) << "a client without CURVE got output";
+}
+
 TEST_F(RemoteTest, TransportsOtherThanIpcAndTcpAreRefused) {
   CommandResult r = RunCommand({ZsupdPath(), "--state-dir", dir() + "/ws", "--stem", StemPath(),
                                 "--control", "ws://127.0.0.1:" + std::to_string(FreePort())});

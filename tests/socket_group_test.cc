@@ -38,7 +38,7 @@ TEST_F(SocketGroupTest, AMemberGetsInAndANonMemberDoesNot) {
   ASSERT_EQ(::stat(dir().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0750u);
   EXPECT_EQ(st.st_gid, kGroup);
-  for (const char* sock : {"/control.sock", "/events.sock"}) {
+  for (const char* sock : {"/control.sock", "/events.sock", "/batches.sock"}) {
     ASSERT_EQ(::stat((dir() + sock).c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0660u) << sock;
     EXPECT_EQ(st.st_gid, kGroup) << sock;
@@ -46,7 +46,10 @@ TEST_F(SocketGroupTest, AMemberGetsInAndANonMemberDoesNot) {
   // Everything else stays zsupd's own.
   for (const auto& entry : fs::directory_iterator(dir())) {
     const std::string name = entry.path().filename();
-    if (name == "control.sock" || name == "events.sock" || name == "zsupd.log") continue;
+    if (name == "control.sock" || name == "events.sock" || name == "batches.sock" ||
+        name == "zsupd.log") {
+      continue;
+    }
     ASSERT_EQ(::stat(entry.path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 077, 0u) << name << " is open to the group or others";
   }

@@ -133,6 +133,19 @@ class Cursor {
     return true;
   }
 
+  bool ArraySize(uint32_t* n) {
+    uint8_t b = 0;
+    uint64_t v = 0;
+    if (!Byte(&b)) return false;
+    if ((b & 0xf0) == 0x90) {
+      *n = b & 0x0f;
+      return true;
+    }
+    if ((b != 0xdc && b != 0xdd) || !BigEndian(b == 0xdc ? 2 : 4, &v)) return false;
+    *n = static_cast<uint32_t>(v);
+    return true;
+  }
+
   bool String(std::string_view* s) {
     uint8_t b = 0;
     uint32_t len = 0;
@@ -218,6 +231,27 @@ std::optional<int64_t> OutputSeq(std::string_view payload) {
     bool is_int = false;
     if (!c.String(&key) || !c.Scalar(&v, &is_int)) return std::nullopt;
     if (key == "seq") return is_int ? std::optional<int64_t>(v) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<int64_t, int64_t>> BatchSeqAndCount(std::string_view payload) {
+  Cursor c(payload);
+  uint32_t n = 0;
+  std::optional<int64_t> seq;
+  if (!c.MapSize(&n)) return std::nullopt;
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view key;
+    if (!c.String(&key)) return std::nullopt;
+    if (key == "msgs") {
+      uint32_t count = 0;
+      if (!seq || !c.ArraySize(&count)) return std::nullopt;
+      return std::pair<int64_t, int64_t>{*seq, count};
+    }
+    int64_t v = 0;
+    bool is_int = false;
+    if (!c.Scalar(&v, &is_int)) return std::nullopt;
+    if (key == "seq" && is_int) seq = v;
   }
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 #include <zmq.hpp>
 
@@ -76,6 +77,10 @@ class Events {
 // (the subscriber must keep up with a million lines a second). nullopt when
 // the payload is not a map with an integer `seq`.
 std::optional<int64_t> OutputSeq(std::string_view payload);
+// The same for a batch (the batches socket): its `seq` and how many lines
+// `msgs` holds, read from a map whose keys come in zsupd's order (node,
+// seq, at, msgs).
+std::optional<std::pair<int64_t, int64_t>> BatchSeqAndCount(std::string_view payload);
 
 // A node running test_node with `args` (none: it sleeps until signalled).
 NodeConfig TestNodeConfig(const std::string& test_node, const std::string& name,
