@@ -95,6 +95,8 @@ class Daemon {
   Status BindListeners();
   void UnbindListeners();
   void ServeMonitors(TimePoint now);
+  // Whether any client is connected to the socket `connections` watches.
+  bool AnyoneOn(Connections& connections, TimePoint now);
   void RecountDescriptors(TimePoint now);
 
   // commands.cc

@@ -191,6 +191,14 @@ void Daemon::ServeMonitors(TimePoint now) {
   }
 }
 
+bool Daemon::AnyoneOn(Connections& connections, TimePoint now) {
+  // ZeroMQ reports a connection on the monitor when it accepts it, before
+  // the peer's subscriptions can reach the socket: an accept not handled
+  // yet is waiting there.
+  if (connections.count() == 0) ServeMonitors(now);
+  return connections.count() > 0;
+}
+
 void Daemon::RecountDescriptors(TimePoint now) {
   const size_t open = OpenDescriptors();
   if (admission_->OnCount(open, now) != Admission::Action::kAcceptAgain) return;

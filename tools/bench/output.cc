@@ -151,15 +151,13 @@ Result<OutputResult> Measure(Bench& b, int nodes, int64_t lines, bool batches) {
   r.batches = batches;
   r.nodes = nodes;
   r.lines_per_node = lines;
-  // Reading batches, the events subscriber takes only node_status (for the
-  // writers' pids), which batches do not carry.
-  auto session = StartSession(b, "zb-out",
-                              batches ? std::vector<std::string>{"node_status/out-"}
-                                      : std::vector<std::string>{"stdout/out-", "node_status/out-"});
+  // Reading batches, the bench is a log shipper: only the batches socket is
+  // subscribed to (zsupd then publishes no line on the events socket).
+  auto session = StartSession(b, "zb-out", {"stdout/out-", "node_status/out-"});
   if (!session.ok()) return session.status();
   Daemon& daemon = *(*session)->daemon;
   Control& control = *(*session)->control;
-  Events& events = *(*session)->events;
+  Events* events = (*session)->events.get();
   Status s;
   const pid_t stem = daemon.StemPid();
   if (stem <= 0) return daemon.WithLog(Status::Error("no stem pid in stem.lock"));
@@ -182,6 +180,8 @@ Result<OutputResult> Measure(Bench& b, int nodes, int64_t lines, bool batches) {
     }
     s = SyncBatches(b, control, batch_sub);
     if (!s.ok()) return daemon.WithLog(s);
+    (*session)->events.reset();
+    events = nullptr;
   }
   const ProcessUsage zsupd0 = ReadUsage(daemon.pid()), stem0 = ReadUsage(stem);
   const double self0 = SelfCpuSeconds();
@@ -205,7 +205,7 @@ Result<OutputResult> Measure(Bench& b, int nodes, int64_t lines, bool batches) {
     done = nodes;  // judged below from `progress`
   }
   while (done < nodes) {
-    if (!events.NextRaw(&topic, &payload, kQuiet)) break;
+    if (!events->NextRaw(&topic, &payload, kQuiet)) break;
     const auto now = Clock::now();
     if (now > deadline) break;
     const std::string_view t = topic.to_string_view();
@@ -262,6 +262,15 @@ Result<OutputResult> Measure(Bench& b, int nodes, int64_t lines, bool batches) {
     r.received += p.received;
     r.out_of_order += p.out_of_order;
     if (p.writer_pid > 0) r.writers_cpu += ReadUsage(static_cast<pid_t>(p.writer_pid)).cpu_seconds;
+  }
+  if (batches) {
+    // The writers' pids, which node_status would have told.
+    auto report = control.GetStatus();
+    for (int i = 0; i < nodes && report.ok(); ++i) {
+      auto it = report->nodes.find("out-" + std::to_string(i));
+      if (it == report->nodes.end() || !it->second.pid) continue;
+      r.writers_cpu += ReadUsage(static_cast<pid_t>(*it->second.pid)).cpu_seconds;
+    }
   }
   r.lost = r.expected() - r.received;
   s = daemon.Stop();
