@@ -248,7 +248,7 @@ SupervisedNode* Stem::NodeOfProcess(pid_t pid) {
 void Stem::HandleNotify(TimePoint now) {
   for (NotifyMessage& m : notify_->ReadAll()) {
     SupervisedNode* node = NodeOfProcess(m.pid);
-    if (node == nullptr || node->config().ready != "notify") continue;  // not a node's, or not asked
+    if (node == nullptr || node->ready() != "notify") continue;  // not a node's, or not asked
     if (m.status) node->set_status_text(std::move(*m.status));
     if (m.ready) {
       Apply(*node, node->process().BecameReady(now), now);
@@ -308,7 +308,7 @@ void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
     std::snprintf(seconds, sizeof seconds, "%g s",
                   Seconds(node.process().options().ready_timeout).count());
     std::string why = "node '" + node.name() + "' was not ready within " + seconds + " (ready: " +
-                      node.config().ready.value_or("exec") + ")";
+                      node.ready().value_or("exec") + ")";
     if (const ReadyProbe* probe = node.probe(); probe != nullptr && !probe->last_error().ok()) {
       why += ": " + probe->last_error().message();
     }

@@ -5,6 +5,8 @@
 #include <cerrno>
 
 #include "broker/clock.h"
+#include "broker/codec.h"
+#include "broker/log.h"
 
 namespace zsup {
 namespace {
@@ -21,14 +23,27 @@ constexpr Duration kFileRetry = std::chrono::seconds(1);
 
 SupervisedNode::SupervisedNode(NodeConfig config, std::string fingerprint,
                                NodeProcess::Options options, int64_t restarts, const Clock& clock)
-    : clock_(clock), config_(std::move(config)), fingerprint_(std::move(fingerprint)),
+    : clock_(clock), config_bytes_(EncodeNodeConfig(config)), name_(std::move(config.name)),
+      ready_(std::move(config.ready)), fingerprint_(std::move(fingerprint)),
       process_(options, restarts) {
-  if (config_.ready) {
+  config_bytes_.shrink_to_fit();
+  if (ready_) {
     // Validated by zsupd; a config it never checked gets no probe.
-    if (auto spec = ParseReady(*config_.ready); spec.ok() && spec->kind == ReadySpec::Kind::kTcp) {
+    if (auto spec = ParseReady(*ready_); spec.ok() && spec->kind == ReadySpec::Kind::kTcp) {
       ready_spec_ = *spec;
     }
   }
+}
+
+NodeConfig SupervisedNode::config() const {
+  auto config = DecodeNodeConfig(config_bytes_);
+  if (config.ok()) return std::move(*config);
+  // Not reached: the bytes are EncodeNodeConfig's.
+  LogError("node '" + name_ + "': its stored config does not decode: " + config.error());
+  NodeConfig bare;
+  bare.name = name_;
+  bare.ready = ready_;
+  return bare;
 }
 
 void SupervisedNode::SyncProbe() {
@@ -39,7 +54,7 @@ void SupervisedNode::SyncProbe() {
   }
 }
 
-Status SupervisedNode::OpenFiles() {
+Status SupervisedNode::OpenFiles(const NodeConfig& config) {
   const std::optional<Credentials>& cred = plan_->credentials;
   const bool other_user = cred && cred->uid != 0;
   for (Stream s : {Stream::kStdout, Stream::kStderr}) {
@@ -47,7 +62,7 @@ Status SupervisedNode::OpenFiles() {
     const std::optional<std::string>& path = s == Stream::kStdout ? plan_->stdout_path : plan_->stderr_path;
     pipe.file.reset();
     pipe.paused_until.reset();
-    pipe.publish = !path || config_.tee.value_or(false);
+    pipe.publish = !path || config.tee.value_or(false);
     if (!path) continue;
     pipe.failing = false;
     if (s == Stream::kStderr && pipes_[0].file && plan_->stdout_path == path) {
@@ -56,8 +71,8 @@ Status SupervisedNode::OpenFiles() {
     }
     OutputFile::Options o;
     o.path = *path;
-    o.rotation = s == Stream::kStdout ? config_.stdout_rotate : config_.stderr_rotate;
-    if (!o.rotation && plan_->stdout_path == plan_->stderr_path) o.rotation = config_.stderr_rotate;
+    o.rotation = s == Stream::kStdout ? config.stdout_rotate : config.stderr_rotate;
+    if (!o.rotation && plan_->stdout_path == plan_->stderr_path) o.rotation = config.stderr_rotate;
     if (other_user) {
       o.uid = cred->uid;
       o.gid = cred->gid;
@@ -68,7 +83,7 @@ Status SupervisedNode::OpenFiles() {
     }
     auto file = OutputFile::Open(std::move(o));
     if (!file.ok()) {
-      return file.status().Prefixed("node '" + config_.name + "' " + std::string(StreamName(s)) +
+      return file.status().Prefixed("node '" + name_ + "' " + std::string(StreamName(s)) +
                                     "_file");
     }
     pipe.file = std::make_shared<OutputFile>(std::move(*file));
@@ -83,7 +98,7 @@ Status SupervisedNode::ReopenFiles() {
     if (&pipe == &pipes_[1] && pipe.file == pipes_[0].file) continue;  // reopened already
     Status s = pipe.file->Reopen();
     pipe.paused_until.reset();
-    if (!s.ok() && first.ok()) first = s.Prefixed("node '" + config_.name + "': reopen");
+    if (!s.ok() && first.ok()) first = s.Prefixed("node '" + name_ + "': reopen");
   }
   return first;
 }
@@ -97,11 +112,12 @@ std::optional<TimePoint> SupervisedNode::resume_at() const {
 }
 
 Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
-  plan_ = std::make_unique<LaunchPlan>(PlanLaunch(config_, context));
+  const NodeConfig config = this->config();
+  plan_ = std::make_unique<LaunchPlan>(PlanLaunch(config, context));
   // Opened for every process, so that a revival writes to what logrotate
   // left at the path (appending: nothing is truncated).
-  Status opened = plan_->setup_error ? Status::Error(*plan_->setup_error) : OpenFiles();
-  auto spawned = opened.ok() ? SpawnNode(*plan_, config_.name) : Result<SpawnedNode>(opened);
+  Status opened = plan_->setup_error ? Status::Error(*plan_->setup_error) : OpenFiles(config);
+  auto spawned = opened.ok() ? SpawnNode(*plan_, name_) : Result<SpawnedNode>(opened);
   if (!spawned.ok()) {
     process_.SpawnFailed(now);
     plan_.reset();
@@ -128,7 +144,7 @@ Status SupervisedNode::Spawn(const LaunchContext& context, TimePoint now) {
 
 std::optional<ExecReport> SupervisedNode::ReadExecStatus() {
   if (!status_) return std::nullopt;
-  auto report = zsup::ReadExecStatus(status_.get(), &status_records_, *plan_, config_.name);
+  auto report = zsup::ReadExecStatus(status_.get(), &status_records_, *plan_, name_);
   if (report) {
     status_.Reset();
     plan_.reset();
@@ -146,7 +162,7 @@ std::optional<std::string> SupervisedNode::ReadStream(Stream s, size_t max_bytes
   auto failed = [&](const Status& status, const char* then) {
     pipe.paused_until = now + kFileRetry;
     if (!pipe.failing) {
-      error = "node '" + config_.name + "' " + std::string(StreamName(s)) + "_file: " +
+      error = "node '" + name_ + "' " + std::string(StreamName(s)) + "_file: " +
               status.message() + then;
     }
     pipe.failing = true;
@@ -188,7 +204,7 @@ std::optional<std::string> SupervisedNode::ReadStream(Stream s, size_t max_bytes
     pipe.splitter.Feed(std::string_view(buf.data(), static_cast<size_t>(n)),
                        [&](std::string_view line) {
                          if (!encoder_.active()) {
-                           encoder_.Begin(config_.name, s, pipe.next_seq, clock_.Wall());
+                           encoder_.Begin(name_, s, pipe.next_seq, clock_.Wall());
                          }
                          encoder_.Line(line);
                          ++pipe.next_seq;
@@ -205,7 +221,7 @@ void SupervisedNode::Flush(Stream s, bool final, std::vector<std::string>* frame
   Pipe& pipe = pipes_[Index(s)];
   if (final) {
     pipe.splitter.Flush([&](std::string_view line) {
-      if (!encoder_.active()) encoder_.Begin(config_.name, s, pipe.next_seq, clock_.Wall());
+      if (!encoder_.active()) encoder_.Begin(name_, s, pipe.next_seq, clock_.Wall());
       encoder_.Line(line);
       ++pipe.next_seq;
     });
@@ -229,14 +245,14 @@ std::optional<std::string> SupervisedNode::DrainOutput(TimePoint now,
 
 stem::NodeReport SupervisedNode::Report() const {
   stem::NodeReport r;
-  r.name = config_.name;
+  r.name = name_;
   r.fingerprint = fingerprint_;
   r.state = process_.state();
   if (process_.pid()) r.pid = *process_.pid();
   r.restarts = process_.restarts();
   if (process_.pid()) r.started_at = started_wall_;  // of the current process only
   r.last_exit = process_.last_exit();
-  r.config = config_;
+  r.config = config();
   r.ready = process_.ready();
   if (process_.pid()) r.status_text = status_text_;
   return r;
@@ -248,7 +264,7 @@ std::optional<stem::NodeUpdate> SupervisedNode::TakeUpdate(TimePoint now) {
   if (reported_ == current) return std::nullopt;
   reported_ = current;
   stem::NodeUpdate u;
-  u.name = config_.name;
+  u.name = name_;
   u.state = current.state;
   if (current.pid) u.pid = *current.pid;
   u.restarts = process_.restarts();

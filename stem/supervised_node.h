@@ -32,8 +32,12 @@ class SupervisedNode {
   SupervisedNode(NodeConfig config, std::string fingerprint, NodeProcess::Options options,
                  int64_t restarts, const Clock& clock);
 
-  const std::string& name() const { return config_.name; }
-  const NodeConfig& config() const { return config_; }
+  const std::string& name() const { return name_; }
+  // The config, decoded from the compact form the node keeps (a few
+  // microseconds: for spawns and reports, not for every line).
+  NodeConfig config() const;
+  // Its `ready` (unset: "exec").
+  const std::optional<std::string>& ready() const { return ready_; }
   const std::string& fingerprint() const { return fingerprint_; }
   NodeProcess& process() { return process_; }
   const NodeProcess& process() const { return process_; }
@@ -111,12 +115,17 @@ class SupervisedNode {
     bool publish = true;             // no file, or `tee`
     std::optional<TimePoint> paused_until;
   };
-  Status OpenFiles();
+  Status OpenFiles(const NodeConfig& config);
   static size_t Index(Stream s) { return s == Stream::kStdout ? 0 : 1; }
   void Flush(Stream s, bool final, std::vector<std::string>* frames);
 
   const Clock& clock_;
-  NodeConfig config_;
+  // The config as msgpack (EncodeNodeConfig): a sleeping node's is ~100
+  // bytes where a NodeConfig takes ~1.1 KiB inline, per node, for the
+  // life of the stem.
+  std::string config_bytes_;
+  std::string name_;
+  std::optional<std::string> ready_;
   std::string fingerprint_;
   NodeProcess process_;
   // The current process's launch plan, from its spawn until the exec report
