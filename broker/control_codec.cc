@@ -134,7 +134,12 @@ void PackNodeStatus(Packer& pk, const NodeStatus& s) {
                                     s.failed_reason.has_value() + s.ready.has_value() +
                                     s.status_text.has_value() + s.exits.has_value()));
   pk.pack("node");
-  PackNodeConfig(pk, s.node);
+  if (!s.node_msgpack.empty()) {
+    // Raw bytes: a body without a header is exactly that.
+    pk.pack_bin_body(s.node_msgpack.data(), static_cast<uint32_t>(s.node_msgpack.size()));
+  } else {
+    PackNodeConfig(pk, s.node);
+  }
   if (s.pid) pk.pack("pid"), pk.pack(*s.pid);
   if (s.state) pk.pack("state"), pk.pack(StateName(*s.state));
   if (s.restarts) pk.pack("restarts"), pk.pack(*s.restarts);

@@ -139,6 +139,9 @@ struct NodeStatus {
   // Extension, only in a reply to a status request with `detail`: the most
   // recent exits zsupd remembers, newest first (at most kExitHistory).
   std::optional<std::vector<ExitInfo>> exits = {};
+  // Encoding only (zsupd): when set, the msgpack of `node`, written as is in
+  // its place (`node` is then not read). Decoders leave it empty.
+  std::string node_msgpack = {};
   bool operator==(const NodeStatus&) const = default;
 };
 

@@ -57,7 +57,7 @@ std::string Daemon::Apply(ApplyRequest request) {
   }
   if (request.prune) {
     for (const auto& [name, view] : table_.nodes()) {
-      if (view.config.name_space == request.name_space && !names.contains(name)) {
+      if (view.config.name_space() == request.name_space && !names.contains(name)) {
         reply.destroyed.push_back(name);
       }
     }
@@ -69,9 +69,9 @@ std::string Daemon::Apply(ApplyRequest request) {
   for (const NodeConfig& c : created) more += StemDescriptors(c);
   for (const NodeConfig& c : updated) {
     more += StemDescriptors(c);
-    fewer += StemDescriptors(table_.Find(c.name)->config);
+    fewer += table_.Find(c.name)->config.stem_descriptors();
   }
-  for (const std::string& name : reply.destroyed) fewer += StemDescriptors(table_.Find(name)->config);
+  for (const std::string& name : reply.destroyed) fewer += table_.Find(name)->config.stem_descriptors();
   const size_t nodes_after = table_.size() + created.size() - reply.destroyed.size();
   if (Status s = CheckDescriptors(nodes_after, more, fewer); !s.ok()) {
     return EncodeErrorReply("apply: " + s.message());

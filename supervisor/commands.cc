@@ -154,7 +154,7 @@ Status Daemon::ValidateAllButName(const NodeConfig& config) const {
 
 Status Daemon::CheckDescriptors(size_t nodes, size_t more, size_t fewer) const {
   size_t in_use = 0;  // every node, stopped ones too: a start must not fail for want of them
-  for (const auto& [name, view] : table_.nodes()) in_use += StemDescriptors(view.config);
+  for (const auto& [name, view] : table_.nodes()) in_use += view.config.stem_descriptors();
   return descriptors_.Check(nodes, in_use + more - std::min(fewer, in_use + more));
 }
 
@@ -169,7 +169,7 @@ Result<std::vector<std::string>> Daemon::SelectNodes(const Selector& selector) {
     names.erase(std::unique(names.begin(), names.end()), names.end());
   } else if (selector.name_space) {
     for (const auto& [name, view] : table_.nodes()) {
-      if (view.config.name_space == selector.name_space) names.push_back(name);
+      if (view.config.name_space() == selector.name_space) names.push_back(name);
     }
   } else if (selector.node.empty()) {
     for (const auto& [name, view] : table_.nodes()) names.push_back(name);
@@ -279,8 +279,7 @@ std::string Daemon::Reopen(const std::vector<std::string>& names) {
   // Nodes without a file, or with no process in the stem, have nothing open.
   std::vector<std::string> with_files;
   for (const std::string& name : names) {
-    const NodeConfig& config = table_.Find(name)->config;
-    if ((config.stdout_file || config.stderr_file) && slots_.held(name)) with_files.push_back(name);
+    if (table_.Find(name)->config.has_output_files() && slots_.held(name)) with_files.push_back(name);
   }
   if (with_files.empty()) return EncodeOkReply();
   if (!stem_->welcomed()) {

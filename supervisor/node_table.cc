@@ -6,26 +6,25 @@
 namespace zsup {
 
 namespace {
-bool Staged(const NodeConfig& c) { return c.stage.value_or(0) != 0; }
+bool Staged(const CompactConfig& c) { return c.stage() != 0; }
 }  // namespace
 
 NodeView& NodeTable::Add(NodeConfig config) {
   Remove(config.name);
   NodeView view;
   view.fingerprint = stem::Fingerprint(config);
-  view.config = std::move(config);
-  const std::string name = view.config.name;
+  view.config = CompactConfig(config);
   staged_nodes_ += Staged(view.config);
-  return nodes_.insert_or_assign(name, std::move(view)).first->second;
+  return nodes_.insert_or_assign(config.name, std::move(view)).first->second;
 }
 
 void NodeTable::Update(NodeConfig config) {
   NodeView* v = Find(config.name);
   if (v == nullptr) return;
   staged_nodes_ -= Staged(v->config);
-  staged_nodes_ += Staged(config);
   v->fingerprint = stem::Fingerprint(config);
-  v->config = std::move(config);
+  v->config = CompactConfig(config);
+  staged_nodes_ += Staged(v->config);
   v->hold.reset();
   v->failed_reason.reset();
 }
@@ -46,7 +45,8 @@ namespace {
 
 NodeStatus StatusOf(const NodeView& v, bool detail) {
   NodeStatus s;
-  s.node = v.config;
+  s.node.name = v.config.name();
+  s.node_msgpack = v.config.bytes();  // spliced into the reply as is
   s.pid = v.pid;
   s.state = v.state;
   // No process left: stopped when desired down, else failed or exited when

@@ -12,11 +12,12 @@
 #include "broker/clock.h"
 #include "broker/messages.h"
 #include "broker/stem_protocol.h"
+#include "supervisor/compact_config.h"
 
 namespace zsup {
 
 struct NodeView {
-  NodeConfig config;
+  CompactConfig config;
   std::string fingerprint;
   // Observed: `waiting` until the stem reports a process.
   NodeState state = NodeState::kWaiting;

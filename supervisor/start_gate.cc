@@ -5,10 +5,10 @@
 
 namespace zsup {
 
-int64_t StageOf(const NodeView& node) { return node.config.stage.value_or(0); }
+int64_t StageOf(const NodeView& node) { return node.config.stage(); }
 
 Duration ReadyTimeoutOf(const NodeView& node) {
-  return FromSeconds(node.config.ready_timeout.value_or(kDefaultReadyTimeoutSeconds));
+  return FromSeconds(node.config.ready_timeout().value_or(kDefaultReadyTimeoutSeconds));
 }
 
 StartGate::StartGate(const NodeTable& table, TimePoint now, const std::set<std::string>& gated)

@@ -39,7 +39,7 @@ Status Daemon::OpenDesiredState() {
     }
     if (stored.last_exit) {
       // The newest few of the stored history, so that `detail` survives a restart.
-      auto history = store_->Exits(view.config.name);
+      auto history = store_->Exits(view.config.name());
       if (!history.ok()) return history.status();
       for (size_t i = std::min(history->size(), kExitHistory); i-- > 0;) {
         view.RecordExit(WithCommanded((*history)[i]));
@@ -72,7 +72,7 @@ Status Daemon::CheckedStore() {
   if (!store.ok()) return store.status().Prefixed("cannot write the desired state");
   std::vector<StoredNode> nodes;
   for (const auto& [name, view] : table_.nodes()) {
-    StoredNode n{view.config, view.restarts, std::nullopt, view.desired_up};
+    StoredNode n{view.config.Get(), view.restarts, std::nullopt, view.desired_up};
     if (view.hold) n.hold = std::string(StateName(*view.hold));
     n.failed_reason = view.failed_reason;
     if (view.last_exit) n.last_exit = StoredExit{*view.last_exit, view.last_exit->commanded};

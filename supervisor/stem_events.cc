@@ -141,7 +141,7 @@ void Daemon::Hold(NodeView& view, NodeState hold, const std::optional<std::strin
                   double at) {
   view.hold = hold;
   view.failed_reason = hold == NodeState::kFailed ? reason : std::nullopt;
-  const std::string& name = view.config.name;
+  const std::string& name = view.config.name();
   Status s = CheckedStore();
   if (s.ok()) s = store_->SetHold(name, std::string(StateName(hold)), view.failed_reason);
   if (!s.ok()) LogError(s.message());
@@ -252,7 +252,7 @@ void Daemon::Carry(const StemSlots::Actions& actions, bool released) {
             table_.OnCreateSent(a.name);  // waiting
             break;
           }
-          stem_->Send(stem::CreateNode{view->config, view->fingerprint, view->NextRestarts()});
+          stem_->Send(stem::CreateNode{view->config.Get(), view->fingerprint, view->NextRestarts()});
           table_.OnCreateSent(a.name);
         }
         break;

@@ -440,6 +440,15 @@ TEST_F(DaemonIntegrationTest, ReadinessGoesToNotifySocketWhichNodesDoNotInherit)
   auto lines = Tail("w1", Stream::kStdout, 1000);
   ASSERT_TRUE(lines.ok());
   for (const OutputLine& l : *lines) EXPECT_FALSE(l.msg.starts_with("ENV NOTIFY_SOCKET=")) << l.msg;
+
+  // And STOPPING=1 when it stops (libsystemd is loaded again for it).
+  EXPECT_EQ(StopDaemon(), 0);
+  while (received.find("STOPPING=1") == std::string::npos && ::poll(&p, 1, 10000) > 0) {
+    ssize_t n = ::recv(sock.get(), buf, sizeof buf, 0);
+    if (n <= 0) break;
+    received.append(buf, static_cast<size_t>(n)).append("\n");
+  }
+  EXPECT_NE(received.find("STOPPING=1"), std::string::npos) << received;
 }
 
 }  // namespace
