@@ -30,7 +30,7 @@ SupervisedNode::SupervisedNode(NodeConfig config, std::string fingerprint,
   if (ready_) {
     // Validated by zsupd; a config it never checked gets no probe.
     if (auto spec = ParseReady(*ready_); spec.ok() && spec->kind == ReadySpec::Kind::kTcp) {
-      ready_spec_ = *spec;
+      ready_spec_ = std::make_unique<ReadySpec>(*spec);
     }
   }
 }

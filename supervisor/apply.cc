@@ -43,6 +43,7 @@ std::string Daemon::Apply(ApplyRequest request) {
   }
   ApplyReply reply;
   std::vector<NodeConfig> created, updated;
+  created.reserve(request.nodes.size());  // not grown by doubling: 1.1 KiB a config
   for (NodeConfig& c : request.nodes) {
     const NodeView* view = table_.Find(c.name);
     if (view == nullptr) {
