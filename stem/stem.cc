@@ -307,8 +307,8 @@ void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g s",
                   Seconds(node.process().options().ready_timeout).count());
-    std::string why = "node '" + node.name() + "' was not ready within " + seconds + " (ready: " +
-                      node.ready().value_or("exec") + ")";
+    std::string why = "node '" + node.name() + "' was not ready within " + seconds +
+                      " (ready: " + node.ready().value_or("exec") + ")";
     if (const ReadyProbe* probe = node.probe(); probe != nullptr && !probe->last_error().ok()) {
       why += ": " + probe->last_error().message();
     }

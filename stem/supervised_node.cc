@@ -23,8 +23,11 @@ constexpr Duration kFileRetry = std::chrono::seconds(1);
 
 SupervisedNode::SupervisedNode(NodeConfig config, std::string fingerprint,
                                NodeProcess::Options options, int64_t restarts, const Clock& clock)
-    : clock_(clock), config_bytes_(EncodeNodeConfig(config)), name_(std::move(config.name)),
-      ready_(std::move(config.ready)), fingerprint_(std::move(fingerprint)),
+    : clock_(clock),
+      config_bytes_(EncodeNodeConfig(config)),
+      name_(std::move(config.name)),
+      ready_(std::move(config.ready)),
+      fingerprint_(std::move(fingerprint)),
       process_(options, restarts) {
   config_bytes_.shrink_to_fit();
   if (ready_) {
@@ -83,8 +86,7 @@ Status SupervisedNode::OpenFiles(const NodeConfig& config) {
     }
     auto file = OutputFile::Open(std::move(o));
     if (!file.ok()) {
-      return file.status().Prefixed("node '" + name_ + "' " + std::string(StreamName(s)) +
-                                    "_file");
+      return file.status().Prefixed("node '" + name_ + "' " + std::string(StreamName(s)) + "_file");
     }
     pipe.file = std::make_shared<OutputFile>(std::move(*file));
   }
@@ -162,8 +164,8 @@ std::optional<std::string> SupervisedNode::ReadStream(Stream s, size_t max_bytes
   auto failed = [&](const Status& status, const char* then) {
     pipe.paused_until = now + kFileRetry;
     if (!pipe.failing) {
-      error = "node '" + name_ + "' " + std::string(StreamName(s)) + "_file: " +
-              status.message() + then;
+      error = "node '" + name_ + "' " + std::string(StreamName(s)) + "_file: " + status.message() +
+              then;
     }
     pipe.failing = true;
   };

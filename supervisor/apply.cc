@@ -72,7 +72,9 @@ std::string Daemon::Apply(ApplyRequest request) {
     more += StemDescriptors(c);
     fewer += table_.Find(c.name)->config.stem_descriptors();
   }
-  for (const std::string& name : reply.destroyed) fewer += table_.Find(name)->config.stem_descriptors();
+  for (const std::string& name : reply.destroyed) {
+    fewer += table_.Find(name)->config.stem_descriptors();
+  }
   const size_t nodes_after = table_.size() + created.size() - reply.destroyed.size();
   if (Status s = CheckDescriptors(nodes_after, more, fewer); !s.ok()) {
     return EncodeErrorReply("apply: " + s.message());

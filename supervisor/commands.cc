@@ -279,7 +279,9 @@ std::string Daemon::Reopen(const std::vector<std::string>& names) {
   // Nodes without a file, or with no process in the stem, have nothing open.
   std::vector<std::string> with_files;
   for (const std::string& name : names) {
-    if (table_.Find(name)->config.has_output_files() && slots_.held(name)) with_files.push_back(name);
+    if (table_.Find(name)->config.has_output_files() && slots_.held(name)) {
+      with_files.push_back(name);
+    }
   }
   if (with_files.empty()) return EncodeOkReply();
   if (!stem_->welcomed()) {

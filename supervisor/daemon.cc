@@ -191,7 +191,9 @@ void Daemon::PollOnce() {
   const size_t control = add(control_.handle(), 0, ZMQ_POLLIN);
   size_t monitors[3] = {add(control_connections_->monitor().handle(), 0, ZMQ_POLLIN),
                         add(events_connections_->monitor().handle(), 0, ZMQ_POLLIN), SIZE_MAX};
-  if (batches_connections_) monitors[2] = add(batches_connections_->monitor().handle(), 0, ZMQ_POLLIN);
+  if (batches_connections_) {
+    monitors[2] = add(batches_connections_->monitor().handle(), 0, ZMQ_POLLIN);
+  }
   // A stalled publisher retries (in Tick) as soon as a subscriber made room.
   for (Publisher* p : {publisher_.get(), batches_.get()}) {
     if (p != nullptr && p->stalled() && p->wake_fd() >= 0) add(nullptr, p->wake_fd(), ZMQ_POLLIN);

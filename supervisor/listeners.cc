@@ -85,7 +85,8 @@ Status Daemon::OpenListeners() {
   auto control = Connections::Watch(*context_, control_, "control");
   if (!control.ok()) return control.status();
   control_connections_ = std::move(*control);
-  Status s = OpenPublisher("events", options_.events_endpoint, 0, &publisher_, &events_connections_);
+  Status s =
+      OpenPublisher("events", options_.events_endpoint, 0, &publisher_, &events_connections_);
   if (s.ok() && options_.batches) {
     // A fixed mark: batches are large from the first (publisher.h).
     s = OpenPublisher("batches", options_.batches_endpoint, Publisher::kMaxBatchBytes, &batches_,

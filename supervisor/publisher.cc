@@ -35,7 +35,8 @@ Status Publisher::Bind(const std::string& endpoint) {
     socket_.bind(endpoint);
     return Status::Ok();
   } catch (const zmq::error_t& e) {
-    return Status::Error("cannot bind the " + options_.name + " socket " + endpoint + ": " + e.what());
+    return Status::Error("cannot bind the " + options_.name + " socket " + endpoint + ": " +
+                         e.what());
   }
 }
 
@@ -44,7 +45,8 @@ Status Publisher::Unbind(const std::string& endpoint) {
     socket_.unbind(endpoint);
     return Status::Ok();
   } catch (const zmq::error_t& e) {
-    return Status::Error("cannot unbind the " + options_.name + " socket " + endpoint + ": " + e.what());
+    return Status::Error("cannot unbind the " + options_.name + " socket " + endpoint + ": " +
+                         e.what());
   }
 }
 
@@ -175,20 +177,21 @@ void Publisher::Flush(TimePoint now) {
   if (options_.cut_off) {
     if (const size_t cut = options_.cut_off(false); cut > 0) {
       cut_offs_ += cut;
-      LogWarning(options_.name + ": cut off " + std::to_string(cut) + " subscriber(s) that read nothing for " +
-                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)
-                                    .count()) +
+      LogWarning(options_.name + ": cut off " + std::to_string(cut) +
+                 " subscriber(s) that read nothing for " +
+                 std::to_string(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_).count()) +
                  " ms; they miss what was queued for them (a gap in seq) and get what follows "
                  "once they reconnect");
       stalled_since_ = now;  // until ZeroMQ has dropped their queues
       return;
     }
   }
-  LogWarning(options_.name + ": a subscriber has not read for " +
-             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_)
-                                .count()) +
-             " ms; it misses events that do not fit in its queue (a gap in seq) until it "
-             "catches up");
+  LogWarning(
+      options_.name + ": a subscriber has not read for " +
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit_).count()) +
+      " ms; it misses events that do not fit in its queue (a gap in seq) until it "
+      "catches up");
   GoLossy();
   next_probe_ = now + kProbeInterval;
 }

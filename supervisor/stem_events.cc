@@ -252,7 +252,8 @@ void Daemon::Carry(const StemSlots::Actions& actions, bool released) {
             table_.OnCreateSent(a.name);  // waiting
             break;
           }
-          stem_->Send(stem::CreateNode{view->config.Get(), view->fingerprint, view->NextRestarts()});
+          stem_->Send(
+              stem::CreateNode{view->config.Get(), view->fingerprint, view->NextRestarts()});
           table_.OnCreateSent(a.name);
         }
         break;

@@ -60,7 +60,7 @@ class BatchesTest : public DaemonTest {
 
 TEST_F(BatchesTest, EveryLineArrivesInOrderInFewerMessagesBesideTheEventsSocket) {
   StartDaemon({"--no-echo"});
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir() + "/batches.sock").c_str(), &st), 0) << Log();
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   BatchReader reader(context_, dir(), "stdout/");
@@ -122,15 +122,17 @@ TEST_F(BatchesTest, ABatchesSubscriberThatStopsReadingIsCutOffAndEventsLoseNothi
   Sync(stuck);
   auto events = Subscribe({"stdout/w1"});
   constexpr int kLines = 50000;  // 5 MB: far more than the stuck reader's buffers
-  ASSERT_TRUE(Create(TestNode("w1", {"--lines=" + std::to_string(kLines), "--line-bytes=100",
-                                     "--burst"}))
-                  .ok());
+  ASSERT_TRUE(
+      Create(TestNode("w1", {"--lines=" + std::to_string(kLines), "--line-bytes=100", "--burst"}))
+          .ok());
   for (int i = 1; i <= kLines; ++i) {
     auto e = events->Next(seconds(20));
     ASSERT_TRUE(e.has_value()) << "line " << i << " never came: a batches subscriber that "
-                               << "reads nothing held the output for good\n" << Log();
+                               << "reads nothing held the output for good\n"
+                               << Log();
     ASSERT_EQ(e->kind, EventKind::kStdout);
-    ASSERT_TRUE(std::get<OutputEvent>(e->payload).msg.starts_with("line " + std::to_string(i) + " "))
+    ASSERT_TRUE(
+        std::get<OutputEvent>(e->payload).msg.starts_with("line " + std::to_string(i) + " "))
         << "the events subscriber lost a line";
   }
   EXPECT_NE(Log().find("batches: cut off 1 subscriber(s)"), std::string::npos) << Log();
@@ -138,7 +140,7 @@ TEST_F(BatchesTest, ABatchesSubscriberThatStopsReadingIsCutOffAndEventsLoseNothi
 
 TEST_F(BatchesTest, NoBatchesServesNoBatchesSocket) {
   StartDaemon({"--no-batches"});
-  struct stat st{};
+  struct stat st {};
   EXPECT_NE(::stat((dir() + "/batches.sock").c_str(), &st), 0);
   EXPECT_NE(Log().find("no batches"), std::string::npos) << Log();
   // Output still reaches the events socket and the history.

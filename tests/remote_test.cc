@@ -174,7 +174,8 @@ TEST_F(RemoteTest, ABatchesSocketOnTcpServesOnlyCurveClients) {
     s->connect(batches);
   }
   // Revived about once a second, it prints a line each time.
-  ASSERT_TRUE(ControlWith(keys)->Send(CreateRequest{TestNode("w", {"--lines=1", "--exit=0"})}).ok());
+  ASSERT_TRUE(
+      ControlWith(keys)->Send(CreateRequest{TestNode("w", {"--lines=1", "--exit=0"})}).ok());
   int got = 0;
   const auto deadline = std::chrono::steady_clock::now() + seconds(15);
   while (got < 2 && std::chrono::steady_clock::now() < deadline) {

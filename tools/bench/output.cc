@@ -100,8 +100,8 @@ Status SyncBatches(Bench& b, Control& control, zmq::socket_t& sub) {
 // Reads batches until every node's last line came; fills `progress` and
 // the counts in `r` as the line-by-line loop does. Returns the last arrival.
 Clock::time_point ReceiveBatches(zmq::socket_t& sub, const std::vector<std::string>& topics,
-                         std::vector<Progress>& progress, int64_t lines, int line_bytes,
-                         Clock::time_point deadline, OutputResult& r) {
+                                 std::vector<Progress>& progress, int64_t lines, int line_bytes,
+                                 Clock::time_point deadline, OutputResult& r) {
   zmq::message_t topic, payload;
   int done = 0;
   Clock::time_point last = Clock::now();
@@ -114,7 +114,8 @@ Clock::time_point ReceiveBatches(zmq::socket_t& sub, const std::vector<std::stri
     const auto it = std::find(topics.begin(), topics.end(), topic.to_string_view());
     if (it == topics.end()) continue;
     Progress& p = progress[static_cast<size_t>(it - topics.begin())];
-    const std::optional<std::pair<int64_t, int64_t>> batch = BatchSeqAndCount(payload.to_string_view());
+    const std::optional<std::pair<int64_t, int64_t>> batch =
+        BatchSeqAndCount(payload.to_string_view());
     if (!batch || batch->second <= 0) {
       ++r.bad;
       continue;
