@@ -116,8 +116,14 @@ void Stem::PollOnce() {
     items.push_back({socket, fd, events, 0});
     targets.push_back({kind, node});
   };
-  add(link_->socket().handle(), 0,
-      static_cast<short>(ZMQ_POLLIN | (outbound_.empty() ? 0 : ZMQ_POLLOUT)), Kind::kLink, nullptr);
+  awaiting_exec_ = 0;
+  for (const auto& [name, node] : nodes_) awaiting_exec_ += node->status_fd() >= 0;
+  // Too many spawns in flight: their exec reports (polled below) come
+  // first, then the link's next creates.
+  const bool read_link = awaiting_exec_ < kMaxSpawnsAwaitingExec;
+  const short link_events =
+      static_cast<short>((read_link ? ZMQ_POLLIN : 0) | (outbound_.empty() ? 0 : ZMQ_POLLOUT));
+  add(link_->socket().handle(), 0, link_events, Kind::kLink, nullptr);
   add(nullptr, signals_.get(), ZMQ_POLLIN, Kind::kSignals, nullptr);
   if (supervisor_pidfd_) add(nullptr, supervisor_pidfd_.get(), ZMQ_POLLIN, Kind::kSupervisor, nullptr);
   if (notify_) add(nullptr, notify_->fd(), ZMQ_POLLIN, Kind::kNotify, nullptr);
@@ -182,7 +188,7 @@ void Stem::PollOnce() {
   if (notified) HandleNotify(now);
   if (signals_ready) HandleSignals(now);
   if (supervisor_gone) SupervisorLost("zsupd (pid " + std::to_string(supervisor_pid_) + ") exited", now);
-  if (link_ready) HandleLink(now);
+  if (link_ready && read_link) HandleLink(now);
 }
 
 void Stem::HandleSignals(TimePoint now) {
@@ -323,6 +329,7 @@ void Stem::Apply(SupervisedNode& node, NodeActions actions, TimePoint now) {
     Status s = node.Spawn(launch_, now);
     if (s.ok()) {
       by_pid_[*node.process().pid()] = &node;
+      ++awaiting_exec_;
     } else {
       LogError(s.message());
       Queue(stem::NodeError{node.name(), s.message()});

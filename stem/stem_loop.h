@@ -44,6 +44,11 @@ inline constexpr size_t kMaxQueuedBytes = 8 << 20;
 inline constexpr Duration kMaxLinkHandling = std::chrono::milliseconds(50);
 // Per pipe and wakeup, so one flooding node cannot starve the others.
 inline constexpr size_t kMaxReadPerWakeup = 256 << 10;
+// Spawns whose exec report (a pipe each) is not read yet. A burst of
+// creates (an apply, a replay) waits in the link beyond this many, so the
+// stem stays within its descriptor base (DescriptorBudget::kStemBase, 64,
+// of which it uses about 20 itself) however many nodes start at once.
+inline constexpr size_t kMaxSpawnsAwaitingExec = 32;
 
 // zsupd's settings, with what the node's own config overrides (v2).
 inline NodeProcess::Options NodeOptions(const stem::Settings& s, const NodeConfig& config) {
@@ -119,6 +124,9 @@ class Stem {
   UniqueFd supervisor_pidfd_;
   std::optional<NotifySocket> notify_;
   std::map<std::string, std::unique_ptr<SupervisedNode>> nodes_;
+  // Nodes whose exec report is due (counted each pass, plus this pass's
+  // spawns): the link is read only below kMaxSpawnsAwaitingExec.
+  size_t awaiting_exec_ = 0;
   std::unordered_map<pid_t, SupervisedNode*> by_pid_;
   LinkQueue outbound_;
   int64_t supervisor_pid_ = 0;

@@ -17,7 +17,9 @@ void Stem::HandleLink(TimePoint now) {
   // readable at the next poll.
   // A budget of real time (CPU spent here), not of the loop's clock.
   const TimePoint stop_at = SteadyNow() + kMaxLinkHandling;
-  for (int i = 0; i < 1000 && (i == 0 || SteadyNow() < stop_at); ++i) {
+  for (int i = 0; i < 1000 && (i == 0 || SteadyNow() < stop_at) &&
+                  awaiting_exec_ < kMaxSpawnsAwaitingExec;
+       ++i) {
     auto msg = link_->TryReceive();
     if (!msg.ok()) {
       LogError(msg.error());

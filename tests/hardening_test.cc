@@ -190,6 +190,32 @@ TEST_F(HardeningTest, NodesBeyondTheOpenFileLimitAreRefusedUpFront) {
   EXPECT_TRUE(Create(TestNode("one-too-many")).ok());
 }
 
+// The same limit with all 68 nodes in one apply: the stem gets the creates
+// at once, and each spawn holds a pipe until its exec report is read; it
+// takes the next creates only while few are outstanding, so none of the
+// nodes the limit admitted fails for want of a descriptor.
+TEST_F(HardeningTest, OneApplyOfAsManyNodesAsTheLimitAllowsStartsEveryOne) {
+  set_daemon_nofile(200);
+  StartDaemon();
+  ApplyRequest apply;
+  for (int i = 0; i < 68; ++i) apply.nodes.push_back(TestNode("n" + std::to_string(i)));
+  auto reply = Call(EncodeRequest(apply));
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  auto applied = DecodeApplyReply(*reply);
+  ASSERT_TRUE(applied.ok()) << applied.error();
+  ASSERT_EQ(applied->created.size(), 68u);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto report = GetStatus();
+    if (!report.ok()) return false;
+    for (const auto& [name, st] : report->nodes) {
+      EXPECT_FALSE(st.last_error) << name << ": " << *st.last_error;
+      if (st.state != NodeState::kRunning) return false;
+    }
+    return report->nodes.size() == 68;
+  })) << Log();
+  EXPECT_EQ(Log().find("Too many open files"), std::string::npos) << Log();
+}
+
 // Probe 9: zsupd frozen past the stem's grace; the stem stopped the nodes and
 // exited, zsupd started them again, and no node_exit ever told of the old
 // processes.
